@@ -1,0 +1,53 @@
+# Homeroom: `make run` starts the app with demo data; `make test` runs every test.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format lock demo clean
+
+$(STAMP): requirements-dev.lock
+	@command -v $(PYTHON) >/dev/null || { echo "Homeroom needs $(PYTHON) (Python 3.11) on the PATH."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	@touch $(STAMP)
+
+# Web, Celery worker and Celery beat on the embedded defaults (SQLite, SQLite broker,
+# email printed to the console). Ctrl-C stops all three.
+run: $(STAMP)
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --no-input
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo --if-empty
+	@echo ""
+	@echo "  Homeroom is starting at http://127.0.0.1:$${HOMEROOM_PORT:-8000}/"
+	@echo "  Demo accounts (password: homeroom-demo):"
+	@echo "    organizer@example.com    (organizer, site staff: /admin/)"
+	@echo "    facilitator@example.com  (facilitator)"
+	@echo "    participant01@example.com … participant16@example.com"
+	@echo "  Emails (sign-in codes, invitations) are printed below. Ctrl-C stops everything."
+	@echo ""
+	DEBUG=$${DEBUG:-1} PYTHONUNBUFFERED=1 PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile.dev
+
+# The whole suite. Set DATABASE_URL / REDIS_URL to run it against PostgreSQL and Redis.
+test: $(STAMP)
+	SECRET_KEY=$${SECRET_KEY:-test-secret-key} $(BIN)/ruff check .
+	SECRET_KEY=$${SECRET_KEY:-test-secret-key} $(BIN)/ruff format --check .
+	SECRET_KEY=$${SECRET_KEY:-test-secret-key} $(BIN)/python -m pytest $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
+
+demo: $(STAMP)
+	DEBUG=1 $(BIN)/python manage.py seed_demo
+
+# Regenerate the lock files after changing pyproject.toml dependencies.
+lock:
+	$(PYTHON) -m pip install --quiet uv
+	$(PYTHON) -m uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -o requirements.lock
+	$(PYTHON) -m uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements-dev.lock
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

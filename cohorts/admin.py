@@ -1,0 +1,94 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import Cohort, Delivery, Invitation, Membership, User, Week
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "name", "is_staff", "is_active", "date_joined"]
+    search_fields = ["email", "name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Profile", {"fields": ["name"]}),
+        (
+            "Permissions",
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "name", "password1", "password2"]}),
+    ]
+
+
+class WeekInline(admin.TabularInline):
+    model = Week
+    extra = 0
+    fields = ["number", "title", "session_start", "publish_at"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+    fields = ["user", "role", "experience", "reminders_opt_out", "joined_at", "left_at"]
+
+
+@admin.register(Cohort)
+class CohortAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "status", "start_date", "time_zone"]
+    list_filter = ["status"]
+    search_fields = ["title", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [WeekInline, MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "cohort", "role", "experience", "reminders_opt_out", "left_at"]
+    list_filter = ["role", "cohort"]
+    search_fields = ["user__email", "user__name", "cohort__title"]
+    autocomplete_fields = ["user", "cohort"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = [
+        "email",
+        "cohort",
+        "role",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    ]
+    list_filter = ["role", "cohort"]
+    search_fields = ["email"]
+    readonly_fields = ["token"]
+    autocomplete_fields = ["cohort", "invited_by", "accepted_by"]
+
+
+@admin.register(Week)
+class WeekAdmin(admin.ModelAdmin):
+    list_display = ["cohort", "number", "title", "session_start", "publish_at"]
+    list_filter = ["cohort"]
+    search_fields = ["title"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = [
+        "kind",
+        "channel",
+        "recipient",
+        "cohort",
+        "status",
+        "attempts",
+        "created_at",
+        "sent_at",
+    ]
+    list_filter = ["status", "channel", "kind"]
+    search_fields = ["recipient", "dedupe_key", "subject"]
+    readonly_fields = [field.name for field in Delivery._meta.fields]

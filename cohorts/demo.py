@@ -1,0 +1,122 @@
+"""Demo data: a 12-week machine-learning cohort following a public ML crash course."""
+
+from datetime import time, timedelta
+
+from allauth.account.models import EmailAddress
+from django.utils import timezone
+
+from .models import Cohort, Membership, Role, User
+
+PASSWORD = "homeroom-demo"
+SLUG = "machine-learning"
+
+SYLLABUS = [
+    (
+        "Framing",
+        "What machine learning is, and the vocabulary: labels, features, examples, models.",
+    ),
+    ("Linear regression", "Fitting a line — and why y = w₁x₁ + w₂x₂ + b is the whole model."),
+    (
+        "Loss and gradient descent",
+        "Squared loss, the gradient, learning rate, and batch vs. stochastic steps.",
+    ),
+    ("Generalization", "Overfitting, and why a model must do well on data it has not seen."),
+    ("Training, validation and test sets", "Splitting data so that you do not fool yourself."),
+    (
+        "Feature engineering",
+        "Turning raw data into features: numbers, categories, one-hot encoding, scaling.",
+    ),
+    (
+        "Feature crosses",
+        "Non-linearity from linear models: why y = w₁x₁ + w₂x₂ + w₃x₁x₂ is still linear.",
+    ),
+    ("Regularization", "L2 and L1, and trading simplicity against fit with λ."),
+    ("Logistic regression", "Predicting probabilities with the sigmoid and log loss."),
+    ("Classification metrics", "Thresholds, the confusion matrix, precision, recall, ROC and AUC."),
+    ("Neural networks", "Hidden layers, activation functions, and training with backpropagation."),
+    ("Embeddings", "Dense vectors for sparse data: collaborative filtering and word embeddings."),
+]
+
+PEOPLE = [
+    ("organizer@example.com", "Olivia Organizer", Role.ORGANIZER, "experienced"),
+    ("facilitator@example.com", "Farid Facilitator", Role.FACILITATOR, "experienced"),
+] + [
+    (f"participant{n:02d}@example.com", name, Role.PARTICIPANT, level)
+    for n, (name, level) in enumerate(
+        [
+            ("Ada Lovelace", "experienced"),
+            ("Grace Hopper", "experienced"),
+            ("Alan Turing", "some"),
+            ("Katherine Johnson", "some"),
+            ("Edsger Dijkstra", "new"),
+            ("Barbara Liskov", "some"),
+            ("Donald Knuth", "new"),
+            ("Frances Allen", "new"),
+            ("John McCarthy", "some"),
+            ("Radia Perlman", "new"),
+            ("Ken Thompson", "experienced"),
+            ("Margaret Hamilton", "some"),
+            ("Tim Berners-Lee", "new"),
+            ("Hedy Lamarr", "new"),
+            ("Claude Shannon", "some"),
+            ("Sophie Wilson", "new"),
+        ],
+        start=1,
+    )
+]
+
+
+def demo_user(email, name, *, staff=False):
+    user, created = User.objects.get_or_create(email=email, defaults={"name": name})
+    if created:
+        user.set_password(PASSWORD)
+        user.is_staff = user.is_superuser = staff
+        user.save()
+    EmailAddress.objects.get_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+def seed(now=None):
+    """Create the demo cohort and its people once; returns (cohort, created)."""
+    now = now or timezone.now()
+    users = {
+        email: (demo_user(email, name, staff=(role == Role.ORGANIZER)), role, level)
+        for email, name, role, level in PEOPLE
+    }
+    existing = Cohort.objects.filter(slug=SLUG).first()
+    if existing:
+        return existing, False
+    # Four sessions behind us, so the demo opens on week 5 with some history.
+    start = (now - timedelta(weeks=4, days=1)).date()
+    cohort = Cohort.objects.create(
+        title="Machine Learning, autumn cohort",
+        slug=SLUG,
+        description=(
+            "Twelve weeks through a public **machine learning crash course**. Watch the week's "
+            "videos at home, then come ready to explain them to a colleague."
+        ),
+        time_zone="Europe/Berlin",
+        start_date=start,
+        session_weekday=start.weekday(),
+        session_time=time(16, 0),
+        session_minutes=90,
+        location="Room 4.12 “Ada” — or https://meet.example.com/ml-cohort",
+        status=Cohort.Status.ACTIVE,
+    )
+    weeks = cohort.create_weeks(len(SYLLABUS), titles=[title for title, _ in SYLLABUS])
+    for week, (_, summary) in zip(weeks, SYLLABUS, strict=True):
+        week.summary = summary
+        # Pre-work appears six days before each session; the next two weeks are already scheduled.
+        week.publish_at = week.session_start - timedelta(days=6)
+        week.facilitator_notes = (
+            f"Open with the muddiest point from last week. Keep the pair rounds to five minutes.\n\n"
+            f"Hard on first viewing: {summary}"
+        )
+        week.save()
+    Membership.objects.bulk_create(
+        Membership(user=user, cohort=cohort, role=role, experience=level)
+        for user, role, level in users.values()
+    )
+    return cohort, True

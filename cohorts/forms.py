@@ -1,0 +1,124 @@
+from datetime import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .models import Cohort, Membership, Role, Week
+
+
+class SignupDetailsForm(forms.Form):
+    """Extra field on allauth's sign-up form: the name others see."""
+
+    name = forms.CharField(max_length=150, label="Your name", help_text="Shown to your cohort.")
+    field_order = ["name", "email", "password1", "password2"]
+
+    def signup(self, request, user):
+        user.name = self.cleaned_data["name"].strip()
+        user.save(update_fields=["name"])
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class CohortFields(forms.ModelForm):
+    class Meta:
+        model = Cohort
+        fields = [
+            "title",
+            "description",
+            "time_zone",
+            "start_date",
+            "session_weekday",
+            "session_time",
+            "session_minutes",
+            "location",
+        ]
+        widgets = {
+            "start_date": DateInput,
+            "session_time": TimeInput,
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+        labels = {"session_minutes": "Session length (minutes)"}
+
+    def clean_session_minutes(self):
+        minutes = self.cleaned_data["session_minutes"]
+        if not 15 <= minutes <= 480:
+            raise ValidationError("A session lasts between 15 minutes and 8 hours.")
+        return minutes
+
+
+class CohortCreateForm(CohortFields):
+    weeks = forms.IntegerField(min_value=1, max_value=52, initial=12, label="Number of weeks")
+    organizer_email = forms.EmailField(
+        required=False,
+        help_text="Leave empty to organize it yourself; otherwise we invite this person as organizer.",
+    )
+
+    def save(self, commit=True):
+        cohort = super().save(commit=False)
+        cohort.slug = Cohort.unique_slug(cohort.title)
+        if commit:
+            cohort.save()
+            cohort.create_weeks(self.cleaned_data["weeks"])
+        return cohort
+
+
+class CohortSettingsForm(CohortFields):
+    class Meta(CohortFields.Meta):
+        fields = [*CohortFields.Meta.fields, "status"]
+
+
+class WeekForm(forms.ModelForm):
+    session_start = forms.DateTimeField(
+        widget=DateTimeLocalInput, label="Session starts", input_formats=["%Y-%m-%dT%H:%M"]
+    )
+
+    class Meta:
+        model = Week
+        fields = ["title", "summary", "session_start"]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cohort = self.instance.cohort
+        if self.instance.session_start and not self.is_bound:
+            local = self.cohort.local(self.instance.session_start)
+            self.initial["session_start"] = local.replace(tzinfo=None)
+        self.fields[
+            "session_start"
+        ].help_text = f"In the cohort's time zone, {self.cohort.time_zone}."
+
+    def clean_session_start(self):
+        # The browser sends a naive local time; it means the cohort's clock, not the server's.
+        value = self.cleaned_data["session_start"]
+        naive = value.replace(tzinfo=None)
+        return datetime.combine(naive.date(), naive.time(), tzinfo=self.cohort.tz)
+
+
+class InvitationPasteForm(forms.Form):
+    emails = forms.CharField(
+        widget=forms.Textarea(
+            attrs={"rows": 6, "placeholder": "ada@example.com\ngrace@example.com, facilitator"}
+        ),
+        label="Email addresses",
+        help_text="One per line. Add “, facilitator” or “, organizer” to give someone that role.",
+    )
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.PARTICIPANT, label="Default role")
+
+
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["role", "experience"]

@@ -1,0 +1,360 @@
+import secrets
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.text import slugify
+
+TIME_ZONE_CHOICES = sorted((name, name.replace("_", " ")) for name in available_timezones())
+
+
+class EmailUserManager(UserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person, known by email address; there are no usernames."""
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField("email address", unique=True)
+    name = models.CharField("name", max_length=150, blank=True)
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = EmailUserManager()
+
+    class Meta:
+        ordering = ["name", "email"]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        return self.name or self.email.split("@")[0]
+
+    def get_full_name(self):
+        return self.display_name
+
+    def get_short_name(self):
+        return self.display_name.split(" ")[0]
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class CohortQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user, memberships__left_at__isnull=True).distinct()
+
+
+class Cohort(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ACTIVE = "active", "Active"
+        FINISHED = "finished", "Finished"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True, help_text="Markdown.")
+    time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
+    start_date = models.DateField(help_text="The date of the first session.")
+    session_weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    session_time = models.TimeField(help_text="Local time in the cohort's time zone.")
+    session_minutes = models.PositiveSmallIntegerField(default=90)
+    location = models.CharField(
+        max_length=300, blank=True, help_text="A room, or the call link for remote sessions."
+    )
+    slack_webhook_url = models.URLField(max_length=500, blank=True)
+    reminder_lead_hours = models.PositiveSmallIntegerField(
+        default=48, help_text="Hours before the session that homework reminders go out."
+    )
+    digest_weekday = models.PositiveSmallIntegerField(
+        choices=Weekday.choices, default=Weekday.MONDAY
+    )
+    digest_time = models.TimeField(default=time(9, 0))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CohortQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date", "title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("cohorts:detail", kwargs={"slug": self.slug})
+
+    @cached_property
+    def tz(self):
+        return ZoneInfo(self.time_zone)
+
+    def local(self, moment):
+        return timezone.localtime(moment, self.tz)
+
+    def session_start_for(self, day: date) -> datetime:
+        """The aware session start on a local calendar day (DST-correct)."""
+        return datetime.combine(day, self.session_time, tzinfo=self.tz)
+
+    def first_session_date(self) -> date:
+        """The first day on or after start_date that falls on the session weekday."""
+        shift = (self.session_weekday - self.start_date.weekday()) % 7
+        return self.start_date + timedelta(days=shift)
+
+    def create_weeks(self, count: int, titles=()):
+        """Create `count` weekly sessions, each at the local session time."""
+        first = self.first_session_date()
+        titles = list(titles)
+        weeks = [
+            Week(
+                cohort=self,
+                number=n,
+                title=titles[n - 1] if n <= len(titles) else f"Week {n}",
+                session_start=self.session_start_for(first + timedelta(weeks=n - 1)),
+            )
+            for n in range(1, count + 1)
+        ]
+        return Week.objects.bulk_create(weeks)
+
+    def current_week(self, weeks=None, now=None):
+        """The week whose session is next (or running now); the last one after the end."""
+        now = now or timezone.now()
+        weeks = list(weeks if weeks is not None else self.weeks.all())
+        for week in weeks:
+            if week.session_end >= now:
+                return week
+        return weeks[-1] if weeks else None
+
+    @classmethod
+    def unique_slug(cls, title):
+        base = slugify(title)[:70] or "cohort"
+        slug, n = base, 2
+        while cls.objects.filter(slug=slug).exists():
+            slug, n = f"{base}-{n}", n + 1
+        return slug
+
+
+class Role(models.TextChoices):
+    ORGANIZER = "organizer", "Organizer"
+    FACILITATOR = "facilitator", "Facilitator"
+    PARTICIPANT = "participant", "Participant"
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(left_at__isnull=True)
+
+
+class Membership(models.Model):
+    class Experience(models.TextChoices):
+        NEW = "new", "New to the topic"
+        SOME = "some", "Some experience"
+        EXPERIENCED = "experienced", "Experienced"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.PARTICIPANT)
+    experience = models.CharField(
+        max_length=12, choices=Experience.choices, default=Experience.SOME
+    )
+    reminders_opt_out = models.BooleanField(default=False)
+    joined_at = models.DateTimeField(default=timezone.now)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "cohort"], name="one_membership_per_cohort"),
+        ]
+        ordering = ["cohort", "role", "user__name"]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()} in {self.cohort}"
+
+    @property
+    def is_active(self):
+        return self.left_at is None
+
+
+def new_token():
+    return secrets.token_urlsafe(32)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+
+
+class Invitation(models.Model):
+    VALID_FOR = timedelta(days=14)
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.PARTICIPANT)
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    sent_count = models.PositiveSmallIntegerField(default=0)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # At most one open invitation per address and cohort.
+            models.UniqueConstraint(
+                "cohort",
+                Lower("email"),
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="one_open_invitation_per_email",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} → {self.cohort} ({self.get_role_display()})"
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        if not self.expires_at:
+            self.expires_at = timezone.now() + self.VALID_FOR
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("invitation", kwargs={"token": self.token})
+
+    @property
+    def state(self):
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
+
+
+class Week(models.Model):
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="weeks")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True, help_text="Markdown.")
+    session_start = models.DateTimeField()
+    publish_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the pre-work becomes visible to participants."
+    )
+    facilitator_notes = models.TextField(blank=True, help_text="Markdown. Private to facilitators.")
+
+    class Meta:
+        ordering = ["cohort", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "number"], name="one_week_number_per_cohort"),
+        ]
+
+    def __str__(self):
+        return f"{self.cohort} · Week {self.number}: {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("cohorts:week", kwargs={"slug": self.cohort.slug, "number": self.number})
+
+    @property
+    def session_end(self):
+        return self.session_start + timedelta(minutes=self.cohort.session_minutes)
+
+    def is_published(self, now=None):
+        return self.publish_at is not None and self.publish_at <= (now or timezone.now())
+
+
+class Delivery(models.Model):
+    """One outbound message: claimed first (unique dedupe key), then sent once."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SLACK = "slack", "Slack"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        MISSED = "missed", "Missed"
+        SKIPPED = "skipped", "Skipped"
+
+    kind = models.CharField(max_length=40)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    week = models.ForeignKey(
+        Week, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    recipient = models.CharField(max_length=320, help_text="Email address, or the Slack channel.")
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    subject = models.CharField(max_length=300, blank=True)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "deliveries"
+        indexes = [models.Index(fields=["cohort", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.kind} → {self.recipient} ({self.status})"

@@ -1,0 +1,33 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cohorts"
+
+urlpatterns = [
+    path("", views.cohort_detail, name="detail"),
+    path("weeks/<int:number>/", views.week_detail, name="week"),
+    path("manage/", views.manage_settings, name="manage_settings"),
+    path("manage/weeks/", views.manage_weeks, name="manage_weeks"),
+    path("manage/weeks/<int:number>/", views.manage_week, name="manage_week"),
+    path("manage/members/", views.manage_members, name="manage_members"),
+    path(
+        "manage/members/<int:member_id>/", views.manage_member_update, name="manage_member_update"
+    ),
+    path(
+        "manage/members/<int:member_id>/remove/",
+        views.manage_member_remove,
+        name="manage_member_remove",
+    ),
+    path("manage/invitations/", views.manage_invitations, name="manage_invitations"),
+    path(
+        "manage/invitations/<int:invitation_id>/resend/",
+        views.manage_invitation_resend,
+        name="manage_invitation_resend",
+    ),
+    path(
+        "manage/invitations/<int:invitation_id>/revoke/",
+        views.manage_invitation_revoke,
+        name="manage_invitation_revoke",
+    ),
+]

@@ -1,0 +1,330 @@
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from . import invitations
+from .forms import (
+    CohortCreateForm,
+    CohortSettingsForm,
+    InvitationPasteForm,
+    MembershipForm,
+    WeekForm,
+)
+from .models import Cohort, Invitation, Membership, Role, Week
+from .permissions import MEMBER, ORGANIZER, access_for, cohort_view
+from .tasks import enqueue_deliveries
+
+
+@login_required
+def home(request):
+    cohorts = list(
+        Cohort.objects.for_user(request.user).annotate(week_count=Count("weeks", distinct=True))
+    )
+    active = [c for c in cohorts if c.status == Cohort.Status.ACTIVE]
+    if len(active) == 1 and request.GET.get("all") is None:
+        cohort = active[0]
+        access = access_for(request.user, cohort)
+        week = cohort.current_week()
+        if week and (access.can_facilitate or week.is_published()):
+            return redirect(week)
+        return redirect(cohort)
+    return render(request, "cohorts/home.html", {"cohorts": cohorts})
+
+
+@staff_member_required
+def cohort_create(request):
+    form = CohortCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            cohort = form.save()
+            organizer_email = form.cleaned_data["organizer_email"]
+            deliveries = []
+            if organizer_email and organizer_email.lower() != request.user.email.lower():
+                line = invitations.InviteLine(0, organizer_email.lower(), Role.ORGANIZER)
+                deliveries = invitations.invite(cohort, [line], request.user)
+            else:
+                Membership.objects.create(user=request.user, cohort=cohort, role=Role.ORGANIZER)
+            enqueue_deliveries(deliveries)
+        messages.success(request, f"“{cohort.title}” is ready with {cohort.weeks.count()} weeks.")
+        return redirect(cohort)
+    return render(request, "cohorts/cohort_create.html", {"form": form})
+
+
+def _members_by_role(cohort):
+    members = (
+        Membership.objects.active()
+        .filter(cohort=cohort)
+        .select_related("user")
+        .order_by("user__name", "user__email")
+    )
+    grouped = {role: [] for role in Role}
+    for membership in members:
+        grouped[Role(membership.role)].append(membership)
+    return [(role.label + "s", grouped[role]) for role in Role]
+
+
+@cohort_view(MEMBER)
+def cohort_detail(request, access):
+    cohort = access.cohort
+    weeks = list(cohort.weeks.all())
+    current = cohort.current_week(weeks)
+    now = timezone.now()
+    return render(
+        request,
+        "cohorts/cohort_detail.html",
+        {
+            "access": access,
+            "cohort": cohort,
+            "weeks": weeks,
+            "current_week": current,
+            "now": now,
+            "members_by_role": _members_by_role(cohort),
+        },
+    )
+
+
+def visible_week(access, number):
+    """A week the member may see: participants never see unpublished weeks."""
+    week = get_object_or_404(Week, cohort=access.cohort, number=number)
+    if not access.can_facilitate and not week.is_published():
+        raise Http404("No such week.")
+    return week
+
+
+@cohort_view(MEMBER)
+def week_detail(request, access, number):
+    week = visible_week(access, number)
+    return render(
+        request,
+        "cohorts/week_detail.html",
+        {"access": access, "cohort": access.cohort, "week": week},
+    )
+
+
+@cohort_view(ORGANIZER)
+def manage_settings(request, access):
+    cohort = access.cohort
+    form = CohortSettingsForm(request.POST or None, instance=cohort)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Settings saved.")
+        return redirect("cohorts:manage_settings", slug=cohort.slug)
+    return render(
+        request, "cohorts/manage/settings.html", {"access": access, "cohort": cohort, "form": form}
+    )
+
+
+@cohort_view(ORGANIZER)
+def manage_weeks(request, access):
+    cohort = access.cohort
+    return render(
+        request,
+        "cohorts/manage/weeks.html",
+        {"access": access, "cohort": cohort, "weeks": cohort.weeks.all()},
+    )
+
+
+@cohort_view(ORGANIZER)
+def manage_week(request, access, number):
+    cohort = access.cohort
+    week = get_object_or_404(Week, cohort=cohort, number=number)
+    form = WeekForm(request.POST or None, instance=week)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Week {week.number} saved.")
+        return redirect("cohorts:manage_weeks", slug=cohort.slug)
+    return render(
+        request,
+        "cohorts/manage/week_form.html",
+        {"access": access, "cohort": cohort, "week": week, "form": form},
+    )
+
+
+@cohort_view(ORGANIZER)
+def manage_members(request, access):
+    cohort = access.cohort
+    members = (
+        Membership.objects.active()
+        .filter(cohort=cohort)
+        .select_related("user")
+        .order_by("role", "user__name", "user__email")
+    )
+    return render(
+        request,
+        "cohorts/manage/members.html",
+        {
+            "access": access,
+            "cohort": cohort,
+            "members": members,
+            "roles": Role.choices,
+            "experience_levels": Membership.Experience.choices,
+        },
+    )
+
+
+@cohort_view(ORGANIZER)
+@require_POST
+def manage_member_update(request, access, member_id):
+    membership = get_object_or_404(Membership.objects.active(), pk=member_id, cohort=access.cohort)
+    form = MembershipForm(request.POST, instance=membership)
+    if form.is_valid():
+        if _would_remove_last_organizer(membership, form.cleaned_data["role"]):
+            messages.error(request, "A cohort needs at least one organizer.")
+        else:
+            form.save()
+            messages.success(
+                request, f"{membership.user} is now {membership.get_role_display().lower()}."
+            )
+    else:
+        messages.error(request, "Choose a role and an experience level from the lists.")
+    return redirect("cohorts:manage_members", slug=access.cohort.slug)
+
+
+def _would_remove_last_organizer(membership, new_role=None):
+    if membership.role != Role.ORGANIZER or new_role == Role.ORGANIZER:
+        return False
+    organizers = Membership.objects.active().filter(cohort=membership.cohort, role=Role.ORGANIZER)
+    return organizers.count() <= 1
+
+
+@cohort_view(ORGANIZER)
+def manage_member_remove(request, access, member_id):
+    membership = get_object_or_404(
+        Membership.objects.active().select_related("user"), pk=member_id, cohort=access.cohort
+    )
+    if request.method == "POST":
+        if _would_remove_last_organizer(membership):
+            messages.error(request, "A cohort needs at least one organizer.")
+        else:
+            membership.left_at = timezone.now()
+            membership.save(update_fields=["left_at"])
+            messages.success(request, f"{membership.user} has left {access.cohort}.")
+        return redirect("cohorts:manage_members", slug=access.cohort.slug)
+    return render(
+        request,
+        "cohorts/manage/member_remove.html",
+        {"access": access, "cohort": access.cohort, "membership": membership},
+    )
+
+
+@cohort_view(ORGANIZER)
+def manage_invitations(request, access):
+    cohort = access.cohort
+    form = InvitationPasteForm(request.POST or None)
+    line_errors = []
+    if request.method == "POST" and form.is_valid():
+        lines, line_errors = invitations.parse_lines(
+            form.cleaned_data["emails"], cohort, default_role=form.cleaned_data["role"]
+        )
+        if not line_errors and not lines:
+            form.add_error("emails", "Paste at least one email address.")
+        elif not line_errors:
+            with transaction.atomic():
+                deliveries = invitations.invite(cohort, lines, request.user)
+                enqueue_deliveries(deliveries)
+            messages.success(
+                request, f"Sent {len(lines)} invitation{'s' if len(lines) != 1 else ''}."
+            )
+            return redirect("cohorts:manage_invitations", slug=cohort.slug)
+    open_invitations = cohort.invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+    recent = cohort.invitations.filter(Q(accepted_at__isnull=False) | Q(revoked_at__isnull=False))[
+        :20
+    ]
+    return render(
+        request,
+        "cohorts/manage/invitations.html",
+        {
+            "access": access,
+            "cohort": cohort,
+            "form": form,
+            "line_errors": line_errors,
+            "open_invitations": open_invitations.select_related("invited_by"),
+            "recent_invitations": recent,
+        },
+    )
+
+
+@cohort_view(ORGANIZER)
+@require_POST
+def manage_invitation_resend(request, access, invitation_id):
+    invitation = get_object_or_404(
+        Invitation, pk=invitation_id, cohort=access.cohort, accepted_at=None, revoked_at=None
+    )
+    with transaction.atomic():
+        enqueue_deliveries([invitations.renew(invitation)])
+    messages.success(request, f"Sent the invitation to {invitation.email} again.")
+    return redirect("cohorts:manage_invitations", slug=access.cohort.slug)
+
+
+@cohort_view(ORGANIZER)
+def manage_invitation_revoke(request, access, invitation_id):
+    invitation = get_object_or_404(
+        Invitation, pk=invitation_id, cohort=access.cohort, accepted_at=None, revoked_at=None
+    )
+    if request.method == "POST":
+        invitations.revoke(invitation)
+        messages.success(
+            request, f"Revoked the invitation for {invitation.email}; its link no longer works."
+        )
+        return redirect("cohorts:manage_invitations", slug=access.cohort.slug)
+    return render(
+        request,
+        "cohorts/manage/invitation_revoke.html",
+        {"access": access, "cohort": access.cohort, "invitation": invitation},
+    )
+
+
+@never_cache
+def invitation(request, token):
+    """Opening the link shows the invitation; only a POST by the invited address accepts it."""
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("cohort", "invited_by"), token=token
+    )
+    state = invitation.state
+    context = {"invitation": invitation, "cohort": invitation.cohort, "state": state}
+    if state != "pending":
+        return render(request, "cohorts/invitation.html", context, status=410)
+    user = request.user
+    context["email_matches"] = user.is_authenticated and invitations.user_owns_email(
+        user, invitation.email
+    )
+    if request.method == "POST":
+        if not user.is_authenticated:
+            return redirect(f"{invitation.get_absolute_url()}")
+        if not context["email_matches"]:
+            return render(request, "cohorts/invitation.html", context, status=403)
+        invitations.accept(invitation, user)
+        messages.success(request, f"Welcome to {invitation.cohort}!")
+        return redirect(invitation.cohort)
+    return render(request, "cohorts/invitation.html", context)
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    from config.celery import app as celery_app
+
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"unreachable: {type(exc).__name__}"
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=3)
+        checks["broker"] = "ok"
+    except Exception as exc:
+        checks["broker"] = f"unreachable: {type(exc).__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unhealthy", **checks}, status=200 if healthy else 503
+    )

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from cohorts import views as cohort_views
+
+urlpatterns = [
+    path("", cohort_views.home, name="home"),
+    path("cohorts/new/", cohort_views.cohort_create, name="cohort_create"),
+    path("invite/<str:token>/", cohort_views.invitation, name="invitation"),
+    path("healthz", cohort_views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("c/<slug:slug>/", include("cohorts.urls")),
+]

@@ -1,0 +1,92 @@
+"""Shared fixtures: people and a cohort in each role."""
+
+from datetime import date, time
+
+import pytest
+from allauth.account.models import EmailAddress
+
+from cohorts.models import Cohort, Membership, Role, User
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    # The hashed-manifest storage needs `collectstatic`; tests render templates without it.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def make_user(db):
+    def make(email, name="", *, staff=False, password=PASSWORD):
+        user = User.objects.create_user(email=email, password=password, name=name, is_staff=staff)
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def cohort(db):
+    cohort = Cohort.objects.create(
+        title="Machine Learning",
+        slug="ml",
+        time_zone="Europe/Berlin",
+        start_date=date(2026, 9, 1),
+        session_weekday=3,
+        session_time=time(16, 0),
+        session_minutes=90,
+    )
+    cohort.create_weeks(12)
+    return cohort
+
+
+@pytest.fixture
+def other_cohort(db):
+    other = Cohort.objects.create(
+        title="Statistics",
+        slug="stats",
+        time_zone="America/New_York",
+        start_date=date(2026, 9, 1),
+        session_weekday=1,
+        session_time=time(12, 0),
+    )
+    other.create_weeks(4)
+    return other
+
+
+@pytest.fixture
+def people(cohort, make_user):
+    """One user per actor; `outsider` has no membership in `cohort`."""
+    users = {
+        "organizer": make_user("org@example.com", "Olga Organizer"),
+        "facilitator": make_user("fac@example.com", "Fatima Facilitator"),
+        "participant": make_user("par@example.com", "Pat Participant"),
+        "outsider": make_user("out@example.com", "Oscar Outsider"),
+    }
+    for role in (Role.ORGANIZER, Role.FACILITATOR, Role.PARTICIPANT):
+        Membership.objects.create(user=users[role.value], cohort=cohort, role=role)
+    return users
+
+
+@pytest.fixture
+def client_for(client):
+    """A test client signed in as the given user (or anonymous for None)."""
+
+    def signed_in(user):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return signed_in
