@@ -17,6 +17,7 @@ def _plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     from config.celery import app
@@ -90,3 +91,14 @@ def client_for(client):
         return client
 
     return signed_in
+
+
+@pytest.fixture
+def post_committed(django_capture_on_commit_callbacks):
+    """POST, then run what the view queued for after commit (emails, tasks)."""
+
+    def post(client, url, data=None, **extra):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(url, data or {}, **extra)
+
+    return post

@@ -1,0 +1,177 @@
+from datetime import UTC, date, datetime, time
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from cohorts import demo
+from cohorts.models import Cohort, Membership, Role, User, Week
+
+pytestmark = pytest.mark.django_db
+
+
+def test_weeks_keep_local_session_time_across_dst():
+    cohort = Cohort.objects.create(
+        title="Autumn",
+        slug="autumn",
+        time_zone="Europe/Berlin",
+        start_date=date(2026, 10, 12),  # a Monday; sessions on Thursdays
+        session_weekday=3,
+        session_time=time(18, 30),
+    )
+    weeks = cohort.create_weeks(3)
+    local = [cohort.local(w.session_start) for w in Week.objects.filter(cohort=cohort)]
+    assert [d.date() for d in local] == [date(2026, 10, 15), date(2026, 10, 22), date(2026, 10, 29)]
+    assert {(d.hour, d.minute) for d in local} == {(18, 30)}
+    # Berlin leaves summer time on 25 October: same wall clock, different UTC hour.
+    utc_hours = [w.session_start.astimezone(UTC).hour for w in weeks]
+    assert utc_hours == [16, 16, 17]
+
+
+def test_staff_creates_a_cohort_with_its_weeks(make_user, client_for):
+    staff = make_user("staff@example.com", "Sam Staff", staff=True)
+    response = client_for(staff).post(
+        reverse("cohort_create"),
+        {
+            "title": "Deep Learning",
+            "description": "Twelve weeks of **deep learning**.",
+            "time_zone": "America/New_York",
+            "start_date": "2026-11-02",
+            "session_weekday": "2",
+            "session_time": "12:00",
+            "session_minutes": "90",
+            "location": "https://meet.example.com/dl",
+            "weeks": "10",
+            "organizer_email": "",
+        },
+    )
+    cohort = Cohort.objects.get(title="Deep Learning")
+    assert response.status_code == 302 and response["Location"] == cohort.get_absolute_url()
+    assert cohort.slug == "deep-learning"
+    assert cohort.weeks.count() == 10
+    first = cohort.local(cohort.weeks.first().session_start)
+    assert (first.date(), first.hour) == (date(2026, 11, 4), 12)
+    assert Membership.objects.get(cohort=cohort).role == Role.ORGANIZER
+
+
+def test_create_form_reports_errors_inline(make_user, client_for):
+    staff = make_user("staff@example.com", staff=True)
+    response = client_for(staff).post(reverse("cohort_create"), {"title": "", "weeks": "99"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'class="field__error"' in page
+    assert Cohort.objects.count() == 0
+
+
+def test_non_staff_cannot_create_cohorts(make_user, client_for):
+    response = client_for(make_user("p@example.com")).get(reverse("cohort_create"))
+    assert response.status_code == 302
+    assert Cohort.objects.count() == 0
+
+
+def test_organizer_renames_a_week_and_moves_its_session(cohort, people, client_for):
+    client = client_for(people["organizer"])
+    url = reverse("cohorts:manage_week", args=[cohort.slug, 3])
+    form = client.get(url).content.decode()
+    week = cohort.weeks.get(number=3)
+    local = cohort.local(week.session_start)
+    assert local.strftime("%Y-%m-%dT%H:%M") in form  # shown on the cohort's clock
+    response = client.post(
+        url,
+        {"title": "Loss and gradient descent", "summary": "", "session_start": "2026-09-18T09:15"},
+    )
+    assert response.status_code == 302
+    week.refresh_from_db()
+    assert week.title == "Loss and gradient descent"
+    assert week.session_start == datetime(2026, 9, 18, 7, 15, tzinfo=UTC)  # 09:15 in Berlin (CEST)
+
+
+def test_cohort_page_shows_schedule_in_cohort_time_with_current_week(cohort, people, client_for):
+    now = cohort.weeks.get(number=4).session_start.replace(hour=5)
+    Week.objects.filter(cohort=cohort).update(publish_at=datetime(2026, 1, 1, tzinfo=UTC))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(timezone, "now", lambda: now)
+        page = client_for(people["participant"]).get(cohort.get_absolute_url()).content.decode()
+    assert "Times are in the cohort’s time zone, <strong>Europe/Berlin</strong>" in page
+    current = page.split('aria-current="date"')[0].rsplit("<li", 1)[1]
+    assert "schedule__week--current" in current
+    assert page.count('aria-current="date"') == 1
+    assert "Week 4" in page.split('aria-current="date"')[1][:200]
+    assert "16:00" in page
+    for name in ("Olga Organizer", "Fatima Facilitator", "Pat Participant"):
+        assert name in page
+    assert "Oscar Outsider" not in page
+
+
+def test_participants_never_see_unpublished_weeks(cohort, people, client_for):
+    url = reverse("cohorts:week", args=[cohort.slug, 2])
+    assert client_for(people["participant"]).get(url).status_code == 404
+    assert client_for(people["facilitator"]).get(url).status_code == 200
+
+
+def test_home_lists_cohorts_or_goes_straight_to_the_current_week(
+    cohort, other_cohort, people, client_for
+):
+    Week.objects.filter(cohort=cohort).update(publish_at=datetime(2026, 1, 1, tzinfo=UTC))
+    client = client_for(people["participant"])
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"/c/{cohort.slug}/weeks/")
+    Membership.objects.create(user=people["participant"], cohort=other_cohort)
+    page = client.get(reverse("home")).content.decode()
+    assert "Machine Learning" in page and "Statistics" in page
+
+
+def test_home_without_cohorts_says_what_to_do(make_user, client_for):
+    page = client_for(make_user("new@example.com")).get(reverse("home")).content.decode()
+    assert "You are not in a cohort yet" in page
+
+
+def test_removing_a_member_asks_first_and_keeps_the_last_organizer(cohort, people, client_for):
+    client = client_for(people["organizer"])
+    participant = Membership.objects.get(user=people["participant"])
+    url = reverse("cohorts:manage_member_remove", args=[cohort.slug, participant.pk])
+    assert "Remove Pat Participant?" in client.get(url).content.decode()
+    participant.refresh_from_db()
+    assert participant.left_at is None
+    client.post(url)
+    participant.refresh_from_db()
+    assert participant.left_at is not None
+    organizer = Membership.objects.get(user=people["organizer"])
+    client.post(reverse("cohorts:manage_member_remove", args=[cohort.slug, organizer.pk]))
+    organizer.refresh_from_db()
+    assert organizer.left_at is None
+
+
+def test_organizer_changes_a_role(cohort, people, client_for):
+    participant = Membership.objects.get(user=people["participant"])
+    client_for(people["organizer"]).post(
+        reverse("cohorts:manage_member_update", args=[cohort.slug, participant.pk]),
+        {"role": "facilitator", "experience": "new"},
+    )
+    participant.refresh_from_db()
+    assert (participant.role, participant.experience) == ("facilitator", "new")
+
+
+def test_seed_demo_is_idempotent():
+    call_command("seed_demo")
+    counts = (
+        Cohort.objects.count(),
+        User.objects.count(),
+        Membership.objects.count(),
+        Week.objects.count(),
+    )
+    call_command("seed_demo")
+    assert counts == (
+        Cohort.objects.count(),
+        User.objects.count(),
+        Membership.objects.count(),
+        Week.objects.count(),
+    )
+    cohort = Cohort.objects.get(slug=demo.SLUG)
+    assert counts == (1, 18, 18, 12)
+    assert cohort.weeks.get(number=2).title == "Linear regression"
+    assert cohort.weeks.last().title == "Embeddings"
+    assert User.objects.get(email="participant16@example.com").check_password("homeroom-demo")
+    assert cohort.weeks.filter(publish_at__lte=timezone.now()).count() in (5, 6)
