@@ -11,4 +11,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("c/<slug:slug>/", include("cohorts.urls")),
+    path("c/<slug:slug>/", include("assignments.urls")),
+    path("c/<slug:slug>/", include("discussions.urls")),
 ]
