@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import invitations
+from . import invitations, pages
 from .forms import (
     CohortCreateForm,
     CohortSettingsForm,
@@ -76,6 +76,12 @@ def cohort_detail(request, access):
     weeks = list(cohort.weeks.all())
     current = cohort.current_week(weeks)
     now = timezone.now()
+    badges = {}
+    for provider in pages.schedule_badges:
+        for week_id, html in provider(request, access, weeks).items():
+            badges.setdefault(week_id, []).append(html)
+    for week in weeks:
+        week.badges = badges.get(week.pk, [])
     return render(
         request,
         "cohorts/cohort_detail.html",
@@ -101,10 +107,18 @@ def visible_week(access, number):
 @cohort_view(MEMBER)
 def week_detail(request, access, number):
     week = visible_week(access, number)
+    sections = [provider(request, access, week) for provider in pages.week_sections]
     return render(
         request,
         "cohorts/week_detail.html",
-        {"access": access, "cohort": access.cohort, "week": week},
+        {
+            "access": access,
+            "cohort": access.cohort,
+            "week": week,
+            "sections": [section for section in sections if section],
+            "previous_week": access.cohort.weeks.filter(number=week.number - 1).first(),
+            "next_week": access.cohort.weeks.filter(number=week.number + 1).first(),
+        },
     )
 
 

@@ -99,6 +99,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "cohorts",
+    "assignments",
+    "discussions",
 ]
 
 MIDDLEWARE = [
@@ -263,7 +265,9 @@ if env_bool("BEHIND_TLS_PROXY", False):
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-SILENCED_SYSTEM_CHECKS = []
+# Preloading HSTS is a commitment for the whole domain and its subdomains, so it stays the
+# operator's opt-in (SECURE_HSTS_PRELOAD=1); until then, `check --deploy` need not nag about it.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -10,6 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from assignments.models import Assignment, PreworkItem, Submission
 from cohorts.models import Invitation, Membership
 from cohorts.permissions import FACILITATOR, MEMBER, ORGANIZER
 
@@ -46,11 +47,17 @@ def url_arguments(cohort, people):
     week.save()
     invitation = Invitation.objects.create(cohort=cohort, email="someone@example.com")
     participant = Membership.objects.get(cohort=cohort, user=people["participant"])
+    item = PreworkItem.objects.create(week=week, title="Video", url="https://example.com/v")
+    assignment = Assignment.objects.create(week=week, title="Notebook", due_at=week.session_start)
+    submission = Submission.objects.create(assignment=assignment, user=people["participant"])
     return {
         "slug": cohort.slug,
         "number": 1,
         "member_id": participant.pk,
         "invitation_id": invitation.pk,
+        "item_id": item.pk,
+        "assignment_id": assignment.pk,
+        "submission_id": submission.pk,
     }
 
 

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class AssignmentsConfig(AppConfig):
+    name = "assignments"
+    verbose_name = "Pre-work and assignments"
+
+    def ready(self):
+        from cohorts import pages
+
+        from . import views
+
+        pages.week_sections.register(views.week_section, order=10)
+        pages.schedule_badges.register(views.schedule_badges)

@@ -1,0 +1,123 @@
+"""Demo pre-work: videos, readings and exercises per week, and some progress already made."""
+
+import random
+from datetime import timedelta
+
+from django.utils import timezone
+
+from cohorts.models import Membership, Role
+
+from .models import Assignment, Completion, PreworkItem, Submission
+
+COURSE = "https://developers.google.com/machine-learning/crash-course"
+
+PREWORK = {
+    1: [
+        ("video", "What is machine learning?", 9),
+        ("video", "Key ML terminology", 12),
+        ("reading", "Framing: a worked example", 15),
+    ],
+    2: [
+        ("video", "Linear regression", 14),
+        ("video", "Training and loss", 11),
+        ("exercise", "Fit a line by hand", 20),
+    ],
+    3: [
+        ("video", "Reducing loss: an iterative approach", 10),
+        ("video", "Gradient descent", 13),
+        ("video", "Learning rate", 9),
+        ("reading", "Stochastic gradient descent", 10),
+    ],
+    4: [("video", "Generalization and overfitting", 12), ("reading", "Peril of overfitting", 10)],
+    5: [
+        ("video", "Splitting data", 8),
+        ("video", "Validation sets", 9),
+        ("exercise", "Check your intuition: test sets", 15),
+    ],
+    6: [
+        ("video", "Representation: feature engineering", 14),
+        ("reading", "Qualities of good features", 12),
+        ("video", "Cleaning data", 8),
+    ],
+    7: [("video", "Feature crosses", 11), ("exercise", "Feature crosses playground", 25)],
+    8: [
+        ("video", "L2 regularization", 10),
+        ("video", "Lambda", 7),
+        ("reading", "Sparsity and L1", 12),
+    ],
+    9: [("video", "Logistic regression", 12), ("reading", "Calculating a probability", 8)],
+    10: [
+        ("video", "Thresholds and the confusion matrix", 11),
+        ("video", "Precision and recall", 10),
+        ("video", "ROC curve and AUC", 12),
+    ],
+    11: [
+        ("video", "Neural networks: structure", 13),
+        ("video", "Training neural nets", 12),
+        ("exercise", "Neural net playground", 25),
+    ],
+    12: [
+        ("video", "Embeddings: motivation", 10),
+        ("video", "Obtaining embeddings", 12),
+        ("reading", "Embeddings in practice", 15),
+    ],
+}
+
+
+def slugify_title(title):
+    return "".join(ch if ch.isalnum() else "-" for ch in title.lower()).strip("-")
+
+
+def seed(cohort):
+    rng = random.Random(cohort.pk)  # the same demo every time
+    now = timezone.now()
+    participants = [
+        m.user
+        for m in Membership.objects.filter(cohort=cohort, role=Role.PARTICIPANT).select_related(
+            "user"
+        )
+    ]
+    for week in cohort.weeks.all():
+        items = PreworkItem.objects.bulk_create(
+            PreworkItem(
+                week=week,
+                kind=kind,
+                title=title,
+                url=f"{COURSE}/{slugify_title(title)}",
+                minutes=minutes,
+                required=not (kind == "reading" and order > 2),
+                order=order,
+            )
+            for order, (kind, title, minutes) in enumerate(PREWORK.get(week.number, []), start=1)
+        )
+        assignment = Assignment.objects.create(
+            week=week,
+            title=f"Notebook: {week.title.lower()}",
+            instructions="Work through the week's exercise notebook and share a link to your copy.",
+            due_at=week.session_start,
+            submission_kind=Assignment.SubmissionKind.LINK,
+        )
+        if not week.is_published(now):
+            continue
+        past = week.session_start < now
+        for person in participants:
+            diligence = rng.random()
+            share = (0.6 + 0.4 * diligence) if past else diligence * 0.8
+            done = [item for item in items if rng.random() < share]
+            Completion.objects.bulk_create(
+                Completion(
+                    user=person,
+                    item=item,
+                    at=week.session_start - timedelta(days=rng.randint(1, 5)),
+                )
+                for item in done
+            )
+            if past and rng.random() < 0.7:
+                submitted = week.session_start - timedelta(hours=rng.randint(-20, 60))
+                Submission.objects.create(
+                    assignment=assignment,
+                    user=person,
+                    link=f"https://notebooks.example.com/{person.pk}/week-{week.number}",
+                    submitted_at=submitted,
+                    updated_at=submitted,
+                )

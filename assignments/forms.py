@@ -1,0 +1,212 @@
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
+from cohorts.forms import DateTimeLocalInput
+
+from .models import Assignment, PreworkItem, Submission
+
+validate_url = URLValidator(schemes=["http", "https"])
+
+
+def cohort_datetime(value, cohort):
+    """A naive datetime from a datetime-local field means the cohort's clock."""
+    naive = value.replace(tzinfo=None)
+    return datetime.combine(naive.date(), naive.time(), tzinfo=cohort.tz)
+
+
+class PreworkItemForm(forms.ModelForm):
+    url = forms.URLField(assume_scheme="https", required=False, max_length=500, label="URL")
+
+    class Meta:
+        model = PreworkItem
+        fields = ["kind", "title", "url", "minutes", "required", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        labels = {"url": "URL", "minutes": "Minutes", "required": "Required for the session"}
+
+    def clean_minutes(self):
+        minutes = self.cleaned_data["minutes"]
+        if minutes > 600:
+            raise ValidationError("That is more than ten hours; split it into several items.")
+        return minutes
+
+
+@dataclass(frozen=True)
+class PastedItem:
+    number: int
+    title: str
+    url: str
+    minutes: int
+
+
+def title_from_url(url):
+    parts = urlsplit(url)
+    last = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    words = last.rsplit(".", 1)[0].replace("-", " ").replace("_", " ").strip()
+    return (words[:1].upper() + words[1:]) if words else parts.netloc
+
+
+def parse_pasted_items(text):
+    """`URL` or `title | URL | minutes` per line → (items, [(line number, text, message)])."""
+    items, errors = [], []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        parts = [part.strip() for part in line.split("|")]
+        if len(parts) == 1:
+            title, url, minutes = "", parts[0], "0"
+        elif len(parts) == 2:
+            (title, url), minutes = parts, "0"
+        elif len(parts) == 3:
+            title, url, minutes = parts
+        else:
+            errors.append((number, line, "Use “URL” or “title | URL | minutes”."))
+            continue
+        try:
+            validate_url(url)
+        except ValidationError:
+            errors.append((number, line, f"“{url}” is not a web address (http:// or https://)."))
+            continue
+        minutes = minutes.lower().removesuffix("min").strip() or "0"
+        if not minutes.isdigit() or int(minutes) > 600:
+            errors.append((number, line, f"“{minutes}” is not a number of minutes (0–600)."))
+            continue
+        if len(title) > 200:
+            errors.append((number, line, "The title is longer than 200 characters."))
+            continue
+        items.append(PastedItem(number, title or title_from_url(url), url, int(minutes)))
+    return items, errors
+
+
+class PasteItemsForm(forms.Form):
+    kind = forms.ChoiceField(choices=PreworkItem.Kind.choices, initial=PreworkItem.Kind.VIDEO)
+    lines = forms.CharField(
+        label="One item per line",
+        widget=forms.Textarea(
+            attrs={
+                "rows": 5,
+                "placeholder": "https://example.com/lecture-1\nGradient descent | https://example.com/gd | 12",
+            }
+        ),
+        help_text="Each line is a URL, or “title | URL | minutes”.",
+    )
+    required = forms.BooleanField(initial=True, required=False, label="Required for the session")
+
+    def clean(self):
+        cleaned = super().clean()
+        if "lines" in cleaned:
+            cleaned["items"], self.line_errors = parse_pasted_items(cleaned["lines"])
+            if self.line_errors:
+                raise ValidationError("Nothing was added: fix the lines listed below.")
+            if not cleaned["items"]:
+                self.add_error("lines", "Paste at least one line.")
+        return cleaned
+
+    line_errors = ()
+
+
+class PublishForm(forms.Form):
+    DRAFT, NOW, SCHEDULE = "draft", "now", "schedule"
+    when = forms.ChoiceField(
+        choices=[(DRAFT, "Keep as draft"), (NOW, "Publish now"), (SCHEDULE, "Schedule for")],
+        widget=forms.RadioSelect,
+        label="Visibility",
+    )
+    publish_at = forms.DateTimeField(
+        required=False,
+        widget=DateTimeLocalInput,
+        input_formats=["%Y-%m-%dT%H:%M"],
+        label="Publish at",
+    )
+
+    def __init__(self, *args, week, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.week = week
+        self.fields["publish_at"].help_text = f"In the cohort's time zone, {week.cohort.time_zone}."
+        if not self.is_bound:
+            if week.publish_at is None:
+                self.initial["when"] = self.DRAFT
+            elif week.is_published():
+                self.initial["when"] = self.NOW
+            else:
+                self.initial["when"] = self.SCHEDULE
+                self.initial["publish_at"] = week.cohort.local(week.publish_at).replace(tzinfo=None)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("when") == self.SCHEDULE:
+            if not cleaned.get("publish_at"):
+                self.add_error("publish_at", "Choose the date and time to publish.")
+            else:
+                cleaned["publish_at"] = cohort_datetime(cleaned["publish_at"], self.week.cohort)
+        return cleaned
+
+
+class AssignmentForm(forms.ModelForm):
+    due_at = forms.DateTimeField(
+        required=False,
+        widget=DateTimeLocalInput,
+        input_formats=["%Y-%m-%dT%H:%M"],
+        label="Due",
+    )
+
+    class Meta:
+        model = Assignment
+        fields = ["title", "instructions", "due_at", "submission_kind"]
+        widgets = {"instructions": forms.Textarea(attrs={"rows": 5})}
+        labels = {"submission_kind": "Handed in as"}
+
+    def __init__(self, *args, week, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.week = week
+        cohort = week.cohort
+        self.fields[
+            "due_at"
+        ].help_text = (
+            f"In the cohort's time zone, {cohort.time_zone}. Empty means the start of the session."
+        )
+        if self.instance.pk and not self.is_bound:
+            self.initial["due_at"] = cohort.local(self.instance.due_at).replace(tzinfo=None)
+
+    def clean_due_at(self):
+        value = self.cleaned_data.get("due_at")
+        if value is None:
+            return self.week.session_start
+        return cohort_datetime(value, self.week.cohort)
+
+
+class SubmissionForm(forms.ModelForm):
+    link = forms.URLField(assume_scheme="https", required=False, max_length=500)
+
+    class Meta:
+        model = Submission
+        fields = ["link", "body"]
+        labels = {"link": "Link", "body": "Your answer"}
+        widgets = {"body": forms.Textarea(attrs={"rows": 6})}
+
+    def __init__(self, *args, assignment, **kwargs):
+        super().__init__(*args, **kwargs)
+        kind = assignment.submission_kind
+        if kind == Assignment.SubmissionKind.LINK:
+            del self.fields["body"]
+            self.fields["link"].required = True
+            self.fields["link"].help_text = "For example a notebook or a repository."
+        elif kind == Assignment.SubmissionKind.TEXT:
+            del self.fields["link"]
+            self.fields["body"].required = True
+        else:
+            del self.fields["link"]
+            del self.fields["body"]
+
+
+class FeedbackForm(forms.ModelForm):
+    class Meta:
+        model = Submission
+        fields = ["feedback"]
+        widgets = {"feedback": forms.Textarea(attrs={"rows": 6})}
+        labels = {"feedback": "Feedback (Markdown; only this participant sees it)"}

@@ -1,0 +1,99 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from cohorts.models import Week
+
+
+class PreworkItem(models.Model):
+    class Kind(models.TextChoices):
+        VIDEO = "video", "Video"
+        READING = "reading", "Reading"
+        EXERCISE = "exercise", "Exercise"
+
+    week = models.ForeignKey(Week, on_delete=models.CASCADE, related_name="prework_items")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.VIDEO)
+    title = models.CharField(max_length=200)
+    url = models.URLField(max_length=500, blank=True)
+    minutes = models.PositiveSmallIntegerField(default=0, help_text="Estimated minutes.")
+    required = models.BooleanField(default=True)
+    order = models.PositiveIntegerField(default=0)
+    notes = models.TextField(blank=True, help_text="Markdown.")
+
+    class Meta:
+        ordering = ["week", "order", "pk"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def done_verb(self):
+        return {"video": "watched", "reading": "read"}.get(self.kind, "done")
+
+
+class Completion(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="completions"
+    )
+    item = models.ForeignKey(PreworkItem, on_delete=models.CASCADE, related_name="completions")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "item"], name="one_completion_per_item")
+        ]
+
+    def __str__(self):
+        return f"{self.user} finished {self.item}"
+
+
+class Assignment(models.Model):
+    class SubmissionKind(models.TextChoices):
+        LINK = "link", "A link (e.g. a notebook)"
+        TEXT = "text", "A short text"
+        DONE = "done", "Just mark it done"
+
+    week = models.ForeignKey(Week, on_delete=models.CASCADE, related_name="assignments")
+    title = models.CharField(max_length=200)
+    instructions = models.TextField(blank=True, help_text="Markdown.")
+    due_at = models.DateTimeField(help_text="Defaults to the week's session start.")
+    submission_kind = models.CharField(
+        max_length=4, choices=SubmissionKind.choices, default=SubmissionKind.LINK
+    )
+
+    class Meta:
+        ordering = ["week", "due_at", "pk"]
+
+    def __str__(self):
+        return self.title
+
+    def is_overdue(self, now=None):
+        return (now or timezone.now()) > self.due_at
+
+
+class Submission(models.Model):
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="submissions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions"
+    )
+    link = models.URLField(max_length=500, blank=True)
+    body = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    feedback = models.TextField(blank=True, help_text="Markdown; only the participant sees it.")
+    feedback_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    feedback_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "user"], name="one_submission_per_person")
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.assignment}"
+
+    @property
+    def is_late(self):
+        return self.submitted_at > self.assignment.due_at

@@ -1,0 +1,246 @@
+"""Who is ready: pre-work and assignment progress, computed in a fixed number of queries."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+from django.utils import timezone
+
+from cohorts.models import Membership, Role
+
+from .models import Assignment, Completion, PreworkItem, Submission
+
+
+@dataclass(frozen=True)
+class WeekStatus:
+    """One participant's state for one week."""
+
+    required_done: int
+    required_total: int
+    assignments_done: int
+    assignments_total: int
+
+    @property
+    def percent(self):
+        if not self.required_total:
+            return 100
+        return round(100 * self.required_done / self.required_total)
+
+    @property
+    def prework_finished(self):
+        return self.required_done >= self.required_total
+
+    @property
+    def finished(self):
+        """Everything required for the session: pre-work and every assignment handed in."""
+        return self.prework_finished and self.assignments_done >= self.assignments_total
+
+    @property
+    def started(self):
+        return self.required_done > 0 or self.assignments_done > 0
+
+
+def participants(cohort):
+    """Active participants of a cohort, with their users, in name order."""
+    return list(
+        Membership.objects.active()
+        .filter(cohort=cohort, role=Role.PARTICIPANT)
+        .select_related("user")
+        .order_by("user__name", "user__email")
+    )
+
+
+def statuses(weeks, user_ids):
+    """{(user_id, week_id): WeekStatus} for every pair, in four queries."""
+    week_ids = [week.pk for week in weeks]
+    required = dict(
+        PreworkItem.objects.filter(week__in=week_ids, required=True)
+        .values_list("week")
+        .annotate(n=Count("pk"))
+    )
+    assignment_totals = dict(
+        Assignment.objects.filter(week__in=week_ids).values_list("week").annotate(n=Count("pk"))
+    )
+    done = {
+        (user, week): n
+        for user, week, n in Completion.objects.filter(
+            item__week__in=week_ids, item__required=True, user__in=user_ids
+        )
+        .values_list("user", "item__week")
+        .annotate(n=Count("pk"))
+    }
+    handed_in = {
+        (user, week): n
+        for user, week, n in Submission.objects.filter(
+            assignment__week__in=week_ids, user__in=user_ids
+        )
+        .values_list("user", "assignment__week")
+        .annotate(n=Count("pk"))
+    }
+    return {
+        (user, week): WeekStatus(
+            required_done=done.get((user, week), 0),
+            required_total=required.get(week, 0),
+            assignments_done=handed_in.get((user, week), 0),
+            assignments_total=assignment_totals.get(week, 0),
+        )
+        for user in user_ids
+        for week in week_ids
+    }
+
+
+def prework_status(week, users):
+    """{user_id: WeekStatus} for one week — e.g. to show whether a pair is prepared."""
+    user_ids = [getattr(user, "pk", user) for user in users]
+    by_pair = statuses([week], user_ids)
+    return {user: by_pair[(user, week.pk)] for user in user_ids}
+
+
+@dataclass
+class Remaining:
+    """What one person still has to do this week, for the checklist header and reminders."""
+
+    items: list = field(default_factory=list)  # required items not done
+    assignments: list = field(default_factory=list)  # assignments not handed in
+
+    @property
+    def minutes(self):
+        return sum(item.minutes for item in self.items)
+
+    def summary(self):
+        """'2 videos, 1 reading, 38 min left' — or that nothing is left."""
+        if not self.items and not self.assignments:
+            return "All done"
+        counts = {}
+        for item in self.items:
+            counts[item.kind] = counts.get(item.kind, 0) + 1
+        names = {
+            "video": ("video", "videos"),
+            "reading": ("reading", "readings"),
+            "exercise": ("exercise", "exercises"),
+        }
+        parts = [f"{n} {names[kind][n != 1]}" for kind, n in counts.items()]
+        if self.assignments:
+            n = len(self.assignments)
+            parts.append(f"{n} assignment{'s' if n != 1 else ''}")
+        text = ", ".join(parts)
+        if self.minutes:
+            text += f", {self.minutes} min"
+        return text + " left"
+
+
+def remaining(items, completed_ids, assignments, submitted_ids):
+    return Remaining(
+        items=[item for item in items if item.required and item.pk not in completed_ids],
+        assignments=[a for a in assignments if a.pk not in submitted_ids],
+    )
+
+
+@dataclass
+class ProgressRow:
+    membership: Membership
+    statuses: list  # WeekStatus per report week, in week order
+    not_started: bool  # nothing done yet for the current week
+    behind: bool  # an earlier week's session passed with its pre-work or assignment unfinished
+
+
+@dataclass
+class CohortReport:
+    weeks: list
+    current_week: object
+    rows: list
+    totals: list  # per week: {"week", "finished", "participants", "average"}
+
+
+def cohort_report(cohort, now=None):
+    """Participants × published weeks: percent of required pre-work, assignments handed in."""
+    now = now or timezone.now()
+    all_weeks = list(cohort.weeks.all())
+    weeks = [week for week in all_weeks if week.is_published(now)]
+    current = cohort.current_week(all_weeks, now)
+    people = participants(cohort)
+    user_ids = [m.user_id for m in people]
+    table = statuses(weeks, user_ids)
+    rows = []
+    for membership in people:
+        row_statuses = [table[(membership.user_id, week.pk)] for week in weeks]
+        current_status = table.get((membership.user_id, getattr(current, "pk", None)))
+        rows.append(
+            ProgressRow(
+                membership=membership,
+                statuses=row_statuses,
+                not_started=current_status is not None and not current_status.started,
+                behind=any(
+                    not status.finished
+                    for week, status in zip(weeks, row_statuses, strict=True)
+                    if week.session_end < now
+                ),
+            )
+        )
+    totals = []
+    for index, week in enumerate(weeks):
+        column = [row.statuses[index] for row in rows]
+        totals.append(
+            {
+                "week": week,
+                "finished": sum(1 for s in column if s.prework_finished),
+                "participants": len(column),
+                "average": round(sum(s.percent for s in column) / len(column)) if column else 0,
+            }
+        )
+    return CohortReport(weeks=weeks, current_week=current, rows=rows, totals=totals)
+
+
+def completion_chart(report, bar_width=36, gap=14, height=160):
+    """Geometry for an SVG bar chart of 'finished the pre-work' per week (percent)."""
+    bars = []
+    for index, total in enumerate(report.totals):
+        share = total["finished"] / total["participants"] if total["participants"] else 0
+        bar_height = round(share * height)
+        bars.append(
+            {
+                "label": f"W{total['week'].number}",
+                "title": f"Week {total['week'].number}: {total['finished']} of {total['participants']} finished",
+                "percent": round(100 * share),
+                "x": 40 + index * (bar_width + gap),
+                "y": 10 + height - bar_height,
+                "height": bar_height,
+                "text_y": 10 + height - bar_height - 4,
+            }
+        )
+    return {
+        "bars": bars,
+        "bar_width": bar_width,
+        "width": 40 + len(bars) * (bar_width + gap),
+        "height": height + 40,
+        "baseline": 10 + height,
+        "label_y": height + 28,
+        "grid": [
+            {"y": 10 + height - round(height * p / 100), "label": f"{p}%"} for p in (0, 50, 100)
+        ],
+    }
+
+
+def week_report(week):
+    """Participants × items for one week, with each person's submissions."""
+    people = participants(week.cohort)
+    items = list(week.prework_items.all())
+    assignments = list(week.assignments.all())
+    done = set(Completion.objects.filter(item__week=week).values_list("user_id", "item_id"))
+    submissions = {
+        (s.user_id, s.assignment_id): s
+        for s in Submission.objects.filter(assignment__week=week).select_related("assignment")
+    }
+    required = [item for item in items if item.required]
+    rows = []
+    for membership in people:
+        user_id = membership.user_id
+        required_done = sum(1 for item in required if (user_id, item.pk) in done)
+        rows.append(
+            {
+                "membership": membership,
+                "cells": [(item, (user_id, item.pk) in done) for item in items],
+                "submissions": [(a, submissions.get((user_id, a.pk))) for a in assignments],
+                "percent": round(100 * required_done / len(required)) if required else 100,
+            }
+        )
+    return {"items": items, "assignments": assignments, "rows": rows}

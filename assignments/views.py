@@ -1,0 +1,465 @@
+import csv
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Max
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
+
+from cohorts.models import Week
+from cohorts.permissions import FACILITATOR, MEMBER, ORGANIZER, cohort_view
+from cohorts.views import visible_week
+
+from . import progress
+from .forms import (
+    AssignmentForm,
+    FeedbackForm,
+    PasteItemsForm,
+    PreworkItemForm,
+    PublishForm,
+    SubmissionForm,
+)
+from .models import Assignment, Completion, PreworkItem, Submission
+
+# --- The week page: what a participant sees and ticks off ---------------------------
+
+
+def checklist_context(request, access, week):
+    """Items grouped by kind, with this person's marks, and what is left."""
+    items = list(week.prework_items.all())
+    assignments = list(week.assignments.all())
+    user = request.user
+    completed = set(
+        Completion.objects.filter(user=user, item__week=week).values_list("item_id", flat=True)
+    )
+    submissions = {
+        s.assignment_id: s for s in Submission.objects.filter(user=user, assignment__week=week)
+    }
+    groups = []
+    for kind, label in PreworkItem.Kind.choices:
+        kind_items = [item for item in items if item.kind == kind]
+        for item in kind_items:
+            item.is_done = item.pk in completed
+        if kind_items:
+            groups.append({"kind": kind, "label": label, "items": kind_items})
+    for assignment in assignments:
+        assignment.my_submission = submissions.get(assignment.pk)
+    left = progress.remaining(items, completed, assignments, set(submissions))
+    required = [item for item in items if item.required]
+    required_done = sum(1 for item in required if item.pk in completed)
+    return {
+        "access": access,
+        "cohort": access.cohort,
+        "week": week,
+        "groups": groups,
+        "assignments": assignments,
+        "remaining": left,
+        "required_total": len(required),
+        "required_done": required_done,
+        "percent": round(100 * required_done / len(required)) if required else 100,
+        "now": timezone.now(),
+    }
+
+
+def week_section(request, access, week):
+    context = checklist_context(request, access, week)
+    return render_to_string("assignments/_week_prework.html", context, request=request)
+
+
+def schedule_badges(request, access, weeks):
+    """Beside each week in the schedule: my progress, or (for facilitators) who is ready."""
+    published = [week for week in weeks if week.is_published()]
+    if not published:
+        return {}
+    if access.can_facilitate:
+        report = progress.cohort_report(access.cohort)
+        return {
+            row["week"].pk: format_html(
+                '<span class="badge">{} of {} ready</span>', row["finished"], row["participants"]
+            )
+            for row in report.totals
+            if row["participants"]
+        }
+    table = progress.statuses(published, [request.user.pk])
+    badges = {}
+    for week in published:
+        status = table[(request.user.pk, week.pk)]
+        if status.required_total:
+            css = "badge badge--success" if status.prework_finished else "badge"
+            badges[week.pk] = format_html('<span class="{}">{}% done</span>', css, status.percent)
+    return badges
+
+
+@cohort_view(MEMBER)
+@require_POST
+def item_completion(request, access, item_id):
+    """Mark an item done (done=1) or not done (done=0). Idempotent: repeats change nothing."""
+    item = get_object_or_404(
+        PreworkItem.objects.select_related("week"), pk=item_id, week__cohort=access.cohort
+    )
+    week = visible_week(access, item.week.number)
+    if request.POST.get("done") == "1":
+        Completion.objects.get_or_create(user=request.user, item=item)
+    else:
+        Completion.objects.filter(user=request.user, item=item).delete()
+    if request.headers.get("HX-Request"):
+        return HttpResponse(week_section(request, access, week))
+    return redirect(f"{week.get_absolute_url()}#item-{item.pk}")
+
+
+@cohort_view(MEMBER)
+def submit_assignment(request, access, assignment_id):
+    assignment = get_object_or_404(
+        Assignment.objects.select_related("week"), pk=assignment_id, week__cohort=access.cohort
+    )
+    week = visible_week(access, assignment.week.number)
+    submission = Submission.objects.filter(assignment=assignment, user=request.user).first()
+    now = timezone.now()
+    locked = submission is not None and not submission.is_late and assignment.is_overdue(now)
+    form = SubmissionForm(
+        request.POST if request.method == "POST" else None,
+        instance=submission,
+        assignment=assignment,
+    )
+    if request.method == "POST" and not locked and form.is_valid():
+        saved = form.save(commit=False)
+        saved.assignment = assignment
+        saved.user = request.user
+        saved.updated_at = now
+        if submission is None:
+            saved.submitted_at = now
+        saved.save()
+        late = " (late)" if saved.is_late else ""
+        messages.success(request, f"Handed in “{assignment.title}”{late}.")
+        return redirect(f"{week.get_absolute_url()}#assignment-{assignment.pk}")
+    return render(
+        request,
+        "assignments/submit.html",
+        {
+            "access": access,
+            "cohort": access.cohort,
+            "week": week,
+            "assignment": assignment,
+            "submission": submission,
+            "form": form,
+            "locked": locked,
+            "overdue": assignment.is_overdue(now),
+        },
+    )
+
+
+# --- Organizers post the week -----------------------------------------------------
+
+
+def _week_for_editing(access, number):
+    return get_object_or_404(Week, cohort=access.cohort, number=number)
+
+
+@cohort_view(ORGANIZER)
+def prework_editor(request, access, number):
+    week = _week_for_editing(access, number)
+    item_form = PreworkItemForm(prefix="item")
+    paste_form = PasteItemsForm(prefix="paste")
+    publish_form = PublishForm(week=week, prefix="publish")
+    action = request.POST.get("action")
+    if request.method == "POST" and action == "add":
+        item_form = PreworkItemForm(request.POST, prefix="item")
+        if item_form.is_valid():
+            item = item_form.save(commit=False)
+            item.week = week
+            item.order = _next_order(week)
+            item.save()
+            messages.success(request, f"Added “{item.title}”.")
+            return redirect("assignments:prework_editor", slug=access.cohort.slug, number=number)
+    elif request.method == "POST" and action == "paste":
+        paste_form = PasteItemsForm(request.POST, prefix="paste")
+        if paste_form.is_valid():
+            items = paste_form.cleaned_data["items"]
+            with transaction.atomic():
+                start = _next_order(week)
+                PreworkItem.objects.bulk_create(
+                    PreworkItem(
+                        week=week,
+                        kind=paste_form.cleaned_data["kind"],
+                        title=line.title,
+                        url=line.url,
+                        minutes=line.minutes,
+                        required=paste_form.cleaned_data["required"],
+                        order=start + i,
+                    )
+                    for i, line in enumerate(items)
+                )
+            messages.success(request, f"Added {len(items)} item{'s' if len(items) != 1 else ''}.")
+            return redirect("assignments:prework_editor", slug=access.cohort.slug, number=number)
+    elif request.method == "POST" and action == "publish":
+        publish_form = PublishForm(request.POST, week=week, prefix="publish")
+        if publish_form.is_valid():
+            when = publish_form.cleaned_data["when"]
+            if when == PublishForm.NOW:
+                week.publish_at = timezone.now()
+                note = "Published: participants can see this week now."
+            elif when == PublishForm.SCHEDULE:
+                week.publish_at = publish_form.cleaned_data["publish_at"]
+                local = access.cohort.local(week.publish_at)
+                note = f"Scheduled: participants see this week from {local:%a %d %b, %H:%M} ({access.cohort.time_zone})."
+            else:
+                week.publish_at = None
+                note = "This week is a draft again: participants cannot see it."
+            week.save(update_fields=["publish_at"])
+            messages.success(request, note)
+            return redirect("assignments:prework_editor", slug=access.cohort.slug, number=number)
+    return render(
+        request,
+        "assignments/prework_editor.html",
+        {
+            "access": access,
+            "cohort": access.cohort,
+            "week": week,
+            "items": week.prework_items.all(),
+            "assignments": week.assignments.all(),
+            "item_form": item_form,
+            "paste_form": paste_form,
+            "publish_form": publish_form,
+        },
+    )
+
+
+def _next_order(week):
+    return (week.prework_items.aggregate(top=Max("order"))["top"] or 0) + 1
+
+
+def _item_for_editing(access, item_id):
+    return get_object_or_404(
+        PreworkItem.objects.select_related("week"), pk=item_id, week__cohort=access.cohort
+    )
+
+
+@cohort_view(ORGANIZER)
+def item_edit(request, access, item_id):
+    item = _item_for_editing(access, item_id)
+    form = PreworkItemForm(request.POST or None, instance=item)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Saved “{item.title}”.")
+        return redirect(
+            "assignments:prework_editor", slug=access.cohort.slug, number=item.week.number
+        )
+    return render(
+        request,
+        "assignments/item_form.html",
+        {"access": access, "cohort": access.cohort, "week": item.week, "item": item, "form": form},
+    )
+
+
+@cohort_view(ORGANIZER)
+def item_delete(request, access, item_id):
+    item = _item_for_editing(access, item_id)
+    completions = item.completions.count()
+    if request.method == "POST":
+        item.delete()  # completions go with it (CASCADE): nothing is left dangling
+        messages.success(request, f"Removed “{item.title}”.")
+        return redirect(
+            "assignments:prework_editor", slug=access.cohort.slug, number=item.week.number
+        )
+    return render(
+        request,
+        "assignments/item_delete.html",
+        {
+            "access": access,
+            "cohort": access.cohort,
+            "week": item.week,
+            "item": item,
+            "completions": completions,
+        },
+    )
+
+
+@cohort_view(ORGANIZER)
+@require_POST
+def item_move(request, access, item_id):
+    item = _item_for_editing(access, item_id)
+    items = list(item.week.prework_items.all())
+    index = items.index(item)
+    target = index - 1 if request.POST.get("direction") == "up" else index + 1
+    if 0 <= target < len(items):
+        items[index], items[target] = items[target], items[index]
+        for order, each in enumerate(items, start=1):
+            each.order = order
+        PreworkItem.objects.bulk_update(items, ["order"])
+    editor = reverse(
+        "assignments:prework_editor",
+        kwargs={"slug": access.cohort.slug, "number": item.week.number},
+    )
+    return redirect(f"{editor}#item-{item.pk}")
+
+
+@cohort_view(ORGANIZER)
+def assignment_create(request, access, number):
+    week = _week_for_editing(access, number)
+    form = AssignmentForm(request.POST or None, week=week)
+    if request.method == "POST" and form.is_valid():
+        assignment = form.save(commit=False)
+        assignment.week = week
+        assignment.save()
+        messages.success(request, f"Added the assignment “{assignment.title}”.")
+        return redirect("assignments:prework_editor", slug=access.cohort.slug, number=number)
+    return render(
+        request,
+        "assignments/assignment_form.html",
+        {"access": access, "cohort": access.cohort, "week": week, "form": form},
+    )
+
+
+def _assignment_for_editing(access, assignment_id):
+    return get_object_or_404(
+        Assignment.objects.select_related("week"), pk=assignment_id, week__cohort=access.cohort
+    )
+
+
+@cohort_view(ORGANIZER)
+def assignment_edit(request, access, assignment_id):
+    assignment = _assignment_for_editing(access, assignment_id)
+    form = AssignmentForm(request.POST or None, instance=assignment, week=assignment.week)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Saved “{assignment.title}”.")
+        return redirect(
+            "assignments:prework_editor", slug=access.cohort.slug, number=assignment.week.number
+        )
+    return render(
+        request,
+        "assignments/assignment_form.html",
+        {
+            "access": access,
+            "cohort": access.cohort,
+            "week": assignment.week,
+            "form": form,
+            "assignment": assignment,
+        },
+    )
+
+
+@cohort_view(ORGANIZER)
+def assignment_delete(request, access, assignment_id):
+    assignment = _assignment_for_editing(access, assignment_id)
+    submissions = assignment.submissions.count()
+    if request.method == "POST":
+        assignment.delete()
+        messages.success(request, f"Removed the assignment “{assignment.title}”.")
+        return redirect(
+            "assignments:prework_editor", slug=access.cohort.slug, number=assignment.week.number
+        )
+    return render(
+        request,
+        "assignments/assignment_delete.html",
+        {
+            "access": access,
+            "cohort": access.cohort,
+            "week": assignment.week,
+            "assignment": assignment,
+            "submissions": submissions,
+        },
+    )
+
+
+# --- Who is ready -----------------------------------------------------------------
+
+FILTERS = {"not-started": "Not started this week", "behind": "Behind on earlier weeks"}
+
+
+@cohort_view(FACILITATOR)
+def progress_overview(request, access):
+    report = progress.cohort_report(access.cohort)
+    show = request.GET.get("show")
+    rows = report.rows
+    if show == "not-started":
+        rows = [row for row in rows if row.not_started]
+    elif show == "behind":
+        rows = [row for row in rows if row.behind]
+    else:
+        show = None
+    return render(
+        request,
+        "assignments/progress.html",
+        {
+            "access": access,
+            "cohort": access.cohort,
+            "report": report,
+            "rows": rows,
+            "show": show,
+            "filters": FILTERS,
+            "chart": progress.completion_chart(report),
+        },
+    )
+
+
+@cohort_view(FACILITATOR)
+def progress_csv(request, access):
+    report = progress.cohort_report(access.cohort)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{access.cohort.slug}-progress.csv"'
+    writer = csv.writer(response)
+    header = ["Participant", "Email"]
+    for week in report.weeks:
+        header += [f"Week {week.number} pre-work %", f"Week {week.number} assignments handed in"]
+    writer.writerow(header)
+    for row in report.rows:
+        line = [_csv_safe(row.membership.user.display_name), row.membership.user.email]
+        for status in row.statuses:
+            line += [status.percent, f"{status.assignments_done}/{status.assignments_total}"]
+        writer.writerow(line)
+    return response
+
+
+def _csv_safe(text):
+    # A name starting with = + - @ would run as a formula in a spreadsheet.
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+
+
+@cohort_view(FACILITATOR)
+def progress_week(request, access, number):
+    week = get_object_or_404(Week, cohort=access.cohort, number=number)
+    return render(
+        request,
+        "assignments/progress_week.html",
+        {"access": access, "cohort": access.cohort, "week": week, **progress.week_report(week)},
+    )
+
+
+@cohort_view(FACILITATOR)
+def submission_feedback(request, access, submission_id):
+    submission = get_object_or_404(
+        Submission.objects.select_related("assignment__week", "user"),
+        pk=submission_id,
+        assignment__week__cohort=access.cohort,
+    )
+    form = FeedbackForm(request.POST or None, instance=submission)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save(commit=False)
+        saved.feedback_by = request.user
+        saved.feedback_at = timezone.now()
+        saved.save()
+        messages.success(
+            request, f"Feedback saved; {submission.user.display_name} sees it on the week page."
+        )
+        return redirect(
+            "assignments:progress_week",
+            slug=access.cohort.slug,
+            number=submission.assignment.week.number,
+        )
+    return render(
+        request,
+        "assignments/feedback.html",
+        {
+            "access": access,
+            "cohort": access.cohort,
+            "submission": submission,
+            "week": submission.assignment.week,
+            "form": form,
+        },
+    )

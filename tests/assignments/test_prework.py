@@ -1,0 +1,223 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from assignments.forms import parse_pasted_items
+from assignments.models import Completion, PreworkItem
+
+pytestmark = pytest.mark.django_db
+
+
+def editor_url(week):
+    return reverse("assignments:prework_editor", args=[week.cohort.slug, week.number])
+
+
+def toggle_url(item):
+    return reverse("assignments:item_completion", args=[item.week.cohort.slug, item.pk])
+
+
+def test_organizer_adds_an_item_with_markdown_notes(week, people, client_for):
+    client = client_for(people["organizer"])
+    response = client.post(
+        editor_url(week),
+        {
+            "action": "add",
+            "item-kind": "video",
+            "item-title": "Gradient descent",
+            "item-url": "https://example.com/gd",
+            "item-minutes": "13",
+            "item-required": "on",
+            "item-notes": "Watch for *why* the step shrinks.",
+        },
+    )
+    assert response.status_code == 302
+    item = PreworkItem.objects.get()
+    assert (item.title, item.minutes, item.required, item.order) == (
+        "Gradient descent",
+        13,
+        True,
+        1,
+    )
+    page = client_for(people["participant"]).get(week.get_absolute_url()).content.decode()
+    assert "Gradient descent" in page and "<em>why</em>" in page
+
+
+def test_pasting_lines_adds_one_item_per_line(week, items, people, client_for):
+    response = client_for(people["organizer"]).post(
+        editor_url(week),
+        {
+            "action": "paste",
+            "paste-kind": "reading",
+            "paste-required": "on",
+            "paste-lines": "https://example.com/papers/feature-crosses.html\n\nWhy L2 | https://example.com/l2 | 12 min\n",
+        },
+    )
+    assert response.status_code == 302
+    new = list(
+        PreworkItem.objects.filter(week=week, kind="reading", required=True).order_by("order")
+    )
+    assert [(i.title, i.url, i.minutes) for i in new] == [
+        ("Feature crosses", "https://example.com/papers/feature-crosses.html", 0),
+        ("Why L2", "https://example.com/l2", 12),
+    ]
+    assert [i.order for i in new] == [5, 6]  # after the four existing items
+
+
+def test_bad_pasted_lines_are_reported_and_nothing_is_saved(week, people, client_for):
+    response = client_for(people["organizer"]).post(
+        editor_url(week),
+        {
+            "action": "paste",
+            "paste-kind": "video",
+            "paste-lines": "https://example.com/ok\nnot a url\nTitle | https://example.com/x | lots\na|b|c|d",
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    for number in (2, 3, 4):
+        assert f"Line {number}</strong>" in page
+    assert "Line 1</strong>" not in page
+    assert PreworkItem.objects.count() == 0
+
+
+def test_parse_pasted_items_rejects_script_urls():
+    items, errors = parse_pasted_items("javascript:alert(1)\nx | ftp://example.com/file | 3")
+    assert items == [] and [number for number, _, _ in errors] == [1, 2]
+
+
+def test_reordering_moves_an_item(week, items, people, client_for):
+    client = client_for(people["organizer"])
+    client.post(
+        reverse("assignments:item_move", args=[week.cohort.slug, items[2].pk]), {"direction": "up"}
+    )
+    titles = list(week.prework_items.values_list("title", flat=True))
+    assert titles == [
+        "Linear regression",
+        "Gradient descent",
+        "Training and loss",
+        "Optional extra",
+    ]
+
+
+def test_removing_a_completed_item_asks_first_and_leaves_nothing_dangling(
+    week, items, people, client_for
+):
+    Completion.objects.create(user=people["participant"], item=items[0])
+    client = client_for(people["organizer"])
+    url = reverse("assignments:item_delete", args=[week.cohort.slug, items[0].pk])
+    page = client.get(url).content.decode()
+    assert "1 participant has marked it watched" in page
+    assert PreworkItem.objects.filter(pk=items[0].pk).exists()
+    client.post(url)
+    assert not PreworkItem.objects.filter(pk=items[0].pk).exists()
+    assert Completion.objects.count() == 0
+
+
+def test_publish_now_schedule_and_back_to_draft(cohort, people, client_for):
+    week = cohort.weeks.get(number=2)
+    organizer, participant = client_for(people["organizer"]), None
+    organizer.post(
+        editor_url(week),
+        {"action": "publish", "publish-when": "schedule", "publish-publish_at": "2026-09-01T08:00"},
+    )
+    week.refresh_from_db()
+    assert cohort.local(week.publish_at).strftime("%Y-%m-%d %H:%M %Z") == "2026-09-01 08:00 CEST"
+    organizer.post(editor_url(week), {"action": "publish", "publish-when": "draft"})
+    week.refresh_from_db()
+    assert week.publish_at is None
+    response = organizer.post(editor_url(week), {"action": "publish", "publish-when": "schedule"})
+    assert "Choose the date and time to publish." in response.content.decode()
+    organizer.post(editor_url(week), {"action": "publish", "publish-when": "now"})
+    week.refresh_from_db()
+    assert week.is_published()
+    participant = client_for(people["participant"])
+    assert participant.get(week.get_absolute_url()).status_code == 200
+
+
+def test_participants_never_see_unpublished_weeks_or_their_items(
+    cohort, people, client_for, time_machine
+):
+    week = cohort.weeks.get(number=3)
+    item = PreworkItem.objects.create(week=week, title="Secret video", url="https://example.com/s")
+    week.publish_at = timezone.now() + timedelta(hours=3)
+    week.save()
+    participant = client_for(people["participant"])
+    assert participant.get(week.get_absolute_url()).status_code == 404
+    assert participant.post(toggle_url(item), {"done": "1"}).status_code == 404
+    assert "Secret video" not in participant.get(cohort.get_absolute_url()).content.decode()
+    assert not Completion.objects.exists()
+    # At the publish time it simply becomes visible — nothing has to run.
+    time_machine.move_to(week.publish_at + timedelta(seconds=1))
+    page = participant.get(week.get_absolute_url())
+    assert page.status_code == 200 and "Secret video" in page.content.decode()
+
+
+def test_week_page_shows_checklist_and_what_is_left(week, items, people, client_for):
+    Completion.objects.create(user=people["participant"], item=items[0])
+    page = client_for(people["participant"]).get(week.get_absolute_url()).content.decode()
+    assert "2 videos, 24 min left" in page
+    assert '<progress max="3" value="1"' in page
+    assert "Videos</h3>" in page and "Readings</h3>" in page
+    assert "optional" in page
+
+
+def test_marking_watched_with_htmx_returns_the_updated_section(week, items, people, client_for):
+    client = client_for(people["participant"])
+    response = client.post(toggle_url(items[0]), {"done": "1"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="prework"')
+    assert "2 videos, 24 min left" in html
+    assert Completion.objects.filter(user=people["participant"], item=items[0]).exists()
+
+
+def test_without_javascript_the_mark_is_a_form_post_that_redirects_back(
+    week, items, people, client_for
+):
+    response = client_for(people["participant"]).post(toggle_url(items[1]), {"done": "1"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{week.get_absolute_url()}#item-{items[1].pk}"
+
+
+def test_double_posts_and_undo_never_duplicate_or_lose_marks(week, items, people, client_for):
+    client = client_for(people["participant"])
+    for _ in range(3):
+        client.post(toggle_url(items[0]), {"done": "1"}, HTTP_HX_REQUEST="true")
+    assert Completion.objects.filter(item=items[0]).count() == 1
+    client.post(toggle_url(items[0]), {"done": "0"})
+    client.post(toggle_url(items[0]), {"done": "0"})
+    assert Completion.objects.filter(item=items[0]).count() == 0
+    client.post(toggle_url(items[0]), {"done": "1"})
+    assert Completion.objects.filter(item=items[0]).count() == 1
+
+
+def test_marking_is_get_proof(week, items, people, client_for):
+    assert client_for(people["participant"]).get(toggle_url(items[0])).status_code == 405
+    assert not Completion.objects.exists()
+
+
+def test_cannot_mark_items_of_another_cohort(
+    week, items, other_cohort, people, client_for, make_user
+):
+    from cohorts.models import Membership
+
+    Membership.objects.create(user=people["outsider"], cohort=other_cohort)
+    client = client_for(people["outsider"])
+    url = reverse("assignments:item_completion", args=[other_cohort.slug, items[0].pk])
+    assert client.post(url, {"done": "1"}).status_code == 404
+    assert not Completion.objects.exists()
+
+
+def test_landing_after_sign_in_is_the_current_week(week, items, people, client_for):
+    response = client_for(people["participant"]).get(reverse("home"))
+    assert response["Location"] == week.get_absolute_url()
+
+
+def test_cohort_page_shows_each_weeks_own_progress(week, items, people, client_for):
+    Completion.objects.create(user=people["participant"], item=items[0])
+    page = client_for(people["participant"]).get(week.cohort.get_absolute_url()).content.decode()
+    assert "33% done" in page
+    page = client_for(people["facilitator"]).get(week.cohort.get_absolute_url()).content.decode()
+    assert "0 of 1 ready" in page

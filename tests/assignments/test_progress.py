@@ -1,0 +1,125 @@
+import csv
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from assignments.models import Completion, PreworkItem, Submission
+from cohorts.models import Membership, User
+
+pytestmark = pytest.mark.django_db
+
+
+def progress_url(cohort, suffix=""):
+    return reverse("assignments:progress" + suffix, args=[cohort.slug])
+
+
+def test_progress_shows_percent_and_submissions(
+    week, items, assignment, people, make_user, client_for
+):
+    slow = make_user("slow@example.com", "Sam Slow")
+    Membership.objects.create(user=slow, cohort=week.cohort)
+    for item in items[:2]:
+        Completion.objects.create(user=people["participant"], item=item)
+    Submission.objects.create(
+        assignment=assignment, user=people["participant"], link="https://a.example/x"
+    )
+    client = client_for(people["facilitator"])
+    page = client.get(progress_url(week.cohort)).content.decode()
+    assert "Pat Participant" in page and "Sam Slow" in page
+    assert "67%" in page  # 2 of 3 required videos
+    assert "0 of 2" in page  # nobody finished week 1 yet
+    not_started = client.get(progress_url(week.cohort) + "?show=not-started").content.decode()
+    assert "Sam Slow" in not_started and "Pat Participant" not in not_started
+
+    drill = client.get(
+        reverse("assignments:progress_week", args=[week.cohort.slug, 1])
+    ).content.decode()
+    assert "https://a.example/x" in drill and "not handed in" in drill
+
+    rows = list(
+        csv.reader(io.StringIO(client.get(progress_url(week.cohort, "_csv")).content.decode()))
+    )
+    assert rows[0][:4] == [
+        "Participant",
+        "Email",
+        "Week 1 pre-work %",
+        "Week 1 assignments handed in",
+    ]
+    by_email = {row[1]: row for row in rows[1:]}
+    assert by_email["par@example.com"][2:4] == ["67", "1/1"]
+    assert by_email["slow@example.com"][2:4] == ["0", "0/1"]
+
+
+def test_behind_means_an_earlier_session_passed_unprepared(
+    week, items, people, client_for, time_machine
+):
+    time_machine.move_to(week.session_end)
+    time_machine.shift(60)
+    page = (
+        client_for(people["organizer"])
+        .get(progress_url(week.cohort) + "?show=behind")
+        .content.decode()
+    )
+    assert "Pat Participant" in page
+
+
+def test_csv_neutralises_spreadsheet_formulas(week, items, people, make_user, client_for):
+    evil = make_user("evil@example.com", '=HYPERLINK("http://x")')
+    Membership.objects.create(user=evil, cohort=week.cohort)
+    body = client_for(people["organizer"]).get(progress_url(week.cohort, "_csv")).content.decode()
+    assert "'=HYPERLINK" in body
+
+
+def test_participants_cannot_see_progress(week, people, client_for):
+    client = client_for(people["participant"])
+    assert client.get(progress_url(week.cohort)).status_code == 403
+    assert client.get(progress_url(week.cohort, "_csv")).status_code == 403
+
+
+def add_participants(cohort, week, count, start):
+    items = list(PreworkItem.objects.filter(week=week))
+    assignment = week.assignments.first()
+    for n in range(start, start + count):
+        user = User.objects.create_user(email=f"p{n}@example.com", password="x", name=f"P {n:03d}")
+        Membership.objects.create(user=user, cohort=cohort)
+        Completion.objects.bulk_create(Completion(user=user, item=item) for item in items[: n % 4])
+        if n % 2:
+            Submission.objects.create(assignment=assignment, user=user, link="https://a.example/x")
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+PAGES = ["week", "cohort", "progress", "progress_csv", "progress_week", "editor"]
+
+
+@pytest.mark.parametrize(
+    ("viewer", "page"),
+    [("participant", "week"), ("participant", "cohort")] + [("organizer", page) for page in PAGES],
+)
+def test_query_count_does_not_grow_with_the_cohort(
+    viewer, page, week, items, assignment, people, client_for
+):
+    cohort = week.cohort
+    urls = {
+        "week": week.get_absolute_url(),
+        "cohort": cohort.get_absolute_url(),
+        "progress": progress_url(cohort),
+        "progress_csv": progress_url(cohort, "_csv"),
+        "progress_week": reverse("assignments:progress_week", args=[cohort.slug, 1]),
+        "editor": reverse("assignments:prework_editor", args=[cohort.slug, 1]),
+    }
+    client = client_for(people[viewer])
+    add_participants(cohort, week, 5, start=0)
+    small = count_queries(client, urls[page])
+    add_participants(cohort, week, 55, start=5)
+    assert Membership.objects.filter(cohort=cohort, role="participant").count() == 61
+    large = count_queries(client, urls[page])
+    assert small == large, f"{page}: {small} queries for 6 participants, {large} for 61"
