@@ -3,7 +3,7 @@ from datetime import datetime
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .models import Cohort, Membership, Role, Week
+from .models import TIME_ZONE_CHOICES, Cohort, Membership, Role, Week
 
 
 class SignupDetailsForm(forms.Form):
@@ -33,6 +33,8 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 
 class CohortFields(forms.ModelForm):
+    time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES, initial="Europe/Berlin")
+
     class Meta:
         model = Cohort
         fields = [
