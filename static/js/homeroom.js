@@ -20,5 +20,15 @@
     });
   }
 
+  // Ask before destructive buttons marked data-confirm="question?" submit their form.
+  // Without JavaScript the button simply submits; the server still checks everything.
+  function confirmBeforeSubmit(event) {
+    var button = event.target.closest && event.target.closest("[data-confirm]");
+    if (button && !window.confirm(button.getAttribute("data-confirm"))) {
+      event.preventDefault();
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", timeZoneNote);
+  document.addEventListener("click", confirmBeforeSubmit);
 })();
