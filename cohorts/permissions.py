@@ -13,6 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from .models import Cohort, Membership, Role
 
@@ -85,7 +86,9 @@ def cohort_view(rule):
             if not access.allows(rule):
                 raise PermissionDenied("Your role in this cohort does not allow this.")
             request.cohort_access = access
-            return view(request, access, *args, **kwargs)
+            # Dates on cohort pages, and times typed into its forms, are on the cohort's clock.
+            with timezone.override(cohort.tz):
+                return view(request, access, *args, **kwargs)
 
         wrapper.cohort_rule = rule
         return wrapper

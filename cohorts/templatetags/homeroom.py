@@ -12,7 +12,12 @@ def markdown_filter(text):
 
 @register.filter
 def local(moment, cohort):
-    """A UTC datetime shown in the cohort's time zone."""
+    """The cohort's wall-clock time for a stored (UTC) datetime, for `|date` to format.
+
+    Returned naive on purpose: Django's `date` filter converts aware datetimes to the
+    active time zone, which outside a cohort page (emails, other cohorts) is not the
+    cohort's.
+    """
     if moment is None:
         return None
-    return cohort.local(moment)
+    return cohort.local(moment).replace(tzinfo=None)

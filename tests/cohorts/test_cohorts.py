@@ -97,8 +97,10 @@ def test_cohort_page_shows_schedule_in_cohort_time_with_current_week(cohort, peo
     current = page.split('aria-current="date"')[0].rsplit("<li", 1)[1]
     assert "schedule__week--current" in current
     assert page.count('aria-current="date"') == 1
-    assert "Week 4" in page.split('aria-current="date"')[1][:200]
-    assert "16:00" in page
+    assert "Week 4" in page.split('aria-current="date"')[1][:400]
+    # Thursday 24 September 2026, 16:00 in Berlin (14:00 UTC), shown on the cohort's clock.
+    assert "Thu 24 Sep, 16:00" in page
+    assert "14:00" not in page
     for name in ("Olga Organizer", "Fatima Facilitator", "Pat Participant"):
         assert name in page
     assert "Oscar Outsider" not in page
@@ -175,3 +177,12 @@ def test_seed_demo_is_idempotent():
     assert cohort.weeks.last().title == "Embeddings"
     assert User.objects.get(email="participant16@example.com").check_password("homeroom-demo")
     assert cohort.weeks.filter(publish_at__lte=timezone.now()).count() in (5, 6)
+
+
+def test_local_filter_shows_the_cohorts_clock_outside_cohort_pages(cohort):
+    from django.template import Context, Template
+
+    week = cohort.weeks.get(number=1)  # Thursday 3 September 2026, 16:00 in Berlin
+    template = Template('{% load homeroom %}{{ week.session_start|local:cohort|date:"D j M H:i" }}')
+    with timezone.override(UTC):
+        assert template.render(Context({"week": week, "cohort": cohort})) == "Thu 3 Sep 16:00"
