@@ -209,3 +209,35 @@ def test_member_who_left_can_be_invited_back(cohort, people, client_for, post_co
     client_for(people["participant"]).post(invitation.get_absolute_url())
     membership = Membership.objects.get(user=people["participant"], cohort=cohort)
     assert membership.left_at is None
+
+
+def test_invitee_signs_up_from_the_link_and_comes_back_to_join(cohort, client):
+    import re
+
+    from django.core import mail as outbox
+
+    invitation = Invitation.objects.create(cohort=cohort, email="new@example.com")
+    link = invitation.get_absolute_url()
+    form = client.get(f"{reverse('account_signup')}?next={link}").content.decode()
+    assert f'name="next" value="{link}"' in form  # the sign-up form carries the way back
+    signup = client.post(
+        f"{reverse('account_signup')}?next={link}",
+        {
+            "name": "Nia New",
+            "email": "new@example.com",
+            "password1": "a-long-new-password",
+            "password2": "a-long-new-password",
+            "next": link,
+        },
+    )
+    assert signup.status_code == 302
+    code = re.search(
+        r"^\s*([A-Z0-9]{3,}(?:-[A-Z0-9]{3,})?)\s*$", outbox.outbox[-1].body, re.M
+    ).group(1)
+    confirmed = client.post(reverse("account_email_verification_sent"), {"code": code})
+    assert confirmed.status_code == 302
+    assert confirmed["Location"] == link
+    page = client.get(link).content.decode()
+    assert "Join Machine Learning" in page
+    client.post(link)
+    assert Membership.objects.get(user__email="new@example.com").cohort == cohort
