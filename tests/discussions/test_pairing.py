@@ -1,0 +1,244 @@
+"""Pairing: everyone in exactly one group, at most one trio, deterministic, and no repeats
+whenever a repeat-free arrangement exists (checked against brute force)."""
+
+from itertools import combinations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from discussions import pairing
+from discussions.models import Attendance, Pairing
+from discussions.pairing import (
+    PastGroup,
+    Person,
+    Weights,
+    count_repeats,
+    explaining_order,
+    make_groups,
+    pairings_in,
+    turns,
+)
+
+LEVELS = ["new", "some", "experienced"]
+
+
+@st.composite
+def sessions(draw, min_people=0, max_people=14, max_weeks=6):
+    """People with experience levels, and earlier sessions' groups among some of them."""
+    levels = draw(st.lists(st.sampled_from(LEVELS), min_size=min_people, max_size=max_people))
+    people = [Person(id=10 + i, experience=level) for i, level in enumerate(levels)]
+    ids = [person.id for person in people]
+    history = []
+    for weeks_ago in range(1, draw(st.integers(0, max_weeks)) + 1):
+        order = draw(st.permutations(ids))
+        present = order[: draw(st.integers(0, len(order)))]
+        groups = [tuple(present[i : i + 2]) for i in range(0, len(present) - 1, 2)]
+        if len(present) % 2 and groups:
+            groups[-1] += (present[-1],)
+        history += [PastGroup(weeks_ago, group) for group in groups]
+    seed = draw(st.integers(0, 2**31))
+    return people, history, seed
+
+
+def arrangements(ids):
+    """Every split of `ids` into pairs, plus one trio when the count is odd (brute force)."""
+    if not ids:
+        yield []
+        return
+    if len(ids) == 1:
+        yield [tuple(ids)]
+        return
+    if len(ids) == 3:
+        yield [tuple(ids)]
+        return
+    first, rest = ids[0], ids[1:]
+    for partner in rest:
+        remaining = [x for x in rest if x != partner]
+        if len(remaining) != 1:
+            for tail in arrangements(remaining):
+                yield [(first, partner), *tail]
+    if len(ids) % 2:
+        for a, b in combinations(rest, 2):
+            remaining = [x for x in rest if x not in (a, b)]
+            for tail in arrangements(remaining):
+                if all(len(group) == 2 for group in tail):
+                    yield [(first, a, b), *tail]
+
+
+def check_shape(groups, people):
+    members = [member for group in groups for member in group]
+    assert sorted(members) == sorted(person.id for person in people), "everyone exactly once"
+    sizes = sorted(len(group) for group in groups)
+    if len(people) == 1:
+        assert sizes == [1]
+    elif people:
+        assert set(sizes) <= {2, 3}
+        assert sizes.count(3) == len(people) % 2, "a trio exactly when the count is odd"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sessions())
+def test_everyone_is_in_exactly_one_group_of_two_or_one_trio(session):
+    people, history, seed = session
+    check_shape(make_groups(people, history, seed), people)
+
+
+@settings(max_examples=60, deadline=None)
+@given(sessions(max_people=11))
+def test_same_seed_same_groups_whatever_the_input_order(session):
+    people, history, seed = session
+    first = make_groups(people, history, seed)
+    assert make_groups(list(reversed(people)), list(reversed(history)), seed) == first
+    assert make_groups(people, history, seed) == first
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sessions(min_people=2, max_people=9, max_weeks=5))
+def test_fewest_possible_repeats_checked_by_brute_force(session):
+    people, history, seed = session
+    groups = make_groups(people, history, seed)
+    ids = sorted(person.id for person in people)
+    fewest = min(count_repeats(option, history) for option in arrangements(ids))
+    assert count_repeats(groups, history) == fewest
+    if fewest == 0:
+        assert count_repeats(groups, history) == 0
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sessions(min_people=2, max_people=8, max_weeks=4))
+def test_small_groups_get_the_best_arrangement_on_every_level(session):
+    """Up to 17 people every trio is tried, so the result is the exact optimum."""
+    people, history, seed = session
+    weights = Weights(people, history, seed)
+    groups = make_groups(people, history, seed)
+    ids = sorted(person.id for person in people)
+    best = max(sum(weights.group_weight(g) for g in option) for option in arrangements(ids))
+    assert sum(weights.group_weight(group) for group in groups) == best
+
+
+def test_repeat_free_week_after_week_while_possible():
+    """Eight people can meet seven different partners: seven repeat-free weeks."""
+    people = [Person(i, LEVELS[i % 3]) for i in range(8)]
+    history = []
+    for week in range(1, 8):
+        groups = make_groups(people, [PastGroup(week - w, g) for w, g in history], seed=week)
+        assert count_repeats(groups, [PastGroup(1, g) for _, g in history]) == 0, week
+        history += [(week, group) for group in groups]
+    met = {pair for _, group in history for pair in pairings_in(group)}
+    assert len(met) == 28  # everyone has met everyone
+
+
+def test_recent_partners_are_avoided_more_than_old_ones():
+    # Four people who have all met: 0–1 and 2–3 last week, 0–2 and 1–3 five weeks ago,
+    # 0–3 and 1–2 six weeks ago. Every arrangement repeats; the oldest one should win.
+    people = [Person(i) for i in range(4)]
+    history = [
+        PastGroup(1, (0, 1)),
+        PastGroup(1, (2, 3)),
+        PastGroup(5, (0, 2)),
+        PastGroup(5, (1, 3)),
+        PastGroup(6, (0, 3)),
+        PastGroup(6, (1, 2)),
+    ]
+    for seed in range(20):
+        groups = make_groups(people, history, seed)
+        assert {frozenset(g) for g in groups} == {frozenset((0, 3)), frozenset((1, 2))}
+
+
+def test_experience_levels_are_mixed():
+    people = [
+        Person(1, "new"),
+        Person(2, "new"),
+        Person(3, "experienced"),
+        Person(4, "experienced"),
+    ]
+    for seed in range(20):
+        for group in make_groups(people, [], seed):
+            levels = {person.experience for person in people if person.id in group}
+            assert levels == {"new", "experienced"}
+
+
+def test_odd_count_makes_one_trio_and_leaves_nobody_out():
+    people = [Person(i) for i in range(7)]
+    groups = make_groups(people, [], seed=3)
+    assert sorted(len(group) for group in groups) == [2, 2, 3]
+    assert groups[-1] == max(groups, key=len), "the trio gets the last table"
+    assert make_groups([Person(1)], [], 0) == [(1,)]
+    assert make_groups([], [], 0) == []
+
+
+def test_who_explains_first_alternates():
+    history = [PastGroup(1, (1, 2))]  # 1 explained first last week
+    assert explaining_order((1, 3), history, seed=0)[0] == 3
+    assert explaining_order((3, 1), history, seed=99)[0] == 3
+    # Two people who both explained first last week: whoever did so less often overall.
+    history = [PastGroup(1, (1, 5)), PastGroup(1, (2, 6)), PastGroup(2, (1, 7))]
+    assert explaining_order((1, 2), history, seed=0) == (2, 1)
+
+
+def test_turns_alternate_in_pairs_and_rotate_in_a_trio():
+    assert turns(2, 3) == [(0, 1), (1, 0), (0, 1)]
+    assert turns(3, 3) == [(0, 1), (1, 2), (2, 0)]
+    assert turns(1, 2) == [(0, None), (0, None)]
+
+
+# --- Stored pairings --------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_generate_pairs_the_people_present_and_is_reproducible(week, participants):
+    absent = participants[1]
+    Attendance.objects.create(week=week, user=absent, present=False)
+    first = pairing.generate(week, seed=1234)
+    groups = [group.member_ids for group in first.groups.all()]
+    paired = sorted(member for group in groups for member in group)
+    assert paired == sorted(user.pk for user in participants if user != absent)
+    assert sorted(len(group) for group in groups) == [2, 3]
+    again = pairing.generate(week, seed=1234)
+    assert again.pk == first.pk
+    assert [group.member_ids for group in again.groups.all()] == groups
+
+
+@pytest.mark.django_db
+def test_history_comes_from_earlier_weeks_of_the_same_cohort(
+    cohort, other_cohort, week, participants
+):
+    later = cohort.weeks.get(number=3)
+    pairing.generate(week, seed=1)
+    pairing.generate(later, seed=2)
+    week_two = cohort.weeks.get(number=2)
+    history = pairing.history_for(week_two)
+    assert {past.weeks_ago for past in history} == {1}
+    assert sum(len(past.members) for past in history) == len(participants)
+    assert pairing.history_for(other_cohort.weeks.get(number=2)) == []
+    # Week two avoids week one's partners.
+    groups = [g.member_ids for g in pairing.generate(week_two, seed=5).groups.all()]
+    assert count_repeats(groups, history) == 0
+
+
+@pytest.mark.django_db
+def test_locked_pairing_is_not_regenerated_or_swapped(week, participants):
+    result = pairing.generate(week, seed=7)
+    before = [group.member_ids for group in result.groups.all()]
+    result.locked = True
+    result.save()
+    assert pairing.generate(week, seed=8).seed == 7
+    assert not result.swap(before[0][0], before[1][0])
+    assert [group.member_ids for group in result.groups.all()] == before
+
+
+@pytest.mark.django_db
+def test_swap_between_groups_and_within_a_group(week, participants):
+    result = pairing.generate(week, seed=11)
+    groups = [group.member_ids for group in result.groups.all()]
+    a, b = groups[0][0], groups[1][1]
+    assert result.swap(a, b)
+    after = [group.member_ids for group in Pairing.objects.get(pk=result.pk).groups.all()]
+    assert after[0][0] == b and after[1][1] == a
+    # Two people at one table: who explains first changes.
+    first, second = after[0][0], after[0][1]
+    assert result.swap(first, second)
+    flipped = Pairing.objects.get(pk=result.pk).groups.first().member_ids
+    assert flipped[:2] == (second, first)
+    assert not result.swap(first, 999_999)
