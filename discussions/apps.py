@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class DiscussionsConfig(AppConfig):
     name = "discussions"
     verbose_name = "Discussion sessions"
+
+    def ready(self):
+        from cohorts import pages
+
+        from . import views
+
+        pages.week_sections.register(views.week_section, order=20)

@@ -50,6 +50,12 @@ def url_arguments(cohort, people):
     item = PreworkItem.objects.create(week=week, title="Video", url="https://example.com/v")
     assignment = Assignment.objects.create(week=week, title="Notebook", due_at=week.session_start)
     submission = Submission.objects.create(assignment=assignment, user=people["participant"])
+    from discussions.models import DiscussionPoint, MuddiestPoint, PairPrompt, SharedResource
+
+    muddiest = MuddiestPoint.objects.create(week=week, author=people["participant"], text="Why?")
+    resource = SharedResource.objects.create(
+        week=week, shared_by=people["participant"], title="A post", url="https://example.com/"
+    )
     return {
         "slug": cohort.slug,
         "number": 1,
@@ -58,6 +64,11 @@ def url_arguments(cohort, people):
         "item_id": item.pk,
         "assignment_id": assignment.pk,
         "submission_id": submission.pk,
+        "user_id": people["participant"].pk,
+        "point_id": DiscussionPoint.objects.create(week=week, text="A point").pk,
+        "prompt_id": PairPrompt.objects.create(week=week, prompt="Explain it").pk,
+        "muddiest_id": muddiest.pk,
+        "resource_id": resource.pk,
     }
 
 

@@ -1,0 +1,121 @@
+from django import forms
+
+from cohorts.models import Week
+
+from .models import DiscussionPoint, Feedback, MuddiestPoint, PairPrompt, SharedResource
+
+
+class MuddiestPointForm(forms.ModelForm):
+    prefix = "muddiest"
+
+    class Meta:
+        model = MuddiestPoint
+        fields = ["text"]
+        labels = {"text": "What did you find hard this week?"}
+        widgets = {"text": forms.Textarea(attrs={"rows": 2, "maxlength": 500})}
+        help_texts = {"text": "Other participants see it without your name and can +1 it."}
+
+    def clean_text(self):
+        return self.cleaned_data["text"].strip()
+
+
+class DiscussionPointForm(forms.ModelForm):
+    prefix = "point"
+
+    class Meta:
+        model = DiscussionPoint
+        fields = ["text"]
+        labels = {"text": "Discussion point"}
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"text": "Markdown. A concept that is hard on first viewing."}
+
+
+class PairPromptForm(forms.ModelForm):
+    prefix = "prompt"
+
+    class Meta:
+        model = PairPrompt
+        fields = ["prompt", "minutes"]
+        labels = {"prompt": "Pair prompt"}
+        widgets = {
+            "prompt": forms.Textarea(attrs={"rows": 2}),
+            "minutes": forms.NumberInput(attrs={"min": 1, "max": 60}),
+        }
+        help_texts = {
+            "prompt": "Markdown. “Explain why y = w₁x₁ + w₂x₂ + w₃x₃² is still a linear model.”",
+            "minutes": "How long one person explains before the pair swaps.",
+        }
+
+
+class SharedResourceForm(forms.ModelForm):
+    prefix = "resource"
+    url = forms.URLField(label="Link", max_length=500, assume_scheme="https")
+
+    class Meta:
+        model = SharedResource
+        fields = ["title", "url", "note"]
+        labels = {"note": "Why it helped"}
+        widgets = {"note": forms.TextInput()}
+
+
+class FacilitatorNotesForm(forms.ModelForm):
+    prefix = "notes"
+
+    class Meta:
+        model = Week
+        fields = ["facilitator_notes"]
+        widgets = {"facilitator_notes": forms.Textarea(attrs={"rows": 6})}
+        help_texts = {
+            "facilitator_notes": "Markdown. Only facilitators and organizers see these — "
+            "they are how the next facilitator runs this week."
+        }
+
+
+RATING_CHOICES = [(n, str(n)) for n in range(1, 6)]
+
+
+class FeedbackForm(forms.ModelForm):
+    prefix = "feedback"
+
+    logistics = forms.TypedChoiceField(
+        choices=RATING_CHOICES, coerce=int, widget=forms.RadioSelect, label="Logistics"
+    )
+    content_quality = forms.TypedChoiceField(
+        choices=RATING_CHOICES, coerce=int, widget=forms.RadioSelect, label="Content quality"
+    )
+    content_relevance = forms.TypedChoiceField(
+        choices=RATING_CHOICES, coerce=int, widget=forms.RadioSelect, label="Content relevance"
+    )
+    overall = forms.TypedChoiceField(
+        choices=RATING_CHOICES, coerce=int, widget=forms.RadioSelect, label="Overall"
+    )
+
+    class Meta:
+        model = Feedback
+        fields = ["logistics", "content_quality", "content_relevance", "overall", "comment"]
+        widgets = {"comment": forms.Textarea(attrs={"rows": 3})}
+        labels = {"comment": "Anything to keep or change?"}
+
+    def rating_fields(self):
+        return [self[name] for name in Feedback.RATINGS]
+
+
+class SwapForm(forms.Form):
+    """Two people in this week's pairing to exchange."""
+
+    prefix = "swap"
+
+    first = forms.TypedChoiceField(coerce=int, label="Swap")
+    second = forms.TypedChoiceField(coerce=int, label="with")
+
+    def __init__(self, *args, people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "Choose someone")] + [(user.pk, user.display_name) for user in people]
+        self.fields["first"].choices = choices
+        self.fields["second"].choices = choices
+
+    def clean(self):
+        data = super().clean()
+        if data.get("first") and data.get("first") == data.get("second"):
+            raise forms.ValidationError("Choose two different people.")
+        return data

@@ -1,0 +1,157 @@
+"""Printable pair-discussion sheets: one page per pair or trio, and the facilitator's overview.
+
+The same template makes the print-ready HTML page and, through WeasyPrint, the PDF.
+"""
+
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+
+from . import pairing as pairing_module
+
+OPENING_MINUTES = 10
+CHANGEOVER_MINUTES = 1
+CLOSING_MINUTES = 5
+PAPER_SIZES = {"a4": "A4", "letter": "letter"}
+
+
+@dataclass
+class Turn:
+    number: int
+    prompt: object  # PairPrompt
+    explainer: tuple  # (letter, user)
+    listener: tuple | None
+
+
+@dataclass
+class Sheet:
+    group: object  # PairGroup
+    members: list  # [(letter, user)]
+    turns: list
+
+
+@dataclass
+class PlanRow:
+    starts_at: object  # aware datetime
+    minutes: int
+    what: str
+
+
+def sheets_for(groups, prompts):
+    """Every group with, for each prompt, who explains to whom."""
+    sheets = []
+    for group in groups:
+        members = group.members
+        turns = []
+        for number, (prompt, (explainer, listener)) in enumerate(
+            zip(prompts, pairing_module.turns(len(members), len(prompts)), strict=True), start=1
+        ):
+            turns.append(
+                Turn(
+                    number=number,
+                    prompt=prompt,
+                    explainer=members[explainer],
+                    listener=members[listener] if listener is not None else None,
+                )
+            )
+        sheets.append(Sheet(group=group, members=members, turns=turns))
+    return sheets
+
+
+@dataclass
+class RoomTurn:
+    """One turn as the room timer calls it out: "A explains to B", for every pair."""
+
+    number: int
+    prompt: object  # PairPrompt
+    explainer: str
+    listener: str
+    trio_line: str
+
+    @property
+    def seconds(self):
+        return self.prompt.minutes * 60
+
+
+def room_turns(prompts, has_trio):
+    pair_turns = pairing_module.turns(2, len(prompts))
+    trio_turns = pairing_module.turns(3, len(prompts))
+    letters = "ABC"
+    rows = []
+    for number, (prompt, (pair_a, pair_b), (trio_a, trio_b)) in enumerate(
+        zip(prompts, pair_turns, trio_turns, strict=True), start=1
+    ):
+        trio_line = ""
+        if has_trio and (trio_a, trio_b) != (pair_a, pair_b):
+            trio_line = f"In the trio, {letters[trio_a]} explains to {letters[trio_b]}."
+        rows.append(RoomTurn(number, prompt, letters[pair_a], letters[pair_b], trio_line))
+    return rows
+
+
+def timing_plan(week, prompts):
+    """Start times for the session: opening, one row per pair turn, discussion, feedback."""
+    cohort = week.cohort
+    moment = cohort.local(week.session_start)
+    end = cohort.local(week.session_end)
+    rows = [PlanRow(moment, OPENING_MINUTES, "Welcome; last week's muddiest points; form pairs")]
+    moment += timedelta(minutes=OPENING_MINUTES)
+    for turn in room_turns(prompts, has_trio=False):
+        minutes = turn.prompt.minutes + CHANGEOVER_MINUTES
+        what = f"Pair prompt {turn.number}: {turn.explainer} explains to {turn.listener}"
+        rows.append(PlanRow(moment, minutes, what))
+        moment += timedelta(minutes=minutes)
+    discussion = int((end - moment).total_seconds() // 60) - CLOSING_MINUTES
+    if discussion > 0:
+        rows.append(PlanRow(moment, discussion, "Discussion points with the whole room"))
+        moment += timedelta(minutes=discussion)
+    rows.append(PlanRow(moment, CLOSING_MINUTES, "Wrap up; ask for feedback"))
+    overrun = int((moment + timedelta(minutes=CLOSING_MINUTES) - end).total_seconds() // 60)
+    return rows, max(overrun, 0)
+
+
+def paper_for(cohort, requested):
+    """A4 unless asked otherwise; Letter by default for cohorts in the Americas."""
+    if requested in PAPER_SIZES:
+        return requested
+    return "letter" if cohort.time_zone.startswith("America/") else "a4"
+
+
+@contextmanager
+def quiet_weasyprint():
+    """WeasyPrint logs every CSS rule it skips (the screen rules in the shared stylesheet)
+    and every layout step; keep errors only."""
+    loggers = [logging.getLogger(name) for name in ("weasyprint", "weasyprint.progress")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def render_pdf(template, context, paper):
+    """The sheets as PDF bytes. Nothing is fetched from the network or the disk."""
+    html = render_to_string(template, {**context, "for_pdf": True})
+    with open(finders.find("css/discussions.css"), encoding="utf-8") as css_file:
+        css = css_file.read()
+    with quiet_weasyprint():
+        # Imported here: loading WeasyPrint parses its own stylesheets (and logs it).
+        from weasyprint import CSS, HTML
+        from weasyprint.urls import URLFetcher
+
+        # User Markdown may hold image links: a fetcher that allows nothing but data: URLs
+        # keeps the server from requesting addresses chosen by a user.
+        fetcher = URLFetcher(allowed_protocols={"data"})
+        stylesheets = [
+            CSS(string=css, url_fetcher=fetcher),
+            CSS(string=f"@page {{ size: {PAPER_SIZES[paper]}; }}", url_fetcher=fetcher),
+        ]
+        return HTML(string=html, url_fetcher=fetcher, media_type="print").write_pdf(
+            stylesheets=stylesheets
+        )

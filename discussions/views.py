@@ -1,0 +1,673 @@
+"""Discussion sessions: the week page's section, the facilitator's session page, sheets,
+the room timer and feedback.
+
+Small actions post to their own URL and redirect back to the page they came from; with
+htmx the page region they belong to is swapped in place (hx-select), without JavaScript
+the browser simply follows the redirect.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Avg, Count
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from assignments.progress import prework_status
+from cohorts.models import Membership, Role
+from cohorts.permissions import FACILITATOR, MEMBER, ORGANIZER, cohort_view
+from cohorts.views import visible_week
+
+from . import pairing, sheets
+from .forms import (
+    DiscussionPointForm,
+    FacilitatorNotesForm,
+    FeedbackForm,
+    MuddiestPointForm,
+    PairPromptForm,
+    SharedResourceForm,
+    SwapForm,
+)
+from .models import (
+    RATINGS,
+    Attendance,
+    DiscussionPoint,
+    Feedback,
+    MuddiestPoint,
+    MuddiestVote,
+    PairGroup,
+    Pairing,
+    PairPrompt,
+    ResourceUpvote,
+    SessionSettings,
+    SharedResource,
+)
+
+# --- The week page's section ----------------------------------------------------------------
+
+
+def session_started(week, now=None):
+    return (now or timezone.now()) >= week.session_start
+
+
+def week_section_context(request, access, week, **forms):
+    user = request.user
+    can_facilitate = access.can_facilitate
+    points_visible = SessionSettings.points_visible_for(week)
+    muddiest = list(week.muddiest_points.ranked().select_related("discussion_point"))
+    resources = list(week.shared_resources.ranked().select_related("shared_by"))
+    feedback = None
+    if access.is_participant:
+        feedback = Feedback.objects.filter(week=week, user=user).first()
+    context = {
+        "access": access,
+        "cohort": access.cohort,
+        "week": week,
+        "muddiest_points": muddiest,
+        "my_votes": set(
+            MuddiestVote.objects.filter(point__week=week, user=user).values_list(
+                "point_id", flat=True
+            )
+        ),
+        "points_visible": points_visible,
+        "discussion_points": (
+            list(week.discussion_points.all()) if can_facilitate or points_visible else []
+        ),
+        "resources": resources,
+        "my_upvotes": set(
+            ResourceUpvote.objects.filter(resource__week=week, user=user).values_list(
+                "resource_id", flat=True
+            )
+        ),
+        "session_started": session_started(week),
+        "feedback": feedback,
+        "muddiest_form": forms.get("muddiest_form") or MuddiestPointForm(),
+        "resource_form": forms.get("resource_form") or SharedResourceForm(),
+        "feedback_form": forms.get("feedback_form") or FeedbackForm(instance=feedback),
+    }
+    if can_facilitate:
+        context["feedback_summary"] = Feedback.objects.filter(week=week).aggregate(
+            responses=Count("pk"), overall=Avg("overall")
+        )
+    return context
+
+
+def week_section(request, access, week):
+    """Registered with cohorts.pages.week_sections: muddiest points, discussion points,
+    shared resources and feedback on the week page."""
+    return render_to_string(
+        "discussions/_week_section.html",
+        week_section_context(request, access, week),
+        request=request,
+    )
+
+
+def back_to_week(week, anchor="discussions"):
+    return redirect(f"{week.get_absolute_url()}#{anchor}")
+
+
+def is_htmx(request):
+    return request.headers.get("HX-Request") == "true"
+
+
+def form_trouble(request, access, week, template, **forms):
+    """A form came back with errors: re-render the section (htmx) or the form's own page."""
+    if is_htmx(request):
+        html = render_to_string(
+            "discussions/_week_section.html",
+            week_section_context(request, access, week, **forms),
+            request=request,
+        )
+        return HttpResponse(html)
+    return render(
+        request,
+        template,
+        {"access": access, "cohort": access.cohort, "week": week, **forms},
+    )
+
+
+@cohort_view(MEMBER)
+def muddiest_add(request, access, number):
+    week = visible_week(access, number)
+    form = MuddiestPointForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            form.instance.week = week
+            form.instance.author = request.user
+            form.save()
+            return back_to_week(week, "muddiest")
+        return form_trouble(
+            request, access, week, "discussions/muddiest_form.html", muddiest_form=form
+        )
+    return render(
+        request,
+        "discussions/muddiest_form.html",
+        {"access": access, "cohort": access.cohort, "week": week, "muddiest_form": form},
+    )
+
+
+@cohort_view(MEMBER)
+@require_POST
+def muddiest_vote(request, access, number, muddiest_id):
+    week = visible_week(access, number)
+    point = get_object_or_404(MuddiestPoint, pk=muddiest_id, week=week)
+    point.toggle_vote(request.user)
+    return back_to_week(week, f"muddiest-{point.pk}")
+
+
+@cohort_view(MEMBER)
+def muddiest_delete(request, access, number, muddiest_id):
+    week = visible_week(access, number)
+    point = get_object_or_404(MuddiestPoint, pk=muddiest_id, week=week)
+    if point.author_id != request.user.pk and not access.can_facilitate:
+        raise PermissionDenied("Only its author or a facilitator can remove this.")
+    if request.method == "POST":
+        point.delete()
+        return back_to_week(week, "muddiest")
+    return render(
+        request,
+        "discussions/confirm_delete.html",
+        {
+            "access": access,
+            "cohort": access.cohort,
+            "week": week,
+            "what": "this muddiest point",
+            "quote": point.text,
+            "cancel_url": f"{week.get_absolute_url()}#muddiest",
+        },
+    )
+
+
+@cohort_view(FACILITATOR)
+@require_POST
+def muddiest_promote(request, access, number, muddiest_id):
+    week = visible_week(access, number)
+    point = get_object_or_404(MuddiestPoint, pk=muddiest_id, week=week)
+    point.make_discussion_point(by=request.user)
+    if request.POST.get("next") == "session":
+        return redirect(session_url(week, "muddiest"))
+    return back_to_week(week, f"muddiest-{point.pk}")
+
+
+def session_url(week, anchor=""):
+    url = reverse("discussions:session", args=[week.cohort.slug, week.number])
+    return f"{url}#{anchor}" if anchor else url
+
+
+@cohort_view(MEMBER)
+def resource_add(request, access, number):
+    week = visible_week(access, number)
+    form = SharedResourceForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            form.instance.week = week
+            form.instance.shared_by = request.user
+            form.save()
+            return back_to_week(week, "resources")
+        return form_trouble(
+            request, access, week, "discussions/resource_form.html", resource_form=form
+        )
+    return render(
+        request,
+        "discussions/resource_form.html",
+        {"access": access, "cohort": access.cohort, "week": week, "resource_form": form},
+    )
+
+
+@cohort_view(MEMBER)
+@require_POST
+def resource_upvote(request, access, number, resource_id):
+    week = visible_week(access, number)
+    resource = get_object_or_404(SharedResource, pk=resource_id, week=week)
+    resource.toggle_upvote(request.user)
+    return back_to_week(week, f"resource-{resource.pk}")
+
+
+@cohort_view(ORGANIZER)
+@require_POST
+def resource_pin(request, access, number, resource_id):
+    week = visible_week(access, number)
+    resource = get_object_or_404(SharedResource, pk=resource_id, week=week)
+    resource.pinned = not resource.pinned
+    resource.save(update_fields=["pinned"])
+    return back_to_week(week, f"resource-{resource.pk}")
+
+
+@cohort_view(ORGANIZER)
+def resource_remove(request, access, number, resource_id):
+    week = visible_week(access, number)
+    resource = get_object_or_404(SharedResource, pk=resource_id, week=week)
+    if request.method == "POST":
+        resource.delete()
+        messages.success(request, f"Removed “{resource.title}”.")
+        return back_to_week(week, "resources")
+    return render(
+        request,
+        "discussions/confirm_delete.html",
+        {
+            "access": access,
+            "cohort": access.cohort,
+            "week": week,
+            "what": f"“{resource.title}”",
+            "quote": resource.url,
+            "detail": "Its upvotes go with it. Participants will no longer see it.",
+            "cancel_url": f"{week.get_absolute_url()}#resources",
+        },
+    )
+
+
+@cohort_view(MEMBER)
+def feedback(request, access, number):
+    """One response per participant and week, editable; open once the session has started."""
+    week = visible_week(access, number)
+    existing = Feedback.objects.filter(week=week, user=request.user).first()
+    form = FeedbackForm(request.POST or None, instance=existing)
+    can_answer = access.is_participant and session_started(week)
+    if request.method == "POST":
+        if not can_answer:
+            raise PermissionDenied("Feedback is for participants, once the session has started.")
+        if form.is_valid():
+            form.instance.week = week
+            form.instance.user = request.user
+            form.save()
+            if not is_htmx(request):
+                messages.success(request, "Thank you — your feedback is saved.")
+            return back_to_week(week, "feedback")
+        return form_trouble(
+            request, access, week, "discussions/feedback_form.html", feedback_form=form
+        )
+    return render(
+        request,
+        "discussions/feedback_form.html",
+        {
+            "access": access,
+            "cohort": access.cohort,
+            "week": week,
+            "feedback_form": form,
+            "feedback": existing,
+            "can_answer": can_answer,
+            "session_started": session_started(week),
+        },
+    )
+
+
+# --- Feedback results -------------------------------------------------------------------------
+
+
+@cohort_view(FACILITATOR)
+def feedback_results(request, access):
+    from . import charts
+
+    cohort = access.cohort
+    weeks = list(cohort.weeks.all())
+    summary = Feedback.objects.summary_by_week(cohort)
+    participants = Membership.objects.active().filter(cohort=cohort, role=Role.PARTICIPANT).count()
+    # Weeks whose session has started: later ones cannot have feedback yet.
+    rows = [
+        {"week": week, **summary.get(week.pk, {"responses": 0})}
+        for week in weeks
+        if session_started(week) or week.pk in summary
+    ]
+    answered = [row for row in rows if row["responses"]]
+    comments = []
+    if access.can_manage:
+        comments = list(
+            Feedback.objects.filter(week__cohort=cohort)
+            .exclude(comment="")
+            .select_related("week")
+            .order_by("-week__number", "-updated_at")
+        )
+    return render(
+        request,
+        "discussions/feedback_results.html",
+        {
+            "access": access,
+            "cohort": cohort,
+            "rows": rows,
+            "answered": answered,
+            "participants": participants,
+            "chart": charts.trend_chart(answered, RATINGS),
+            "rating_headers": ["Logistics", "Quality", "Relevance", "Overall"],
+            "comments": comments,
+        },
+    )
+
+
+# --- The facilitator's session page -------------------------------------------------------------
+
+
+def session_context(request, access, week, **forms):
+    memberships = list(
+        Membership.objects.active()
+        .filter(cohort=access.cohort, role=Role.PARTICIPANT)
+        .select_related("user")
+        .order_by("user__name", "user__email")
+    )
+    absent = Attendance.objects.absent_ids(week)
+    present_ids = {m.user_id for m in memberships if m.user_id not in absent}
+    week_pairing = Pairing.objects.filter(week=week).first()
+    groups = []
+    statuses = {}
+    changes = {"absent_but_paired": [], "present_but_unpaired": []}
+    paired_people = []
+    if week_pairing:
+        groups = list(
+            PairGroup.objects.filter(pairing=week_pairing).select_related(
+                "person_a", "person_b", "person_c"
+            )
+        )
+        paired_people = sorted(
+            (user for group in groups for _, user in group.members),
+            key=lambda user: (user.name.lower(), user.email),
+        )
+        statuses = prework_status(week, [user.pk for user in paired_people])
+        paired_ids = {user.pk for user in paired_people}
+        changes["absent_but_paired"] = [u for u in paired_people if u.pk not in present_ids]
+        changes["present_but_unpaired"] = [
+            m.user for m in memberships if m.user_id in present_ids - paired_ids
+        ]
+    for group in groups:
+        group.roster = [(letter, user, statuses.get(user.pk)) for letter, user in group.members]
+    prompts = list(week.pair_prompts.all())
+    plan, overrun = sheets.timing_plan(week, prompts)
+    return {
+        "access": access,
+        "cohort": access.cohort,
+        "week": week,
+        "attendance": [(m, m.user_id in present_ids) for m in memberships],
+        "present_count": len(present_ids),
+        "pairing": week_pairing,
+        "groups": groups,
+        "changes": changes,
+        "swap_form": forms.get("swap_form") or SwapForm(people=paired_people),
+        "discussion_points": list(week.discussion_points.all()),
+        "points_visible": SessionSettings.points_visible_for(week),
+        "point_form": forms.get("point_form") or DiscussionPointForm(),
+        "prompts": prompts,
+        "prompt_form": forms.get("prompt_form") or PairPromptForm(),
+        "muddiest_points": list(week.muddiest_points.ranked().select_related("discussion_point")),
+        "notes_form": forms.get("notes_form") or FacilitatorNotesForm(instance=week),
+        "plan": plan,
+        "overrun": overrun,
+    }
+
+
+@cohort_view(FACILITATOR)
+def session(request, access, number):
+    week = visible_week(access, number)
+    return render(request, "discussions/session.html", session_context(request, access, week))
+
+
+@cohort_view(FACILITATOR)
+@require_POST
+def attendance_toggle(request, access, number, user_id):
+    week = visible_week(access, number)
+    membership = get_object_or_404(
+        Membership.objects.active(), cohort=access.cohort, user_id=user_id, role=Role.PARTICIPANT
+    )
+    Attendance.toggle(week, membership.user, by=request.user)
+    return redirect(session_url(week, "attendance"))
+
+
+@cohort_view(FACILITATOR)
+@require_POST
+def attendance_everyone(request, access, number):
+    week = visible_week(access, number)
+    Attendance.objects.filter(week=week, present=False).update(
+        present=True, marked_by=request.user, marked_at=timezone.now()
+    )
+    return redirect(session_url(week, "attendance"))
+
+
+@cohort_view(FACILITATOR)
+@require_POST
+def pairs_generate(request, access, number):
+    week = visible_week(access, number)
+    result = pairing.generate(week, by=request.user)
+    if result.locked:
+        messages.error(request, "The pairs are locked. Unlock them to generate new ones.")
+    return redirect(session_url(week, "pairs"))
+
+
+@cohort_view(FACILITATOR)
+@require_POST
+def pairs_swap(request, access, number):
+    week = visible_week(access, number)
+    week_pairing = get_object_or_404(Pairing, week=week)
+    people = [user for group in week_pairing.groups.all() for _, user in group.members]
+    form = SwapForm(request.POST, people=people)
+    if not form.is_valid():
+        context = session_context(request, access, week, swap_form=form)
+        return render(request, "discussions/session.html", context, status=400)
+    if not week_pairing.swap(form.cleaned_data["first"], form.cleaned_data["second"]):
+        messages.error(request, "The pairs are locked. Unlock them to swap people.")
+    return redirect(session_url(week, "pairs"))
+
+
+@cohort_view(FACILITATOR)
+@require_POST
+def pairs_lock(request, access, number):
+    week = visible_week(access, number)
+    week_pairing = get_object_or_404(Pairing, week=week)
+    week_pairing.locked = request.POST.get("locked") == "1"
+    week_pairing.save(update_fields=["locked"])
+    return redirect(session_url(week, "pairs"))
+
+
+@cohort_view(FACILITATOR)
+def facilitator_notes(request, access, number):
+    week = visible_week(access, number)
+    form = FacilitatorNotesForm(request.POST or None, instance=week)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Facilitator notes saved.")
+        return redirect(session_url(week, "notes"))
+    return render(
+        request,
+        "discussions/notes_form.html",
+        {"access": access, "cohort": access.cohort, "week": week, "notes_form": form},
+    )
+
+
+@cohort_view(FACILITATOR)
+@require_POST
+def points_visibility(request, access, number):
+    week = visible_week(access, number)
+    SessionSettings.set_points_visible(week, request.POST.get("visible") == "1")
+    return redirect(session_url(week, "points"))
+
+
+# Discussion points and pair prompts: the same add / edit / move / delete, two models.
+EDITABLE = {
+    "point": (DiscussionPoint, DiscussionPointForm, "point_form", "points", "discussion point"),
+    "prompt": (PairPrompt, PairPromptForm, "prompt_form", "prompts", "pair prompt"),
+}
+
+
+def _add(request, access, number, kind):
+    model, form_class, form_name, anchor, label = EDITABLE[kind]
+    week = visible_week(access, number)
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.instance.week = week
+        if kind == "point":
+            form.instance.created_by = request.user
+        form.save()
+        return redirect(session_url(week, anchor))
+    return render(
+        request,
+        "discussions/item_form.html",
+        {
+            "access": access,
+            "cohort": access.cohort,
+            "week": week,
+            "form": form,
+            "label": label,
+            "cancel_url": session_url(week, anchor),
+        },
+    )
+
+
+def _edit(request, access, number, kind, item_id):
+    model, form_class, form_name, anchor, label = EDITABLE[kind]
+    week = visible_week(access, number)
+    item = get_object_or_404(model, pk=item_id, week=week)
+    form = form_class(request.POST or None, instance=item)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        return redirect(session_url(week, anchor))
+    return render(
+        request,
+        "discussions/item_form.html",
+        {
+            "access": access,
+            "cohort": access.cohort,
+            "week": week,
+            "form": form,
+            "item": item,
+            "label": label,
+            "cancel_url": session_url(week, anchor),
+        },
+    )
+
+
+def _move(request, access, number, kind, item_id):
+    model, _, _, anchor, _ = EDITABLE[kind]
+    week = visible_week(access, number)
+    item = get_object_or_404(model, pk=item_id, week=week)
+    item.move("up" if request.POST.get("direction") == "up" else "down")
+    return redirect(session_url(week, anchor))
+
+
+def _delete(request, access, number, kind, item_id):
+    model, _, _, anchor, label = EDITABLE[kind]
+    week = visible_week(access, number)
+    item = get_object_or_404(model, pk=item_id, week=week)
+    if request.method == "POST":
+        item.delete()
+        return redirect(session_url(week, anchor))
+    return render(
+        request,
+        "discussions/confirm_delete.html",
+        {
+            "access": access,
+            "cohort": access.cohort,
+            "week": week,
+            "what": f"this {label}",
+            "quote": str(item),
+            "cancel_url": session_url(week, anchor),
+        },
+    )
+
+
+@cohort_view(FACILITATOR)
+def point_add(request, access, number):
+    return _add(request, access, number, "point")
+
+
+@cohort_view(FACILITATOR)
+def point_edit(request, access, number, point_id):
+    return _edit(request, access, number, "point", point_id)
+
+
+@cohort_view(FACILITATOR)
+@require_POST
+def point_move(request, access, number, point_id):
+    return _move(request, access, number, "point", point_id)
+
+
+@cohort_view(FACILITATOR)
+def point_delete(request, access, number, point_id):
+    return _delete(request, access, number, "point", point_id)
+
+
+@cohort_view(FACILITATOR)
+def prompt_add(request, access, number):
+    return _add(request, access, number, "prompt")
+
+
+@cohort_view(FACILITATOR)
+def prompt_edit(request, access, number, prompt_id):
+    return _edit(request, access, number, "prompt", prompt_id)
+
+
+@cohort_view(FACILITATOR)
+@require_POST
+def prompt_move(request, access, number, prompt_id):
+    return _move(request, access, number, "prompt", prompt_id)
+
+
+@cohort_view(FACILITATOR)
+def prompt_delete(request, access, number, prompt_id):
+    return _delete(request, access, number, "prompt", prompt_id)
+
+
+# --- Sheets and the room timer --------------------------------------------------------------
+
+
+def sheets_context(access, week, paper):
+    week_pairing = Pairing.objects.filter(week=week).first()
+    groups = []
+    if week_pairing:
+        groups = list(
+            week_pairing.groups.select_related("person_a", "person_b", "person_c").order_by(
+                "number"
+            )
+        )
+    prompts = list(week.pair_prompts.all())
+    plan, overrun = sheets.timing_plan(week, prompts)
+    return {
+        "access": access,
+        "cohort": access.cohort,
+        "week": week,
+        "pairing": week_pairing,
+        "sheets": sheets.sheets_for(groups, prompts),
+        "prompts": prompts,
+        "discussion_points": list(week.discussion_points.all()),
+        "plan": plan,
+        "overrun": overrun,
+        "paper": paper,
+        "other_paper": "letter" if paper == "a4" else "a4",
+    }
+
+
+@cohort_view(FACILITATOR)
+def pairs_print(request, access, number):
+    week = visible_week(access, number)
+    paper = sheets.paper_for(access.cohort, request.GET.get("paper"))
+    return render(request, "discussions/pairs_print.html", sheets_context(access, week, paper))
+
+
+@cohort_view(FACILITATOR)
+def pairs_pdf(request, access, number):
+    week = visible_week(access, number)
+    paper = sheets.paper_for(access.cohort, request.GET.get("paper"))
+    pdf = sheets.render_pdf(
+        "discussions/pairs_print.html", sheets_context(access, week, paper), paper
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = f"{access.cohort.slug}-week-{week.number}-pairs.pdf"
+    disposition = "inline" if request.GET.get("inline") else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
+@cohort_view(FACILITATOR)
+def timer(request, access, number):
+    week = visible_week(access, number)
+    prompts = list(week.pair_prompts.all())
+    week_pairing = Pairing.objects.filter(week=week).first()
+    has_trio = bool(week_pairing and week_pairing.groups.exclude(person_c=None).exists())
+    return render(
+        request,
+        "discussions/timer.html",
+        {
+            "access": access,
+            "cohort": access.cohort,
+            "week": week,
+            "turns": sheets.room_turns(prompts, has_trio),
+        },
+    )
