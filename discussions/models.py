@@ -234,9 +234,6 @@ class Pairing(models.Model):
     def __str__(self):
         return f"Pairing for {self.week}"
 
-    def member_ids(self):
-        return {user_id for group in self.groups.all() for user_id in group.member_ids}
-
     def swap(self, first_id, second_id):
         """Exchange two people's places (in one group: who explains first).
 

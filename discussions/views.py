@@ -113,7 +113,7 @@ def is_htmx(request):
     return request.headers.get("HX-Request") == "true"
 
 
-def form_trouble(request, access, week, template, **forms):
+def form_trouble(request, access, week, template, extra=None, **forms):
     """A form came back with errors: re-render the section (htmx) or the form's own page."""
     if is_htmx(request):
         html = render_to_string(
@@ -125,7 +125,7 @@ def form_trouble(request, access, week, template, **forms):
     return render(
         request,
         template,
-        {"access": access, "cohort": access.cohort, "week": week, **forms},
+        {"access": access, "cohort": access.cohort, "week": week, **(extra or {}), **forms},
     )
 
 
@@ -277,7 +277,12 @@ def feedback(request, access, number):
                 messages.success(request, "Thank you — your feedback is saved.")
             return back_to_week(week, "feedback")
         return form_trouble(
-            request, access, week, "discussions/feedback_form.html", feedback_form=form
+            request,
+            access,
+            week,
+            "discussions/feedback_form.html",
+            extra={"can_answer": True, "feedback": existing},
+            feedback_form=form,
         )
     return render(
         request,
@@ -429,6 +434,8 @@ def pairs_generate(request, access, number):
     result = pairing.generate(week, by=request.user)
     if result.locked:
         messages.error(request, "The pairs are locked. Unlock them to generate new ones.")
+    if request.POST.get("next") == "print":
+        return redirect("discussions:pairs_print", slug=access.cohort.slug, number=week.number)
     return redirect(session_url(week, "pairs"))
 
 

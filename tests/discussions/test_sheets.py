@@ -140,3 +140,15 @@ def test_timing_plan_reports_an_overrun(week):
     prompts = [PairPrompt.objects.create(week=week, prompt=f"P{i}", minutes=30) for i in range(3)]
     _, overrun = sheets.timing_plan(week, prompts)
     assert overrun > 0
+
+
+def test_pairs_can_be_generated_straight_from_the_print_page(
+    week, participants, people, client_for
+):
+    client = client_for(people["facilitator"])
+    assert b"Generate pairs now" in client.get(url("pairs_print", week)).content
+    response = client.post(url("pairs_generate", week), {"next": "print"})
+    assert response.status_code == 302 and response["Location"] == url("pairs_print", week)
+    page = client.get(url("pairs_print", week)).content.decode()
+    assert "Generate pairs now" not in page
+    assert all(user.display_name in page for user in participants)

@@ -230,6 +230,9 @@ def test_feedback_ratings_must_be_one_to_five(week, participants, client_for):
     for value in ["0", "6", "", "x"]:
         response = client.post(url("feedback", week), {**RATINGS, "feedback-overall": value})
         assert response.status_code == 200, value
+        page = response.content.decode()
+        assert 'name="feedback-overall"' in page and "field__error" in page, value
+        assert "checked" in page  # the other answers are kept
     assert not Feedback.objects.exists()
 
 
