@@ -88,8 +88,8 @@ def seed(now=None):
     existing = Cohort.objects.filter(slug=SLUG).first()
     if existing:
         return existing, False
-    # Four sessions behind us, so the demo opens on week 5 with some history.
-    start = (now - timedelta(weeks=4, days=1)).date()
+    # Four sessions behind us (the last one yesterday), so the demo opens on week 5.
+    start = (now - timedelta(weeks=3, days=1)).date()
     cohort = Cohort.objects.create(
         title="Machine Learning, autumn cohort",
         slug=SLUG,
@@ -108,8 +108,8 @@ def seed(now=None):
     weeks = cohort.create_weeks(len(SYLLABUS), titles=[title for title, _ in SYLLABUS])
     for week, (_, summary) in zip(weeks, SYLLABUS, strict=True):
         week.summary = summary
-        # Pre-work appears six days before each session; the next two weeks are already scheduled.
-        week.publish_at = week.session_start - timedelta(days=6)
+        # Pre-work appears a week before each session; later weeks are already scheduled.
+        week.publish_at = week.session_start - timedelta(days=7)
         week.facilitator_notes = (
             f"Open with the muddiest point from last week. Keep the pair rounds to five minutes.\n\n"
             f"Hard on first viewing: {summary}"
