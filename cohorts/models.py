@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
@@ -110,6 +111,9 @@ class Cohort(models.Model):
         max_length=300, blank=True, help_text="A room, or the call link for remote sessions."
     )
     slack_webhook_url = models.URLField(max_length=500, blank=True)
+    # Set when Slack answers that the webhook is gone (404/410/403); cleared by a new URL.
+    slack_webhook_disabled_at = models.DateTimeField(null=True, blank=True)
+    slack_webhook_error = models.CharField(max_length=500, blank=True)
     reminder_lead_hours = models.PositiveSmallIntegerField(
         default=48, help_text="Hours before the session that homework reminders go out."
     )
@@ -130,6 +134,16 @@ class Cohort(models.Model):
 
     def get_absolute_url(self):
         return reverse("cohorts:detail", kwargs={"slug": self.slug})
+
+    @property
+    def slack_enabled(self):
+        """A webhook is set and Slack has not told us it is gone."""
+        return bool(self.slack_webhook_url) and self.slack_webhook_disabled_at is None
+
+    @property
+    def slack_webhook_hint(self):
+        """The webhook URL is a secret: only its last four characters are ever shown."""
+        return f"…{self.slack_webhook_url[-4:]}" if self.slack_webhook_url else ""
 
     @cached_property
     def tz(self):
@@ -223,6 +237,25 @@ class Membership(models.Model):
     @property
     def is_active(self):
         return self.left_at is None
+
+    UNSUBSCRIBE_SALT = "homeroom.unsubscribe"
+
+    @property
+    def unsubscribe_token(self):
+        """A signed, non-expiring token naming this membership, for one-click unsubscribe."""
+        return signing.dumps(self.pk, salt=self.UNSUBSCRIBE_SALT)
+
+    @classmethod
+    def from_unsubscribe_token(cls, token):
+        """The membership a token names, or None when the token is not one of ours."""
+        try:
+            pk = signing.loads(token, salt=cls.UNSUBSCRIBE_SALT)
+        except signing.BadSignature:
+            return None
+        return cls.objects.select_related("user", "cohort").filter(pk=pk).first()
+
+    def get_unsubscribe_url(self):
+        return reverse("unsubscribe", kwargs={"token": self.unsubscribe_token})
 
 
 def new_token():
@@ -357,11 +390,18 @@ class Delivery(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Too late to be useful from then on (a reminder once the session began): marked missed.
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # A retry is scheduled for then (backoff, or Slack's Retry-After); nothing sends earlier.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "deliveries"
-        indexes = [models.Index(fields=["cohort", "-created_at"])]
+        indexes = [
+            models.Index(fields=["cohort", "-created_at"]),
+            models.Index(fields=["status", "created_at"]),
+        ]
 
     def __str__(self):
         return f"{self.kind} → {self.recipient} ({self.status})"

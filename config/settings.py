@@ -233,7 +233,30 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE = {}
+# Only needed when several apps share one broker; tests use it to keep their own queue.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery") or "celery"
+# Dispatch (homework reminders, Slack digests) works out what is due every few minutes.
+DISPATCH_INTERVAL_SECONDS = env_int("DISPATCH_INTERVAL_SECONDS", 300, 1, 3600)
+CELERY_BEAT_SCHEDULE = {
+    "dispatch": {
+        "task": "cohorts.tasks.dispatch_due",
+        "schedule": DISPATCH_INTERVAL_SECONDS,
+        # Runs piled up while no worker was listening are dropped: the next one catches up.
+        "options": {"expires": DISPATCH_INTERVAL_SECONDS},
+    },
+}
+
+# --- Slack -----------------------------------------------------------------
+
+# Organizers may only paste webhook URLs that start with one of these (no internal URLs).
+SLACK_WEBHOOK_URL_PREFIXES = env_list("SLACK_WEBHOOK_URL_PREFIXES", ["https://hooks.slack.com/"])
+for _prefix in SLACK_WEBHOOK_URL_PREFIXES:
+    if urlsplit(_prefix).scheme not in {"http", "https"} or not urlsplit(_prefix).netloc:
+        raise ImproperlyConfigured(
+            f"SLACK_WEBHOOK_URL_PREFIXES must list URL prefixes such as "
+            f"https://hooks.slack.com/, not {_prefix!r}."
+        )
+SLACK_TIMEOUT_SECONDS = env_int("SLACK_TIMEOUT_SECONDS", 10, 1, 60)
 
 # --- HTTP, static, security --------------------------------------------------
 

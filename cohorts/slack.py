@@ -1,0 +1,178 @@
+"""Slack incoming webhooks: message pieces that are escaped and within Slack's limits, and the POST.
+
+Everything a person typed (titles, links, muddiest points) reaches Slack through `escape` or
+`link`, so nobody can slip `<!channel>` or a disguised link into a cohort's channel. Messages
+are cut to Slack's limits here (50 blocks, 3,000 characters in a section) rather than
+rejected by Slack. `post` turns Slack's answer into one of the exceptions below; what to do
+about it (disable the webhook, retry later, give up) is decided in `cohorts/delivery.py`.
+"""
+
+import http.client
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from slack_sdk.errors import SlackRequestError
+from slack_sdk.webhook import WebhookClient
+
+MAX_BLOCKS = 50
+MAX_SECTION_TEXT = 3000
+MAX_FALLBACK_TEXT = 3000
+DEFAULT_RETRY_AFTER = 30
+MAX_RETRY_AFTER = 3600
+
+
+class SlackError(Exception):
+    """Slack did not take the message."""
+
+
+class SlackGone(SlackError):
+    """403, 404 or 410: the webhook was revoked, or its channel archived or deleted."""
+
+
+class SlackRateLimited(SlackError):
+    """429: try again after `retry_after` seconds."""
+
+    def __init__(self, message, retry_after):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class SlackUnavailable(SlackError):
+    """5xx, a timeout or a broken connection: worth another try later."""
+
+
+class SlackRejected(SlackError):
+    """Any other answer (e.g. 400 invalid_payload): retrying the same message will not help."""
+
+
+# --- Text --------------------------------------------------------------------------------
+
+
+def escape(text):
+    """Slack's three control characters, so user text stays text (no mentions, no links)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def link(url, label):
+    """`<url|label>` for http(s) URLs; just the label for anything else."""
+    label = escape(label)
+    if not url or urlsplit(url).scheme not in ("http", "https"):
+        return label
+    # Inside <…> a '|' starts the label and '>' ends the link; keep both out of the URL.
+    safe_url = escape(url).replace("|", "%7C").replace(" ", "%20")
+    return f"<{safe_url}|{label}>"
+
+
+def truncate(text, limit):
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- Blocks ------------------------------------------------------------------------------
+
+
+def section(mrkdwn):
+    return {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": truncate(mrkdwn, MAX_SECTION_TEXT)},
+    }
+
+
+def context(mrkdwn):
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": truncate(mrkdwn, MAX_SECTION_TEXT)}],
+    }
+
+
+def divider():
+    return {"type": "divider"}
+
+
+def list_sections(title, lines, max_lines=25):
+    """A bold title and bullet lines, split over as many sections as 3,000 characters need;
+    beyond `max_lines` one last line says how many more there are."""
+    lines = list(lines)
+    if len(lines) > max_lines:
+        hidden = len(lines) - (max_lines - 1)
+        lines = [*lines[: max_lines - 1], f"…and {hidden} more on the week page"]
+    blocks, current = [], f"*{title}*"
+    for line in lines:
+        line = truncate(f"• {line}", MAX_SECTION_TEXT - len(title) - 4)
+        if len(current) + 1 + len(line) > MAX_SECTION_TEXT:
+            blocks.append(section(current))
+            current = line
+        else:
+            current = f"{current}\n{line}"
+    blocks.append(section(current))
+    return blocks
+
+
+def message(blocks, fallback, more_url=None):
+    """The webhook body: at most 50 blocks (the last one says where the rest is) and a text
+    fallback for notifications and clients that show no blocks."""
+    if len(blocks) > MAX_BLOCKS:
+        more = "More on the week page." if not more_url else link(more_url, "More on the week page")
+        blocks = [*blocks[: MAX_BLOCKS - 1], context(f"…{more}")]
+    return {"text": truncate(fallback, MAX_FALLBACK_TEXT), "blocks": blocks}
+
+
+# --- The webhook -------------------------------------------------------------------------
+
+
+def webhook_url_allowed(url):
+    """Only Slack's webhook host (SLACK_WEBHOOK_URL_PREFIXES), so a stored URL cannot point the
+    worker at an internal service."""
+    if not url or any(ch.isspace() for ch in url):
+        return False
+    return any(
+        url.startswith(prefix) and len(url) > len(prefix)
+        for prefix in settings.SLACK_WEBHOOK_URL_PREFIXES
+    )
+
+
+def retry_after_seconds(headers):
+    for name, value in (headers or {}).items():
+        if name.lower() == "retry-after":
+            try:
+                return min(max(int(str(value).strip()), 1), MAX_RETRY_AFTER)
+            except ValueError:
+                break
+    return DEFAULT_RETRY_AFTER
+
+
+def post(url, payload, timeout=None):
+    """POST the message to the webhook; returns on 2xx, raises a SlackError otherwise."""
+    if not webhook_url_allowed(url):
+        raise SlackRejected(
+            "The webhook URL is not a Slack webhook URL (SLACK_WEBHOOK_URL_PREFIXES)."
+        )
+    # No retry handlers: retries are Celery's job (a worker never sleeps waiting for Slack).
+    client = WebhookClient(
+        url, timeout=timeout or settings.SLACK_TIMEOUT_SECONDS, retry_handlers=[]
+    )
+    try:
+        response = client.send_dict(payload)
+    except SlackRequestError as exc:
+        raise SlackRejected(str(exc)) from exc
+    except (OSError, http.client.HTTPException) as exc:  # timeouts and refused connections too
+        raise SlackUnavailable(f"No answer from Slack: {type(exc).__name__}: {exc}") from exc
+    status = response.status_code
+    if 200 <= status < 300:
+        return
+    answer = f"Slack answered {status} {(response.body or '').strip()[:200]}".strip()
+    if status in (403, 404, 410):
+        raise SlackGone(answer)
+    if status == 429:
+        raise SlackRateLimited(answer, retry_after=retry_after_seconds(response.headers))
+    if status >= 500:
+        raise SlackUnavailable(answer)
+    raise SlackRejected(answer)
+
+
+def test_message(cohort, sent_by):
+    """What "Send a test message" posts: proof that the webhook reaches the channel."""
+    text = (
+        f"Test message from Homeroom for *{escape(cohort.title)}*, sent by "
+        f"{escape(sent_by.display_name)}. The weekly digest will be posted in this channel."
+    )
+    return message([section(text)], f"Test message from Homeroom for {escape(cohort.title)}.")
