@@ -7,7 +7,16 @@ app_name = "cohorts"
 urlpatterns = [
     path("", views.cohort_detail, name="detail"),
     path("weeks/<int:number>/", views.week_detail, name="week"),
+    path("preferences/", views.preferences, name="preferences"),
     path("manage/", views.manage_settings, name="manage_settings"),
+    path("manage/notifications/", views.manage_notifications, name="manage_notifications"),
+    path(
+        "manage/notifications/test/",
+        views.manage_notifications_test,
+        name="manage_notifications_test",
+    ),
+    path("manage/deliveries/", views.manage_deliveries, name="manage_deliveries"),
+    path("manage/dispatch/", views.manage_dispatch, name="manage_dispatch"),
     path("manage/weeks/", views.manage_weeks, name="manage_weeks"),
     path("manage/weeks/<int:number>/", views.manage_week, name="manage_week"),
     path("manage/members/", views.manage_members, name="manage_members"),

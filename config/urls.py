@@ -7,6 +7,7 @@ urlpatterns = [
     path("", cohort_views.home, name="home"),
     path("cohorts/new/", cohort_views.cohort_create, name="cohort_create"),
     path("invite/<str:token>/", cohort_views.invitation, name="invitation"),
+    path("unsubscribe/<str:token>/", cohort_views.unsubscribe, name="unsubscribe"),
     path("healthz", cohort_views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
