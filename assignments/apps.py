@@ -6,9 +6,10 @@ class AssignmentsConfig(AppConfig):
     verbose_name = "Pre-work and assignments"
 
     def ready(self):
-        from cohorts import pages
+        from cohorts import dispatch, pages
 
-        from . import views
+        from . import reminders, views
 
         pages.week_sections.register(views.week_section, order=10)
         pages.schedule_badges.register(views.schedule_badges)
+        dispatch.jobs.register(reminders.job, order=10)

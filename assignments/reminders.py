@@ -1,0 +1,187 @@
+"""Homework reminders: before each session, one email to each participant with work left.
+
+The reminder for a week goes out `cohort.reminder_lead_hours` before its session, counted on
+the cohort's wall clock (48 hours before Monday 18:00 is Saturday 18:00, across a daylight
+saving change too), once the week is published, and never once the session has begun. It
+goes to active participants with unfinished required pre-work or an assignment not handed in,
+never to people who finished, left the cohort or switched reminders off.
+
+The dedupe key names the week, the person and the session time, so a person gets one reminder
+per week whatever roles they hold, and a moved session gets a reminder of its own. The email
+is written just before sending (`prepare`), so it lists exactly what is left at that moment;
+by then someone who finished, left or opted out is skipped instead.
+"""
+
+from collections import defaultdict
+from datetime import UTC, timedelta
+
+from django.conf import settings
+
+from cohorts import delivery, dispatch
+from cohorts.models import Delivery, Membership, Role
+
+from .models import Completion, Submission
+from .progress import participants, remaining
+
+KIND = "reminder"
+
+
+def reminder_time(cohort, week):
+    """When the week's reminders go out: the lead time before the session, on the local clock."""
+    local_start = cohort.local(week.session_start)
+    # Arithmetic on an aware local datetime keeps the wall-clock time across DST changes.
+    return (local_start - timedelta(hours=cohort.reminder_lead_hours)).astimezone(UTC)
+
+
+def dedupe_key(week, user_id):
+    return f"{KIND}:{week.pk}:{user_id}:{week.session_start.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+
+def work_left(week, user_ids):
+    """{user_id: Remaining} for one week, in four queries whatever the number of people."""
+    items = list(week.prework_items.all())
+    assignments = list(week.assignments.all())
+    completed, submitted = defaultdict(set), defaultdict(set)
+    for user_id, item_id in Completion.objects.filter(
+        item__week=week, user__in=user_ids
+    ).values_list("user_id", "item_id"):
+        completed[user_id].add(item_id)
+    for user_id, assignment_id in Submission.objects.filter(
+        assignment__week=week, user__in=user_ids
+    ).values_list("user_id", "assignment_id"):
+        submitted[user_id].add(assignment_id)
+    return {
+        user_id: remaining(items, completed[user_id], assignments, submitted[user_id])
+        for user_id in user_ids
+    }
+
+
+def session_text(cohort, week):
+    return f"{cohort.local(week.session_start):%A %d %B, %H:%M} ({cohort.time_zone})"
+
+
+def plan(cohort, now):
+    """dispatch job: who gets a reminder for the coming session now, and who does not, and why."""
+    week = next((w for w in cohort.weeks.all() if w.session_start > now), None)
+    if week is None:
+        return []
+    send_from = reminder_time(cohort, week)
+    session = session_text(cohort, week)
+    if now < send_from:
+        return [
+            dispatch.Decision(
+                KIND,
+                dispatch.WAIT,
+                f"Week {week.number} reminders go out {dispatch.local_text(cohort, send_from)}, "
+                f"{cohort.reminder_lead_hours} h before the session on {session}.",
+                week,
+            )
+        ]
+    if not week.is_published(now):
+        return [
+            dispatch.Decision(
+                KIND,
+                dispatch.WAIT,
+                f"Week {week.number} is not published yet; its reminders go out once it is "
+                f"(until the session starts, {session}).",
+                week,
+            )
+        ]
+    people = participants(cohort)
+    left = work_left(week, [m.user_id for m in people])
+    decisions = []
+    for membership in people:
+        user, todo = membership.user, left[membership.user_id]
+        if not todo.items and not todo.assignments:
+            decisions.append(
+                dispatch.Decision(
+                    KIND, dispatch.NO, "Finished everything for this week.", week, user.email
+                )
+            )
+        elif membership.reminders_opt_out:
+            decisions.append(
+                dispatch.Decision(KIND, dispatch.NO, "Switched reminders off.", week, user.email)
+            )
+        elif not user.is_active:
+            decisions.append(
+                dispatch.Decision(
+                    KIND, dispatch.NO, "The account is deactivated.", week, user.email
+                )
+            )
+        else:
+            decisions.append(
+                dispatch.Decision(
+                    KIND,
+                    dispatch.SEND,
+                    f"{todo.summary()}; the session is {session}.",
+                    week,
+                    recipient=user.email,
+                    dedupe_key=dedupe_key(week, membership.user_id),
+                    subject=subject(week, todo),
+                    payload={
+                        "user_id": membership.user_id,
+                        "session_start": week.session_start.isoformat(),
+                    },
+                    expires_at=week.session_start,
+                )
+            )
+    return decisions
+
+
+def subject(week, todo):
+    return f"Week {week.number} of {week.cohort.title}: {todo.summary()} before the session"
+
+
+def prepare(claimed):
+    """Just before sending: still wanted? Then write the email with what is left right now."""
+    week = claimed.week
+    cohort = week.cohort
+    user_id = claimed.payload.get("user_id")
+    if claimed.payload.get("session_start") != week.session_start.isoformat():
+        return delivery.Withhold(
+            Delivery.Status.SKIPPED,
+            "The session moved; the reminder for the new time is a separate one.",
+        )
+    membership = (
+        Membership.objects.filter(cohort=cohort, user_id=user_id).select_related("user").first()
+    )
+    reason = None
+    if membership is None or not membership.is_active:
+        reason = "Left the cohort."
+    elif membership.role != Role.PARTICIPANT:
+        reason = "No longer a participant."
+    elif membership.reminders_opt_out:
+        reason = "Switched reminders off."
+    elif not membership.user.is_active:
+        reason = "The account is deactivated."
+    if reason:
+        return delivery.Withhold(Delivery.Status.SKIPPED, reason)
+    todo = work_left(week, [user_id])[user_id]
+    if not todo.items and not todo.assignments:
+        return delivery.Withhold(Delivery.Status.SKIPPED, "Finished everything in time.")
+    unsubscribe_url = f"{settings.SITE_URL}{membership.get_unsubscribe_url()}"
+    subject_line, text, html = delivery.render_email(
+        "reminder",
+        {
+            "cohort": cohort,
+            "week": week,
+            "user": membership.user,
+            "todo": todo,
+            "session": session_text(cohort, week),
+            "session_local": cohort.local(week.session_start),
+            "assignment_dues": [
+                (assignment, cohort.local(assignment.due_at)) for assignment in todo.assignments
+            ],
+            "unsubscribe_url": unsubscribe_url,
+        },
+    )
+    claimed.recipient = membership.user.email
+    claimed.subject, claimed.body_text, claimed.body_html = subject_line, text, html
+    claimed.headers = {
+        "List-Unsubscribe": f"<{unsubscribe_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    return None
+
+
+job = dispatch.Job(kind=KIND, plan=plan, prepare=prepare)
