@@ -6,8 +6,9 @@ class DiscussionsConfig(AppConfig):
     verbose_name = "Discussion sessions"
 
     def ready(self):
-        from cohorts import pages
+        from cohorts import dispatch, pages
 
-        from . import views
+        from . import digest, views
 
         pages.week_sections.register(views.week_section, order=20)
+        dispatch.jobs.register(digest.job, order=20)
