@@ -20,10 +20,7 @@ from assignments.progress import participants, statuses
 from cohorts import dispatch, slack
 from cohorts.models import Delivery
 
-try:  # the discussion sections join the digest as soon as their models exist
-    from .models import MuddiestPoint, SharedResource
-except ImportError:  # pragma: no cover - before the discussions models land
-    MuddiestPoint = SharedResource = None
+from .models import MuddiestPoint, SharedResource
 
 KIND = "digest"
 TOP_MUDDIEST = 3
@@ -128,8 +125,6 @@ def completion_line(cohort, week):
 
 
 def muddiest_lines(week):
-    if MuddiestPoint is None:
-        return []
     points = MuddiestPoint.objects.filter(week=week).ranked()[:TOP_MUDDIEST]
     return [
         f"{slack.escape(point.text)}"
@@ -139,8 +134,6 @@ def muddiest_lines(week):
 
 
 def resource_lines(cohort, since):
-    if SharedResource is None:
-        return []
     resources = (
         SharedResource.objects.filter(week__cohort=cohort, created_at__gte=since)
         .select_related("shared_by")
