@@ -1,0 +1,106 @@
+"""A cohort with a week of pre-work and participants in every state; Slack played locally."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from assignments.models import Assignment, Completion, PreworkItem, Submission
+from cohorts.models import Membership, Role
+from cohorts.tasks import dispatch_due
+
+from .slack_standin import SlackStandIn
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def berlin(text):
+    """'2026-09-01 16:00' on Berlin's clock."""
+    return datetime.fromisoformat(text).replace(tzinfo=BERLIN)
+
+
+@pytest.fixture
+def slack_standin(settings):
+    standin = SlackStandIn().start()
+    settings.SLACK_WEBHOOK_URL_PREFIXES = [f"{standin.base_url}/"]
+    settings.SLACK_TIMEOUT_SECONDS = 1
+    try:
+        yield standin
+    finally:
+        standin.stop()
+
+
+@pytest.fixture
+def week(cohort):
+    """Week 1 of the Berlin cohort (Thursdays 16:00): session Thu 3 Sep 2026, published a week
+    before; reminders are due from Tue 1 Sep 16:00, the digest on Mon 31 Aug 09:00."""
+    week = cohort.weeks.get(number=1)
+    week.title = "Linear models"
+    week.publish_at = berlin("2026-08-27 09:00")
+    week.save()
+    return week
+
+
+@pytest.fixture
+def prework(week):
+    return {
+        "video1": PreworkItem.objects.create(
+            week=week,
+            kind="video",
+            title="Linear regression",
+            url="https://videos.example.com/linreg",
+            minutes=14,
+            order=1,
+        ),
+        "video2": PreworkItem.objects.create(
+            week=week,
+            kind="video",
+            title="Gradient descent",
+            url="https://videos.example.com/gd",
+            minutes=11,
+            order=2,
+        ),
+        "optional": PreworkItem.objects.create(
+            week=week, kind="reading", title="Extra reading", minutes=20, order=3, required=False
+        ),
+        "assignment": Assignment.objects.create(
+            week=week, title="Notebook", due_at=week.session_start
+        ),
+    }
+
+
+@pytest.fixture
+def class_list(cohort, people, prework, make_user):
+    """Participants in every state for week 1:
+
+    - par: nothing done → reminder (all of it)
+    - bea: one video left → reminder (one video)
+    - ada: everything done → no reminder
+    - cat: switched reminders off → no reminder
+    - dan: left the cohort → no reminder
+    plus the organizer and facilitator (never reminded: they are not participants).
+    """
+    users = {"par": people["participant"]}
+    for key, name in [("ada", "Ada"), ("bea", "Bea"), ("cat", "Cat"), ("dan", "Dan")]:
+        users[key] = make_user(f"{key}@example.com", name)
+        Membership.objects.create(user=users[key], cohort=cohort, role=Role.PARTICIPANT)
+    Membership.objects.filter(user=users["cat"]).update(reminders_opt_out=True)
+    Membership.objects.filter(user=users["dan"]).update(left_at=timezone.now())
+    for item in ("video1", "video2"):
+        Completion.objects.create(user=users["ada"], item=prework[item])
+    Submission.objects.create(assignment=prework["assignment"], user=users["ada"], link="x")
+    Completion.objects.create(user=users["bea"], item=prework["video1"])
+    Submission.objects.create(assignment=prework["assignment"], user=users["bea"], link="x")
+    return users
+
+
+@pytest.fixture
+def run_dispatch(django_capture_on_commit_callbacks):
+    """Beat's dispatch task, with what it queues after commit run (eagerly) too."""
+
+    def run():
+        with django_capture_on_commit_callbacks(execute=True):
+            return dispatch_due()
+
+    return run
