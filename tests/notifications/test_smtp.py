@@ -1,0 +1,69 @@
+"""Reminders through a real SMTP conversation: an aiosmtpd server in this process."""
+
+import email
+import socket
+from email import policy
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from cohorts.models import Delivery, Membership
+
+from .conftest import berlin
+
+pytestmark = pytest.mark.django_db
+
+
+class Collecting:
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp(settings):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = Collecting()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.SITE_URL = "https://homeroom.example.com"
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+def test_reminders_arrive_over_smtp_with_text_html_and_unsubscribe_headers(
+    class_list, smtp, time_machine, run_dispatch
+):
+    time_machine.move_to(berlin("2026-09-01 16:00"))
+    run_dispatch()
+    run_dispatch()
+
+    assert sorted(e.rcpt_tos[0] for e in smtp.envelopes) == ["bea@example.com", "par@example.com"]
+    envelope = next(e for e in smtp.envelopes if e.rcpt_tos == ["par@example.com"])
+    message = email.message_from_bytes(envelope.original_content, policy=policy.default)
+    token = Membership.objects.get(user=class_list["par"]).unsubscribe_token
+    unsubscribe = f"https://homeroom.example.com/unsubscribe/{token}/"
+    # A long header may be folded after the colon; unfolded, it is the bracketed URL.
+    assert str(message["List-Unsubscribe"]).strip() == f"<{unsubscribe}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["Subject"] == (
+        "Week 1 of Machine Learning: 2 videos, 1 assignment, 25 min left before the session"
+    )
+    assert message.get_content_type() == "multipart/alternative"
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "Linear regression (video, 14 min)" in text
+    assert "Thursday 03 September, 16:00 (Europe/Berlin)" in text
+    assert f'<a href="{unsubscribe}">Stop these reminders</a>' in html
+    assert set(Delivery.objects.values_list("status", "attempts")) == {("sent", 1)}
