@@ -12,8 +12,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from cohorts.models import Week
-from cohorts.permissions import FACILITATOR, MEMBER, ORGANIZER, cohort_view
-from cohorts.views import visible_week
+from cohorts.permissions import FACILITATOR, MEMBER, ORGANIZER, cohort_view, visible_week
 
 from . import progress
 from .forms import (

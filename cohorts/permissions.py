@@ -15,7 +15,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .models import Cohort, Membership, Role
+from .models import Cohort, Membership, Role, Week
 
 MEMBER = "member"
 FACILITATOR = "facilitator"
@@ -94,3 +94,11 @@ def cohort_view(rule):
         return wrapper
 
     return decorator
+
+
+def visible_week(access, number):
+    """A week of the cohort this member may see: participants never see unpublished weeks."""
+    week = get_object_or_404(Week, cohort=access.cohort, number=number)
+    if not access.can_facilitate and not week.is_published():
+        raise Http404("No such week.")
+    return week

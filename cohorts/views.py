@@ -24,7 +24,7 @@ from .forms import (
     WeekForm,
 )
 from .models import Cohort, Delivery, Invitation, Membership, Role, Week
-from .permissions import MEMBER, ORGANIZER, access_for, cohort_view
+from .permissions import MEMBER, ORGANIZER, access_for, cohort_view, visible_week
 from .tasks import enqueue_deliveries, send_delivery
 
 
@@ -100,14 +100,6 @@ def cohort_detail(request, access):
             "members_by_role": _members_by_role(cohort),
         },
     )
-
-
-def visible_week(access, number):
-    """A week the member may see: participants never see unpublished weeks."""
-    week = get_object_or_404(Week, cohort=access.cohort, number=number)
-    if not access.can_facilitate and not week.is_published():
-        raise Http404("No such week.")
-    return week
 
 
 @cohort_view(MEMBER)

@@ -18,8 +18,7 @@ from django.views.decorators.http import require_POST
 
 from assignments.progress import prework_status
 from cohorts.models import Membership, Role
-from cohorts.permissions import FACILITATOR, MEMBER, ORGANIZER, cohort_view
-from cohorts.views import visible_week
+from cohorts.permissions import FACILITATOR, MEMBER, ORGANIZER, cohort_view, visible_week
 
 from . import pairing, sheets
 from .forms import (
