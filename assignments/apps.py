@@ -6,10 +6,12 @@ class AssignmentsConfig(AppConfig):
     verbose_name = "Pre-work and assignments"
 
     def ready(self):
-        from cohorts import dispatch, pages
+        from cohorts import curriculum, dispatch, pages
 
+        from . import curriculum as prework_curriculum
         from . import reminders, views
 
         pages.week_sections.register(views.week_section, order=10)
         pages.schedule_badges.register(views.schedule_badges)
         dispatch.jobs.register(reminders.job, order=10)
+        curriculum.parts.register(prework_curriculum.part, order=10)

@@ -18,6 +18,8 @@ urlpatterns = [
     path("manage/deliveries/", views.manage_deliveries, name="manage_deliveries"),
     path("manage/dispatch/", views.manage_dispatch, name="manage_dispatch"),
     path("manage/weeks/", views.manage_weeks, name="manage_weeks"),
+    path("manage/copy/", views.copy_cohort, name="copy"),
+    path("manage/course.yaml", views.course_file, name="course_file"),
     path("manage/weeks/<int:number>/", views.manage_week, name="manage_week"),
     path("manage/members/", views.manage_members, name="manage_members"),
     path(

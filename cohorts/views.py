@@ -3,20 +3,24 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from . import delivery, dispatch, invitations, pages, slack
+from . import curriculum, delivery, dispatch, invitations, pages, slack
 from .forms import (
+    CohortCopyForm,
     CohortCreateForm,
     CohortSettingsForm,
+    CourseRunForm,
+    CourseUploadForm,
     InvitationPasteForm,
     MembershipForm,
     NotificationSettingsForm,
@@ -508,4 +512,110 @@ def healthz(request):
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "unhealthy", **checks}, status=200 if healthy else 503
+    )
+
+
+# --- Run it again: copy a cohort, course files ----------------------------------------------
+
+
+def _new_run_page(request, template, context, form, course, create_message):
+    """The shared second half of copying and importing: preview, then create.
+
+    The preview button posts `action=preview`; the page then shows every new date and a
+    create button carrying the form's preview key. Creating with changed fields shows the
+    new preview first instead.
+    """
+    context.update(form=form, preview=None, preview_key="")
+    if form.is_bound and form.is_valid():
+        new = form.save(commit=False)
+        wants_create = request.POST.get("action") == "create"
+        if wants_create and request.POST.get("preview_key") == form.preview_key():
+            cohort = course.create(new, request.user)
+            messages.success(request, create_message(cohort))
+            return redirect(cohort)
+        if wants_create:
+            messages.warning(request, "The schedule changed since the preview; check it again.")
+        context.update(preview=course.plan(new), preview_key=form.preview_key(), new_cohort=new)
+    return render(request, template, context)
+
+
+@cohort_view(ORGANIZER)
+def copy_cohort(request, access):
+    """Copy this cohort's curriculum into a new cohort for a fresh group (see curriculum)."""
+    source = access.cohort
+    new = Cohort(
+        title=f"{source.title} (new run)",
+        description=source.description,
+        time_zone=source.time_zone,
+        session_weekday=source.session_weekday,
+        session_time=source.session_time,
+        session_minutes=source.session_minutes,
+        location=source.location,
+        reminder_lead_hours=source.reminder_lead_hours,
+        digest_weekday=source.digest_weekday,
+        digest_time=source.digest_time,
+    )
+    form = CohortCopyForm(request.POST or None, instance=new)
+    promote = form.is_bound and form.is_valid() and form.cleaned_data["promote_pinned"]
+    course = curriculum.Course.from_cohort(source, curriculum.CopyOptions(promote_pinned=promote))
+    return _new_run_page(
+        request,
+        "cohorts/copy.html",
+        {"access": access, "cohort": source, "week_count": len(course.weeks)},
+        form,
+        course,
+        lambda cohort: (
+            f"“{cohort.title}” is ready with {len(course.weeks)} weeks copied "
+            f"from “{source.title}”. Invite the new group from Invitations."
+        ),
+    )
+
+
+@cohort_view(ORGANIZER)
+def course_file(request, access):
+    """The curriculum as a YAML course file, to keep in git or create cohorts from."""
+    cohort = access.cohort
+    text = curriculum.Course.from_cohort(cohort).to_yaml()
+    response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{cohort.slug}.course.yaml"'
+    return response
+
+
+@login_required
+def course_import(request):
+    """Create a cohort from a course file: upload, fix every listed problem, preview, create.
+
+    Site staff and organizers of any cohort may (see curriculum.may_import)."""
+    if not curriculum.may_import(request.user):
+        raise PermissionDenied("Only organizers and site staff create cohorts from course files.")
+    context = {"problems": [], "upload_form": None}
+    step = request.POST.get("step") if request.method == "POST" else None
+    if step not in ("upload", "run"):
+        context["upload_form"] = CourseUploadForm()
+        return render(request, "cohorts/course_file_import.html", context)
+    if step == "upload":
+        upload_form = CourseUploadForm(request.POST, request.FILES)
+        if not upload_form.is_valid():
+            context["upload_form"] = upload_form
+            return render(request, "cohorts/course_file_import.html", context)
+        text = upload_form.cleaned_data["course"]
+    else:
+        text = request.POST.get("course", "")
+    course, problems = curriculum.parse_course(text)
+    if problems:
+        context.update(problems=problems, upload_form=CourseUploadForm())
+        return render(request, "cohorts/course_file_import.html", context)
+    data = request.POST if step == "run" else None
+    form = CourseRunForm(data, instance=course.new_run(), initial={"course": text})
+    context.update(course=course)
+    return _new_run_page(
+        request,
+        "cohorts/course_file_import.html",
+        context,
+        form,
+        course,
+        lambda cohort: (
+            f"“{cohort.title}” is ready with {len(course.weeks)} weeks from the "
+            "course file. Invite people from Invitations."
+        ),
     )

@@ -6,6 +6,7 @@ from cohorts import views as cohort_views
 urlpatterns = [
     path("", cohort_views.home, name="home"),
     path("cohorts/new/", cohort_views.cohort_create, name="cohort_create"),
+    path("cohorts/import/", cohort_views.course_import, name="course_import"),
     path("invite/<str:token>/", cohort_views.invitation, name="invitation"),
     path("unsubscribe/<str:token>/", cohort_views.unsubscribe, name="unsubscribe"),
     path("healthz", cohort_views.healthz, name="healthz"),
