@@ -6,8 +6,9 @@ class AssignmentsConfig(AppConfig):
     verbose_name = "Pre-work and assignments"
 
     def ready(self):
-        from cohorts import curriculum, dispatch, pages
+        from cohorts import calendar, curriculum, dispatch, pages
 
+        from . import calendar as due_dates
         from . import curriculum as prework_curriculum
         from . import reminders, views
 
@@ -15,3 +16,4 @@ class AssignmentsConfig(AppConfig):
         pages.schedule_badges.register(views.schedule_badges)
         dispatch.jobs.register(reminders.job, order=10)
         curriculum.parts.register(prework_curriculum.part, order=10)
+        calendar.events.register(due_dates.events, order=10)

@@ -194,6 +194,10 @@ class Cohort(models.Model):
         return slug
 
 
+def new_token():
+    return secrets.token_urlsafe(32)
+
+
 class Role(models.TextChoices):
     ORGANIZER = "organizer", "Organizer"
     FACILITATOR = "facilitator", "Facilitator"
@@ -222,6 +226,9 @@ class Membership(models.Model):
     reminders_opt_out = models.BooleanField(default=False)
     joined_at = models.DateTimeField(default=timezone.now)
     left_at = models.DateTimeField(null=True, blank=True)
+    # The secret in the member's calendar.ics URL (calendar apps have no session); resetting
+    # it revokes the old link.
+    calendar_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
 
     objects = MembershipQuerySet.as_manager()
 
@@ -257,9 +264,14 @@ class Membership(models.Model):
     def get_unsubscribe_url(self):
         return reverse("unsubscribe", kwargs={"token": self.unsubscribe_token})
 
+    def reset_calendar_token(self):
+        """A new calendar link; the old one stops working."""
+        self.calendar_token = new_token()
+        self.save(update_fields=["calendar_token"])
 
-def new_token():
-    return secrets.token_urlsafe(32)
+    def get_calendar_url(self):
+        url = reverse("cohorts:calendar", kwargs={"slug": self.cohort.slug})
+        return f"{url}?token={self.calendar_token}"
 
 
 class InvitationQuerySet(models.QuerySet):

@@ -8,6 +8,9 @@ urlpatterns = [
     path("", views.cohort_detail, name="detail"),
     path("weeks/<int:number>/", views.week_detail, name="week"),
     path("preferences/", views.preferences, name="preferences"),
+    path("preferences/calendar/reset/", views.calendar_reset, name="calendar_reset"),
+    # Token-authenticated (calendar apps have no session): the one URL outside cohort_view.
+    path("calendar.ics", views.calendar_feed, name="calendar"),
     path("manage/", views.manage_settings, name="manage_settings"),
     path("manage/notifications/", views.manage_notifications, name="manage_notifications"),
     path(

@@ -9,12 +9,13 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from . import curriculum, delivery, dispatch, invitations, pages, slack
+from . import calendar, curriculum, delivery, dispatch, invitations, pages, slack
 from .forms import (
     CohortCopyForm,
     CohortCreateForm,
@@ -618,4 +619,35 @@ def course_import(request):
             f"“{cohort.title}” is ready with {len(course.weeks)} weeks from the "
             "course file. Invite people from Invitations."
         ),
+    )
+
+
+@require_safe
+@never_cache
+def calendar_feed(request, slug):
+    """The member's calendar.ics. Calendar apps have no session, so the token in the URL is
+    the only key: this is the one cohort URL outside cohort_view (see cohorts.calendar)."""
+    membership = calendar.membership_for(slug, request.GET.get("token", ""))
+    if membership is None:
+        raise Http404("No such calendar.")
+    response = HttpResponse(calendar.feed(membership), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{slug}.ics"'
+    return response
+
+
+# Checked by tests/cohorts/test_access.py instead of a cohort_view rule.
+calendar_feed.token_access = True
+
+
+@cohort_view(MEMBER)
+@require_POST
+def calendar_reset(request, access):
+    if access.membership is None:
+        raise Http404("Site staff who are not members have no calendar link here.")
+    access.membership.reset_calendar_token()
+    messages.success(
+        request, "Your calendar link is new; the old one no longer works. Subscribe with this one."
+    )
+    return redirect(
+        reverse("cohorts:preferences", kwargs={"slug": access.cohort.slug}) + "#calendar"
     )

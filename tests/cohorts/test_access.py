@@ -2,6 +2,12 @@
 
 The test walks the URL configuration, so a view added later without
 `cohort_view(...)` makes it fail, and so does a URL argument it cannot fill.
+
+One narrow exception: a view that calendar apps (which have no session) fetch with a
+secret token in the URL sets `token_access = True` instead, and must be named in
+TOKEN_ACCESS below. Such a view is checked with its own assertions: no token, a wrong
+token, another cohort's member's token and a member who left all get 404, and signing in
+opens nothing; only a current member's own token gets 200.
 """
 
 import re
@@ -15,6 +21,8 @@ from cohorts.models import Invitation, Membership
 from cohorts.permissions import FACILITATOR, MEMBER, ORGANIZER
 
 ACTORS = ["anonymous", "outsider", "participant", "facilitator", "organizer"]
+# The only cohort URLs reached by a token instead of a session (see the docstring).
+TOKEN_ACCESS = {"cohorts:calendar"}
 ALLOWED = {
     MEMBER: {"participant", "facilitator", "organizer"},
     FACILITATOR: {"facilitator", "organizer"},
@@ -81,7 +89,14 @@ def test_walker_finds_the_cohort_urls():
 @pytest.mark.parametrize(
     ("route", "name", "callback"), cohort_patterns(), ids=lambda v: v if isinstance(v, str) else ""
 )
-def test_every_cohort_url_checks_access(route, name, callback, url_arguments, people, client_for):
+def test_every_cohort_url_checks_access(
+    route, name, callback, url_arguments, people, client_for, request
+):
+    if getattr(callback, "token_access", False):
+        assert name in TOKEN_ACCESS, f"{route} ({name}) uses token access but is not listed"
+        check_token_access(route, name, url_arguments, people, client_for, request)
+        return
+    assert name not in TOKEN_ACCESS, f"{name} is listed in TOKEN_ACCESS but is not token_access"
     rule = getattr(callback, "cohort_rule", None)
     assert rule in ALLOWED, f"{route} ({name}) is not wrapped in cohorts.permissions.cohort_view"
     needed = re.findall(r"<(?:\w+:)?(\w+)>", route)
@@ -101,6 +116,39 @@ def test_every_cohort_url_checks_access(route, name, callback, url_arguments, pe
             assert response.status_code not in (302, 403, 404), (url, actor, response.status_code)
         else:
             assert response.status_code == 403, (url, actor, response.status_code)
+
+
+def check_token_access(route, name, url_arguments, people, client_for, request):
+    needed = re.findall(r"<(?:\w+:)?(\w+)>", route)
+    url = reverse(name, kwargs={arg: url_arguments[arg] for arg in needed})
+    cohort_slug = url_arguments["slug"]
+    own = Membership.objects.get(cohort__slug=cohort_slug, user=people["participant"])
+    other_cohort = request.getfixturevalue("other_cohort")
+    foreigner = Membership.objects.create(user=people["outsider"], cohort=other_cohort)
+    left = Membership.objects.get(cohort__slug=cohort_slug, user=people["facilitator"])
+    left.left_at = timezone.now()
+    left.save()
+
+    anonymous = client_for(None)
+    assert anonymous.get(url).status_code == 404, (url, "no token")
+    assert anonymous.get(url, {"token": "not-a-token"}).status_code == 404, (url, "bad token")
+    assert anonymous.get(url, {"token": ""}).status_code == 404, (url, "empty token")
+    foreign = anonymous.get(url, {"token": foreigner.calendar_token})
+    assert foreign.status_code == 404, (url, "another cohort's member's token")
+    assert anonymous.get(url, {"token": left.calendar_token}).status_code == 404, (url, "left")
+    for actor in ("participant", "organizer", "outsider"):
+        signed_in = client_for(people[actor])
+        assert signed_in.get(url).status_code == 404, (url, actor, "a session is no key")
+    assert client_for(None).get(url, {"token": own.calendar_token}).status_code == 200, url
+    # Once reset, the old token opens nothing.
+    old_token = own.calendar_token
+    own.reset_calendar_token()
+    assert client_for(None).get(url, {"token": old_token}).status_code == 404, (url, "reset")
+
+
+def test_token_access_list_names_real_urls():
+    names = {name for _, name, _ in cohort_patterns()}
+    assert TOKEN_ACCESS.issubset(names)
 
 
 @pytest.mark.django_db
