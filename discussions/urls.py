@@ -63,4 +63,5 @@ urlpatterns = [
     ),
     path(f"{week}feedback/", views.feedback, name="feedback"),
     path("feedback/", views.feedback_results, name="feedback_results"),
+    path("guide/", views.guide, name="guide"),
 ]

@@ -677,3 +677,17 @@ def timer(request, access, number):
             "turns": sheets.room_turns(prompts, has_trio),
         },
     )
+
+
+# --- The facilitator guide -------------------------------------------------------------------
+
+
+@cohort_view(FACILITATOR)
+def guide(request, access):
+    """The whole course for whoever facilitates it next: per week the session, facilitator
+    notes, discussion points and pair prompts. Printable, one week per page."""
+    cohort = access.cohort
+    weeks = cohort.weeks.prefetch_related("discussion_points", "pair_prompts")
+    return render(
+        request, "discussions/guide.html", {"access": access, "cohort": cohort, "weeks": weeks}
+    )
