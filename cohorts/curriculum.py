@@ -98,7 +98,7 @@ class Relative:
         if not match:
             raise ValueError(
                 f"“{text}” is not a time relative to the session; write e.g. “session”, "
-                "“session - 2d” or “session - 2d 18:00”"
+                "“session - 2d 18:00” or “session + 1d 09:00”"
             )
         days = int(match["days"] or 0) * (-1 if match["sign"] == "-" else 1)
         if abs(days) > MAX_DAYS:

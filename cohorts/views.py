@@ -604,7 +604,9 @@ def course_import(request):
         text = request.POST.get("course", "")
     course, problems = curriculum.parse_course(text)
     if problems:
-        context.update(problems=problems, upload_form=CourseUploadForm())
+        # Pasted text comes back to be fixed in place; a file is fixed in the editor.
+        pasted = {} if request.FILES else {"text": text}
+        context.update(problems=problems, upload_form=CourseUploadForm(initial=pasted))
         return render(request, "cohorts/course_file_import.html", context)
     data = request.POST if step == "run" else None
     form = CourseRunForm(data, instance=course.new_run(), initial={"course": text})

@@ -311,6 +311,8 @@ def test_a_tampered_run_step_is_checked_again(course_cohort, organizer, client_f
     )
     assert "Nothing was created" in response.content.decode()
     assert rows() == before
+    # Pasted text comes back for fixing.
+    assert response.context["upload_form"].initial["text"] == BROKEN
 
 
 def test_a_file_that_is_not_text_or_too_big(organizer, client_for):
