@@ -106,7 +106,7 @@ def feed(membership, now=None):
     calendar.add("x-wr-calname", cohort.title)
     calendar.add("x-wr-timezone", cohort.time_zone)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", REFRESH)
+    calendar.add("x-published-ttl", "PT6H")  # Outlook's older spelling of the same
     components = [session_event(cohort, week, stamp) for week in weeks]
     for provider in events:
         components.extend(provider(access, weeks, stamp))

@@ -39,6 +39,8 @@ def events(calendar):
 def test_sessions_with_place_and_stable_ids(client, course_cohort, members):
     calendar = fetch(client, members["pat"])
     assert str(calendar["X-WR-CALNAME"]) == "Autumn ML"
+    assert calendar.decoded("REFRESH-INTERVAL") == timedelta(hours=6)
+    assert str(calendar["X-PUBLISHED-TTL"]) == "PT6H"
     assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["Europe/Berlin"]
     by_uid = events(calendar)
     for week in course_cohort.weeks.all():
