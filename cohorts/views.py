@@ -46,7 +46,11 @@ def home(request):
         if week and (access.can_facilitate or week.is_published()):
             return redirect(week)
         return redirect(cohort)
-    return render(request, "cohorts/home.html", {"cohorts": cohorts})
+    return render(
+        request,
+        "cohorts/home.html",
+        {"cohorts": cohorts, "can_import": curriculum.may_import(request.user)},
+    )
 
 
 @staff_member_required

@@ -187,3 +187,11 @@ def test_local_filter_shows_the_cohorts_clock_outside_cohort_pages(cohort):
     template = Template('{% load homeroom %}{{ week.session_start|local:cohort|date:"D j M H:i" }}')
     with timezone.override(UTC):
         assert template.render(Context({"week": week, "cohort": cohort})) == "Thu 3 Sep 16:00"
+
+
+def test_home_offers_course_file_import_to_organizers_only(cohort, people, client_for):
+    url = reverse("home") + "?all"
+    assert reverse("course_import") in client_for(people["organizer"]).get(url).content.decode()
+    assert (
+        reverse("course_import") not in client_for(people["participant"]).get(url).content.decode()
+    )
