@@ -447,7 +447,9 @@ def pairs_swap(request, access, number):
     form = SwapForm(request.POST, people=people)
     if not form.is_valid():
         context = session_context(request, access, week, swap_form=form)
-        return render(request, "discussions/session.html", context, status=400)
+        # htmx swaps nothing in on a 4xx answer, which would hide the error from the facilitator.
+        status = 200 if is_htmx(request) else 400
+        return render(request, "discussions/session.html", context, status=status)
     if not week_pairing.swap(form.cleaned_data["first"], form.cleaned_data["second"]):
         messages.error(request, "The pairs are locked. Unlock them to swap people.")
     return redirect(session_url(week, "pairs"))

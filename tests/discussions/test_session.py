@@ -210,3 +210,19 @@ def test_timer_lists_every_turn_with_who_explains(week, people, client_for):
     assert "<em>gradients</em>" in page
     assert "<script>" not in page.replace('<script src="', "")  # no inline script
     assert 'src="/static/js/timer.js"' in page
+
+
+def test_a_refused_swap_shows_its_error_when_sent_by_htmx(week, participants, people, client_for):
+    # htmx leaves the page as it is on a 4xx answer, so the facilitator would press "Swap"
+    # and see nothing happen: the error must come back as a page htmx swaps in.
+    client = client_for(people["facilitator"])
+    client.post(url("pairs_generate", week))
+    someone = Pairing.objects.get(week=week).groups.first().member_ids[0]
+    response = client.post(
+        url("pairs_swap", week),
+        {"swap-first": someone, "swap-second": someone},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert b"Choose two different people" in response.content
+    assert b'id="session-board"' in response.content
