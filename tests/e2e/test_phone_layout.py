@@ -1,0 +1,84 @@
+"""Phone-width layout: what people type must wrap, never push the page sideways.
+
+Only a browser lays text out, so this lives with the browser tests.
+"""
+
+from datetime import date, time, timedelta
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.utils import timezone
+
+from cohorts.models import Cohort, Membership, Role, User
+from discussions.models import MuddiestPoint
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "phone-layout-password-1"
+LONG_URL = (
+    "https://developers.google.com/machine-learning/crash-course/overfitting/"
+    "interpreting-loss-curves-and-what-they-tell-you-about-regularization"
+)
+
+
+def person(email, name, role, cohort):
+    user = User.objects.create_user(email=email, password=PASSWORD, name=name)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    Membership.objects.create(user=user, cohort=cohort, role=role)
+    return user
+
+
+def sign_in(page, email):
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    form = page.locator("form", has=page.locator('input[name="login"]'))
+    form.locator('input[name="login"]').fill(email)
+    form.locator('input[name="password"]').fill(PASSWORD)
+    form.locator('[type="submit"]').first.click()
+    page.wait_for_load_state()
+
+
+def page_width(page):
+    return page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+
+
+@pytest.fixture
+def week_with_a_pasted_link():
+    today = date.today()
+    cohort = Cohort.objects.create(
+        title="Machine Learning",
+        slug="ml",
+        time_zone="Europe/Berlin",
+        start_date=today,
+        session_weekday=today.weekday(),
+        session_time=time(16, 0),
+    )
+    cohort.create_weeks(1)
+    week = cohort.weeks.get(number=1)
+    week.publish_at = timezone.now() - timedelta(days=6)
+    week.session_start = timezone.now() + timedelta(days=1)
+    week.save()
+    author = person("ada@example.com", "Ada Lovelace", Role.PARTICIPANT, cohort)
+    person("fatima@example.com", "Fatima Facilitator", Role.FACILITATOR, cohort)
+    MuddiestPoint.objects.create(week=week, author=author, text=f"Why does {LONG_URL} say so?")
+    return week
+
+
+@pytest.mark.parametrize(
+    ("email", "path"),
+    [
+        ("ada@example.com", "/c/ml/weeks/1/"),
+        ("fatima@example.com", "/c/ml/weeks/1/"),
+        ("fatima@example.com", "/c/ml/weeks/1/session/"),
+    ],
+)
+def test_a_long_link_in_a_muddiest_point_wraps_on_a_phone(
+    page, week_with_a_pasted_link, email, path
+):
+    page.set_viewport_size({"width": 375, "height": 800})
+    sign_in(page, email)
+    page.goto(path)
+    assert page.get_by_text("Why does https://").first.is_visible()
+    scroll_width, client_width = page_width(page)
+    assert scroll_width <= client_width, f"{path} is {scroll_width}px wide on a 375px screen"
