@@ -102,7 +102,7 @@ class PasteItemsForm(forms.Form):
         if "lines" in cleaned:
             cleaned["items"], self.line_errors = parse_pasted_items(cleaned["lines"])
             if self.line_errors:
-                raise ValidationError("Nothing was added: fix the lines listed below.")
+                raise ValidationError("Nothing was added: fix the lines listed above.")
             if not cleaned["items"]:
                 self.add_error("lines", "Paste at least one line.")
         return cleaned

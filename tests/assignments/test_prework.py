@@ -80,6 +80,8 @@ def test_bad_pasted_lines_are_reported_and_nothing_is_saved(week, people, client
         assert f"Line {number}</strong>" in page
     assert "Line 1</strong>" not in page
     assert PreworkItem.objects.count() == 0
+    # The summary points at the list, which the page shows above the form.
+    assert page.index("Line 2</strong>") < page.index("fix the lines listed above")
 
 
 def test_parse_pasted_items_rejects_script_urls():
