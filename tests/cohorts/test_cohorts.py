@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -195,3 +195,17 @@ def test_home_offers_course_file_import_to_organizers_only(cohort, people, clien
     assert (
         reverse("course_import") not in client_for(people["participant"]).get(url).content.decode()
     )
+
+
+def test_cohort_page_tells_organizers_a_scheduled_week_from_a_draft(cohort, people, client_for):
+    Week.objects.filter(cohort=cohort, number=2).update(
+        publish_at=timezone.now() + timedelta(days=3)
+    )
+    Week.objects.filter(cohort=cohort, number__gt=2).update(publish_at=None)
+    page = client_for(people["organizer"]).get(cohort.get_absolute_url()).content.decode()
+    week_2 = page.split("Week 2</span>")[1].split("</li>")[0]
+    week_3 = page.split("Week 3</span>")[1].split("</li>")[0]
+    assert "Scheduled" in week_2 and "Draft" not in week_2
+    assert "Draft" in week_3
+    participant_page = client_for(people["participant"]).get(cohort.get_absolute_url())
+    assert "Scheduled" not in participant_page.content.decode()
