@@ -97,3 +97,8 @@ class Submission(models.Model):
     @property
     def is_late(self):
         return self.submitted_at > self.assignment.due_at
+
+
+def follow_moved_session(sender, week, old_start, new_start, **kwargs):
+    """An assignment due at the start of the session stays due at its start when it moves."""
+    Assignment.objects.filter(week=week, due_at=old_start).update(due_at=new_start)

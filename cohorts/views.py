@@ -30,6 +30,7 @@ from .forms import (
 )
 from .models import Cohort, Delivery, Invitation, Membership, Role, Week
 from .permissions import MEMBER, ORGANIZER, access_for, cohort_view, visible_week
+from .signals import session_moved
 from .tasks import enqueue_deliveries, send_delivery
 
 
@@ -156,9 +157,15 @@ def manage_weeks(request, access):
 def manage_week(request, access, number):
     cohort = access.cohort
     week = get_object_or_404(Week, cohort=cohort, number=number)
+    old_start = week.session_start
     form = WeekForm(request.POST or None, instance=week)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():
+            form.save()
+            if week.session_start != old_start:
+                session_moved.send(
+                    sender=Week, week=week, old_start=old_start, new_start=week.session_start
+                )
         messages.success(request, f"Week {week.number} saved.")
         return redirect("cohorts:manage_weeks", slug=cohort.slug)
     return render(

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from assignments.models import Submission
+from assignments.models import Assignment, Submission
 
 pytestmark = pytest.mark.django_db
 
@@ -148,3 +148,21 @@ def test_removing_an_assignment_with_submissions_asks_first(assignment, people, 
     assert "1 submission and any feedback" in client.get(url).content.decode()
     client.post(url)
     assert not Submission.objects.exists()
+
+
+def test_moving_a_session_moves_assignments_due_at_its_start(assignment, people, client_for):
+    week = assignment.week
+    other = Assignment.objects.create(
+        week=week, title="Essay", due_at=week.session_start - timedelta(days=1)
+    )
+    old_essay_due = other.due_at
+    new_start = week.cohort.local(week.session_start + timedelta(days=1))
+    client_for(people["organizer"]).post(
+        reverse("cohorts:manage_week", args=[week.cohort.slug, week.number]),
+        {"title": week.title, "summary": "", "session_start": new_start.strftime("%Y-%m-%dT%H:%M")},
+    )
+    week.refresh_from_db()
+    assignment.refresh_from_db()
+    other.refresh_from_db()
+    assert assignment.due_at == week.session_start  # followed the session
+    assert other.due_at == old_essay_due  # an explicit due time stays put
