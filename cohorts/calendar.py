@@ -73,15 +73,17 @@ def event(cohort, *, uid, summary, start, stamp, end=None, description="", locat
     return item
 
 
-def session_event(cohort, week, stamp):
-    lines = [f"Week {week.number} of {cohort.title}: {week.title}"]
+def session_event(cohort, week, stamp, show_title=True):
+    # Participants learn a week's topic when its pre-work is published, here as on the site.
+    heading = f"Week {week.number}: {week.title}" if show_title else f"Week {week.number}"
+    lines = [f"{heading} of {cohort.title}"]
     if cohort.location.startswith(("https://", "http://")):
         lines.append(f"Join the call: {cohort.location}")
     lines.append(f"Week page: {absolute(week.get_absolute_url())}")
     return event(
         cohort,
         uid=uid("session", week.pk),
-        summary=f"{cohort.title} · Week {week.number}: {week.title}",
+        summary=f"{cohort.title} · {heading}",
         start=week.session_start,
         end=week.session_end,
         stamp=stamp,
@@ -107,7 +109,10 @@ def feed(membership, now=None):
     calendar.add("x-wr-timezone", cohort.time_zone)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT6H")  # Outlook's older spelling of the same
-    components = [session_event(cohort, week, stamp) for week in weeks]
+    components = [
+        session_event(cohort, week, stamp, show_title=access.can_facilitate or week.is_published())
+        for week in weeks
+    ]
     for provider in events:
         components.extend(provider(access, weeks, stamp))
     for component in components:

@@ -223,3 +223,11 @@ def test_cohort_page_shows_each_weeks_own_progress(week, items, people, client_f
     assert "33% done" in page
     page = client_for(people["facilitator"]).get(week.cohort.get_absolute_url()).content.decode()
     assert "0 of 1 ready" in page
+
+
+def test_schedule_does_not_reveal_unpublished_week_titles(cohort, people, client_for):
+    cohort.weeks.filter(number=2).update(title="Secret topic", publish_at=None)
+    page = client_for(people["participant"]).get(cohort.get_absolute_url()).content.decode()
+    assert "Secret topic" not in page and "Topic not published yet" in page
+    page = client_for(people["facilitator"]).get(cohort.get_absolute_url()).content.decode()
+    assert "Secret topic" in page

@@ -48,7 +48,9 @@ def test_sessions_with_place_and_stable_ids(client, course_cohort, members):
         assert event.decoded("DTSTART") == week.session_start
         assert event.decoded("DTEND") == week.session_start + timedelta(minutes=90)
         assert str(event["LOCATION"]) == "Room 4.12"
-        assert str(event["SUMMARY"]) == f"Autumn ML · Week {week.number}: {week.title}"
+        # A participant learns a week's topic when its pre-work is published.
+        topic = f": {week.title}" if week.is_published() else ""
+        assert str(event["SUMMARY"]) == f"Autumn ML · Week {week.number}{topic}"
         assert str(event["URL"]).endswith(f"/c/autumn-ml/weeks/{week.number}/")
         assert "DTSTAMP" in event
     # Across the European clock change: 18:00 in Berlin is 16:00 UTC, then 17:00 UTC.
@@ -56,6 +58,7 @@ def test_sessions_with_place_and_stable_ids(client, course_cohort, members):
         e.decoded("DTSTART").astimezone(UTC) for e in by_uid.values() if "session" in e["UID"]
     )
     assert [s.hour for s in starts] == [16, 17, 17, 17]
+    assert {week.is_published() for week in course_cohort.weeks.all()} == {True, False}
     assert starts[0] == datetime(2026, 10, 19, 18, 0, tzinfo=BERLIN)
 
 
