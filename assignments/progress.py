@@ -169,10 +169,11 @@ def cohort_report(cohort, now=None):
                 membership=membership,
                 statuses=row_statuses,
                 not_started=current_status is not None and not current_status.started,
+                # Only sessions since they joined count: a newcomer is not behind on history.
                 behind=any(
                     not status.finished
                     for week, status in zip(weeks, row_statuses, strict=True)
-                    if week.session_end < now
+                    if membership.joined_at < week.session_end < now
                 ),
             )
         )

@@ -408,7 +408,7 @@ def progress_csv(request, access):
         header += [f"Week {week.number} pre-work %", f"Week {week.number} assignments handed in"]
     writer.writerow(header)
     for row in report.rows:
-        line = [_csv_safe(row.membership.user.display_name), row.membership.user.email]
+        line = [_csv_safe(row.membership.user.display_name), _csv_safe(row.membership.user.email)]
         for status in row.statuses:
             line += [status.percent, f"{status.assignments_done}/{status.assignments_total}"]
         writer.writerow(line)

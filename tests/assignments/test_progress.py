@@ -1,5 +1,6 @@
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -54,16 +55,19 @@ def test_progress_shows_percent_and_submissions(
 
 
 def test_behind_means_an_earlier_session_passed_unprepared(
-    week, items, people, client_for, time_machine
+    week, items, people, make_user, client_for, time_machine
 ):
+    Membership.objects.filter(user=people["participant"]).update(
+        joined_at=week.session_start - timedelta(days=7)
+    )
     time_machine.move_to(week.session_end)
     time_machine.shift(60)
-    page = (
-        client_for(people["organizer"])
-        .get(progress_url(week.cohort) + "?show=behind")
-        .content.decode()
-    )
+    newcomer = make_user("new@example.com", "Nell Newcomer")
+    Membership.objects.create(user=newcomer, cohort=week.cohort)  # joined after that session
+    url = progress_url(week.cohort) + "?show=behind"
+    page = client_for(people["organizer"]).get(url).content.decode()
     assert "Pat Participant" in page
+    assert "Nell Newcomer" not in page
 
 
 def test_csv_neutralises_spreadsheet_formulas(week, items, people, make_user, client_for):
@@ -71,6 +75,10 @@ def test_csv_neutralises_spreadsheet_formulas(week, items, people, make_user, cl
     Membership.objects.create(user=evil, cohort=week.cohort)
     body = client_for(people["organizer"]).get(progress_url(week.cohort, "_csv")).content.decode()
     assert "'=HYPERLINK" in body
+    weird = make_user("=cmd@example.com", "Weird Address")
+    Membership.objects.create(user=weird, cohort=week.cohort)
+    body = client_for(people["organizer"]).get(progress_url(week.cohort, "_csv")).content.decode()
+    assert "'=cmd@example.com" in body
 
 
 def test_participants_cannot_see_progress(week, people, client_for):
