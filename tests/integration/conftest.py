@@ -7,11 +7,18 @@ must mean these tests ran.
 
 import os
 import socket
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from aiosmtpd.controller import Controller
 from django.db import connection
 
+REPO = Path(__file__).resolve().parents[2]
 IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
@@ -77,3 +84,91 @@ def smtp_server():
         yield controller
     finally:
         controller.stop()
+
+
+def database_url_of_this_test_run():
+    """DATABASE_URL of pytest-django's test database, where this test's rows are."""
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = quote(db["HOST"] or "", safe="")
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgres://{credentials}@{host}{port}/{quote(db['NAME'], safe='')}"
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen
+    queue: str
+    log_path: Path
+
+    def log_tail(self, chars=4000):
+        return self.log_path.read_text()[-chars:]
+
+    def fail_if_exited(self):
+        if self.process.poll() is not None:
+            pytest.fail(f"the worker exited with {self.process.returncode}:\n{self.log_tail()}")
+
+
+@pytest.fixture
+def celery_worker(redis_url, smtp_server, tmp_path):
+    """Start `celery worker` (optionally with beat) as a real process on its own Redis queue,
+    on this test's PostgreSQL database and SMTP server; stopped and its keys dropped after."""
+    started = []
+
+    def start(*, beat=False, **extra_env):
+        queue = f"homeroom-test-{uuid.uuid4().hex[:12]}"  # nothing else on this Redis consumes it
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")}
+        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests in this process only
+        env.update(
+            CELERY_BROKER_URL=redis_url,
+            CELERY_TASK_DEFAULT_QUEUE=queue,  # beat's dispatch and the sends stay on our queue
+            DATABASE_URL=database_url_of_this_test_run(),
+            SECRET_KEY="integration-test-worker-secret-key",
+            DEBUG="0",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=str(smtp_server.port),
+            EMAIL_USE_TLS="false",
+            EMAIL_USE_SSL="false",
+            DEFAULT_FROM_EMAIL="Homeroom <homeroom@example.com>",
+            HOMEROOM_DATA_DIR=str(tmp_path / "var"),
+            PYTHONUNBUFFERED="1",
+            **extra_env,
+        )
+        command = [sys.executable, "-m", "celery", "-A", "config", "worker"]
+        command += ["--beat"] if beat else []
+        command += ["--loglevel=INFO", "--pool=solo", "--queues", queue, "--hostname"]
+        command += [f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        log_path = tmp_path / f"worker-{len(started)}.log"
+        with open(log_path, "w") as log:
+            process = subprocess.Popen(
+                command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        worker = Worker(process, queue, log_path)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        if worker.process.poll() is None:
+            worker.process.terminate()  # warm shutdown
+            try:
+                worker.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.process.kill()
+                worker.process.wait(timeout=10)
+        forget_queue(redis_url, worker.queue)
+
+
+def forget_queue(redis_url, queue):
+    """Leave a developer's Redis as it was: drop the keys named after a test's queue."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        keys = list(client.scan_iter(match=f"*{queue}*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()

@@ -3,16 +3,11 @@ worker with beat on Redis that sends a reminder to an SMTP server and a digest t
 stand-in, once each."""
 
 import email
-import os
-import subprocess
-import sys
 import threading
 import time
 import uuid
 from datetime import timedelta
 from email import policy
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.core import mail
@@ -26,7 +21,6 @@ from tests.notifications.slack_standin import SlackStandIn
 
 pytestmark = pytest.mark.integration
 
-REPO = Path(__file__).resolve().parents[2]
 WAIT_SECONDS = 60
 
 
@@ -106,84 +100,6 @@ def test_concurrent_dispatches_and_sends_deliver_once_on_postgresql(postgresql, 
 # --- A real worker with beat ----------------------------------------------------------------
 
 
-def database_url_of_this_test_run():
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = quote(db["HOST"] or "", safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{credentials}@{host}{port}/{quote(db['NAME'], safe='')}"
-
-
-def start_worker_with_beat(*, queue, redis_url, smtp_port, slack_prefix, log_path, data_dir):
-    env = {name: value for name, value in os.environ.items() if not name.startswith("CELERY_")}
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    env.update(
-        CELERY_BROKER_URL=redis_url,
-        CELERY_TASK_DEFAULT_QUEUE=queue,  # beat's dispatch and the sends stay on our queue
-        DISPATCH_INTERVAL_SECONDS="1",
-        DATABASE_URL=database_url_of_this_test_run(),
-        SECRET_KEY="integration-test-worker-secret-key",
-        DEBUG="0",
-        EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=str(smtp_port),
-        EMAIL_USE_TLS="false",
-        EMAIL_USE_SSL="false",
-        DEFAULT_FROM_EMAIL="Homeroom <homeroom@example.com>",
-        SITE_URL="https://homeroom.example.com",
-        SLACK_WEBHOOK_URL_PREFIXES=slack_prefix,
-        SLACK_TIMEOUT_SECONDS="5",
-        HOMEROOM_DATA_DIR=str(data_dir),
-        PYTHONUNBUFFERED="1",
-    )
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "config",
-        "worker",
-        "--beat",
-        "--loglevel=INFO",
-        "--pool=solo",
-        "--queues",
-        queue,
-        "--hostname",
-        f"{queue}@%h",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-    ]
-    log = open(log_path, "w")  # noqa: SIM115 — closed by stop()
-    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    process.log = log
-    return process
-
-
-def stop(process):
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-    process.log.close()
-
-
-def forget_queue(redis_url, queue):
-    import redis
-
-    client = redis.Redis.from_url(redis_url)
-    try:
-        keys = list(client.scan_iter(match=f"*{queue}*", count=1000))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
-
-
 @pytest.fixture
 def slack_standin():
     standin = SlackStandIn().start()
@@ -195,37 +111,29 @@ def slack_standin():
 
 @pytest.mark.django_db(transaction=True)
 def test_beat_and_a_worker_send_a_reminder_by_smtp_and_a_digest_to_slack_once(
-    postgresql, redis_url, smtp_server, slack_standin, tmp_path
+    postgresql, redis_url, smtp_server, slack_standin, celery_worker
 ):
     cohort = due_now_cohort(webhook_url=slack_standin.webhook_url)
-    queue = f"homeroom-test-{uuid.uuid4().hex[:12]}"
-    log_path = tmp_path / "worker.log"
-    worker = start_worker_with_beat(
-        queue=queue,
-        redis_url=redis_url,
-        smtp_port=smtp_server.port,
-        slack_prefix=f"{slack_standin.base_url}/",
-        log_path=log_path,
-        data_dir=tmp_path / "var",
+    worker = celery_worker(
+        beat=True,
+        DISPATCH_INTERVAL_SECONDS="1",
+        SITE_URL="https://homeroom.example.com",
+        SLACK_WEBHOOK_URL_PREFIXES=f"{slack_standin.base_url}/",
+        SLACK_TIMEOUT_SECONDS="5",
     )
     envelopes = smtp_server.handler.envelopes
-    try:
-        deadline = time.monotonic() + WAIT_SECONDS
-        while len(envelopes) < 2 or not slack_standin.requests:
-            if worker.poll() is not None:
-                pytest.fail(f"the worker exited:\n{log_path.read_text()[-4000:]}")
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"within {WAIT_SECONDS} s: {len(envelopes)} emails, "
-                    f"{len(slack_standin.requests)} Slack messages, deliveries "
-                    f"{list(Delivery.objects.values_list('kind', 'status', 'last_error'))}; "
-                    f"worker log:\n{log_path.read_text()[-4000:]}"
-                )
-            time.sleep(0.2)
-        time.sleep(4)  # several more beats: nothing is sent twice
-    finally:
-        stop(worker)
-        forget_queue(redis_url, queue)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while len(envelopes) < 2 or not slack_standin.requests:
+        worker.fail_if_exited()
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"within {WAIT_SECONDS} s: {len(envelopes)} emails, "
+                f"{len(slack_standin.requests)} Slack messages, deliveries "
+                f"{list(Delivery.objects.values_list('kind', 'status', 'last_error'))}; "
+                f"worker log:\n{worker.log_tail()}"
+            )
+        time.sleep(0.2)
+    time.sleep(4)  # several more beats: nothing is sent twice
 
     assert sorted(e.rcpt_tos[0] for e in envelopes) == ["ann@example.com", "ben@example.com"]
     assert len(slack_standin.requests) == 1
