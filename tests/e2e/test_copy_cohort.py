@@ -11,20 +11,10 @@ from playwright.sync_api import expect
 from assignments.models import Assignment, PreworkItem
 from cohorts.models import Cohort, Membership, Role, User
 from discussions.models import PairPrompt
+from tests.e2e.people import PASSWORD, sign_in
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "journey-password-1"
 BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def sign_in(page, email):
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    form = page.locator("form", has=page.locator('input[name="login"]'))
-    form.locator('input[name="login"]').fill(email)
-    form.locator('input[name="password"]').fill(PASSWORD)
-    form.locator('[type="submit"]').first.click()
-    page.wait_for_load_state()
 
 
 def test_organizer_copies_a_cohort_through_the_preview(page):

@@ -11,12 +11,11 @@ import re
 from datetime import date, time, timedelta
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from cohorts.models import Cohort, Membership, Role, User
+from cohorts.models import Cohort, Role
 from discussions.models import (
     Attendance,
     Feedback,
@@ -26,32 +25,15 @@ from discussions.models import (
     PairPrompt,
     SharedResource,
 )
+from tests.e2e.people import person, sign_in
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "journey-password-1"
 PROMPTS = [
     "Explain why y = w₁x₁ + w₂x₂ + w₃x₃² is still a linear model.",
     "Explain what the learning rate does.",
 ]
 NAMES = ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Barbara Liskov", "Edsger Dijkstra",
          "Frances Allen", "Donald Knuth"]  # fmt: skip
-
-
-def person(email, name, role, cohort, experience="some"):
-    user = User.objects.create_user(email=email, password=PASSWORD, name=name)
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    Membership.objects.create(user=user, cohort=cohort, role=role, experience=experience)
-    return user
-
-
-def sign_in(page, email):
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    form = page.locator("form", has=page.locator('input[name="login"]'))
-    form.locator('input[name="login"]').fill(email)
-    form.locator('input[name="password"]').fill(PASSWORD)
-    form.locator('[type="submit"]').first.click()
-    page.wait_for_load_state()
 
 
 @pytest.fixture

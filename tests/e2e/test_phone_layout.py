@@ -6,35 +6,17 @@ Only a browser lays text out, so this lives with the browser tests.
 from datetime import date, time, timedelta
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from cohorts.models import Cohort, Membership, Role, User
+from cohorts.models import Cohort, Role
 from discussions.models import MuddiestPoint
+from tests.e2e.people import person, sign_in
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "phone-layout-password-1"
 LONG_URL = (
     "https://developers.google.com/machine-learning/crash-course/overfitting/"
     "interpreting-loss-curves-and-what-they-tell-you-about-regularization"
 )
-
-
-def person(email, name, role, cohort):
-    user = User.objects.create_user(email=email, password=PASSWORD, name=name)
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    Membership.objects.create(user=user, cohort=cohort, role=role)
-    return user
-
-
-def sign_in(page, email):
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    form = page.locator("form", has=page.locator('input[name="login"]'))
-    form.locator('input[name="login"]').fill(email)
-    form.locator('input[name="password"]').fill(PASSWORD)
-    form.locator('[type="submit"]').first.click()
-    page.wait_for_load_state()
 
 
 def page_width(page):

@@ -8,32 +8,14 @@ from datetime import date, time, timedelta
 from pathlib import Path
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from assignments.models import Completion, Submission
-from cohorts.models import Cohort, Membership, Role, User
+from cohorts.models import Cohort, Role
+from tests.e2e.people import person, sign_in
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "journey-password-1"
-
-
-def person(email, name, role, cohort):
-    user = User.objects.create_user(email=email, password=PASSWORD, name=name)
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    Membership.objects.create(user=user, cohort=cohort, role=role)
-    return user
-
-
-def sign_in(page, email):
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    form = page.locator("form", has=page.locator('input[name="login"]'))
-    form.locator('input[name="login"]').fill(email)
-    form.locator('input[name="password"]').fill(PASSWORD)
-    form.locator('[type="submit"]').first.click()
-    page.wait_for_load_state()
 
 
 def test_organizer_posts_a_week_and_sees_a_participant_get_ready(page, time_machine):

@@ -1,0 +1,26 @@
+"""People for browser tests, and signing in through the real login form."""
+
+from allauth.account.models import EmailAddress
+
+from cohorts.models import Membership, User
+
+PASSWORD = "journey-password-1"
+
+
+def person(email, name, role, cohort, experience="some"):
+    """A verified user who is a member of `cohort` in `role`."""
+    user = User.objects.create_user(email=email, password=PASSWORD, name=name)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    Membership.objects.create(user=user, cohort=cohort, role=role, experience=experience)
+    return user
+
+
+def sign_in(page, email, password=PASSWORD):
+    """Sign in as `email` through /accounts/login/, dropping any earlier session first."""
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    form = page.locator("form", has=page.locator('input[name="login"]'))
+    form.locator('input[name="login"]').fill(email)
+    form.locator('input[name="password"]').fill(password)
+    form.locator('[type="submit"]').first.click()
+    page.wait_for_load_state()
