@@ -1,8 +1,10 @@
 """Shared fixtures: people and a cohort in each role."""
 
+import socket
 from datetime import date, time
 
 import pytest
+from aiosmtpd.controller import Controller
 from allauth.account.models import EmailAddress
 
 from cohorts.models import Cohort, Membership, Role, User
@@ -102,3 +104,33 @@ def post_committed(django_capture_on_commit_callbacks):
             return client.post(url, data or {}, **extra)
 
     return post
+
+
+def free_port():
+    """A loopback port that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class CollectingHandler:
+    """An SMTP server's DATA handler that keeps every envelope it is given."""
+
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1; `.port`, and `.handler.envelopes` for what arrived."""
+    handler = CollectingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller
+    finally:
+        controller.stop()

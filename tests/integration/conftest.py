@@ -6,7 +6,6 @@ must mean these tests ran.
 """
 
 import os
-import socket
 import subprocess
 import sys
 import uuid
@@ -15,7 +14,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.db import connection
 
 REPO = Path(__file__).resolve().parents[2]
@@ -26,13 +24,6 @@ def unavailable(reason):
     if IN_CI:
         pytest.fail(f"{reason} — CI=true, so this is a failure, not a skip.", pytrace=False)
     pytest.skip(reason)
-
-
-def free_port():
-    """A loopback port that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -61,29 +52,6 @@ def postgresql():
             "(set DATABASE_URL=postgres://… to run it)"
         )
     return connection
-
-
-class CollectingHandler:
-    """An SMTP server's DATA handler that keeps every envelope it is given."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp_server():
-    """A real SMTP server on 127.0.0.1; `.port`, and `.handler.envelopes` for what arrived."""
-    handler = CollectingHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield controller
-    finally:
-        controller.stop()
 
 
 def database_url_of_this_test_run():

@@ -3,8 +3,7 @@
 import pytest
 
 from config.celery import app as celery_app
-
-from .conftest import free_port
+from tests.conftest import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 

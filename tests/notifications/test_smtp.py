@@ -1,11 +1,9 @@
 """Reminders through a real SMTP conversation: an aiosmtpd server in this process."""
 
 import email
-import socket
 from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from cohorts.models import Delivery, Membership
 
@@ -14,32 +12,15 @@ from .conftest import berlin
 pytestmark = pytest.mark.django_db
 
 
-class Collecting:
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
 @pytest.fixture
-def smtp(settings):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = Collecting()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
+def smtp(settings, smtp_server):
+    """Django's SMTP backend pointed at the in-process server; yields what arrives."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_server.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     settings.SITE_URL = "https://homeroom.example.com"
-    try:
-        yield handler
-    finally:
-        controller.stop()
+    return smtp_server.handler
 
 
 def test_reminders_arrive_over_smtp_with_text_html_and_unsubscribe_headers(
