@@ -128,23 +128,36 @@ def form_trouble(request, access, week, template, extra=None, **forms):
     )
 
 
-@cohort_view(MEMBER)
-def muddiest_add(request, access, number):
+def add_to_week(request, access, number, *, form_class, form_name, template, author_field, anchor):
+    """A member adds something to a week (a muddiest point, a shared link): the form's own
+    page without JS, the week page's section with htmx; errors come back where it was sent."""
     week = visible_week(access, number)
-    form = MuddiestPointForm(request.POST or None)
+    form = form_class(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
             form.instance.week = week
-            form.instance.author = request.user
+            setattr(form.instance, author_field, request.user)
             form.save()
-            return back_to_week(week, "muddiest")
-        return form_trouble(
-            request, access, week, "discussions/muddiest_form.html", muddiest_form=form
-        )
+            return back_to_week(week, anchor)
+        return form_trouble(request, access, week, template, **{form_name: form})
     return render(
         request,
-        "discussions/muddiest_form.html",
-        {"access": access, "cohort": access.cohort, "week": week, "muddiest_form": form},
+        template,
+        {"access": access, "cohort": access.cohort, "week": week, form_name: form},
+    )
+
+
+@cohort_view(MEMBER)
+def muddiest_add(request, access, number):
+    return add_to_week(
+        request,
+        access,
+        number,
+        form_class=MuddiestPointForm,
+        form_name="muddiest_form",
+        template="discussions/muddiest_form.html",
+        author_field="author",
+        anchor="muddiest",
     )
 
 
@@ -198,21 +211,15 @@ def session_url(week, anchor=""):
 
 @cohort_view(MEMBER)
 def resource_add(request, access, number):
-    week = visible_week(access, number)
-    form = SharedResourceForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            form.instance.week = week
-            form.instance.shared_by = request.user
-            form.save()
-            return back_to_week(week, "resources")
-        return form_trouble(
-            request, access, week, "discussions/resource_form.html", resource_form=form
-        )
-    return render(
+    return add_to_week(
         request,
-        "discussions/resource_form.html",
-        {"access": access, "cohort": access.cohort, "week": week, "resource_form": form},
+        access,
+        number,
+        form_class=SharedResourceForm,
+        form_name="resource_form",
+        template="discussions/resource_form.html",
+        author_field="shared_by",
+        anchor="resources",
     )
 
 
