@@ -16,6 +16,7 @@ from discussions.pairing import (
     EXPERIENCE_RANK,
     PastGroup,
     Person,
+    count_repeats,
     make_groups,
     pairings_in,
 )
@@ -38,6 +39,7 @@ def simulate(strategy, people, weeks, attendance, rng):
     """One cohort; returns (repeats, most meetings of one pair, mixed share, alternation share)."""
     history = []  # PastGroup, weeks_ago relative to the session being paired
     log = []  # (week, group)
+    repeats = 0
     for week in range(1, weeks + 1):
         present = [person for person in people if rng.random() < attendance]
         if len(present) < 2:
@@ -47,14 +49,11 @@ def simulate(strategy, people, weeks, attendance, rng):
             groups = make_groups(present, history, seed=rng.randrange(2**31))
         else:
             groups = random_groups(present, rng)
+        repeats += count_repeats(groups, history)
         log.extend((week, group) for group in groups)
-    repeats = 0
     met = {}
-    seen = set()
     for _, group in log:
         for pair in pairings_in(group):
-            repeats += pair in seen
-            seen.add(pair)
             met[pair] = met.get(pair, 0) + 1
     rank = {person.id: EXPERIENCE_RANK[person.experience] for person in people}
     pairings = [pair for _, group in log for pair in pairings_in(group)]
