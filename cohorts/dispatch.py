@@ -88,9 +88,6 @@ class CohortPlan:
     cohort: Cohort
     decisions: list
 
-    def by_action(self, action):
-        return [d for d in self.decisions if d.action == action]
-
     @property
     def to_claim(self):
         return [d for d in self.decisions if d.is_new]
