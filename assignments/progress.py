@@ -10,6 +10,11 @@ from cohorts.models import Membership, Role
 from .models import Assignment, Completion, PreworkItem, Submission
 
 
+def percent_done(done, total):
+    """Share of required pre-work done; a week with nothing required counts as done."""
+    return round(100 * done / total) if total else 100
+
+
 @dataclass(frozen=True)
 class WeekStatus:
     """One participant's state for one week."""
@@ -21,9 +26,7 @@ class WeekStatus:
 
     @property
     def percent(self):
-        if not self.required_total:
-            return 100
-        return round(100 * self.required_done / self.required_total)
+        return percent_done(self.required_done, self.required_total)
 
     @property
     def prework_finished(self):
@@ -241,7 +244,7 @@ def week_report(week):
                 "membership": membership,
                 "cells": [(item, (user_id, item.pk) in done) for item in items],
                 "submissions": [(a, submissions.get((user_id, a.pk))) for a in assignments],
-                "percent": round(100 * required_done / len(required)) if required else 100,
+                "percent": percent_done(required_done, len(required)),
             }
         )
     return {"items": items, "assignments": assignments, "rows": rows}

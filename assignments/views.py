@@ -60,7 +60,7 @@ def checklist_context(request, access, week):
         "remaining": left,
         "required_total": len(required),
         "required_done": required_done,
-        "percent": round(100 * required_done / len(required)) if required else 100,
+        "percent": progress.percent_done(required_done, len(required)),
         "now": timezone.now(),
     }
 
