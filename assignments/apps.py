@@ -6,8 +6,10 @@ class AssignmentsConfig(AppConfig):
     verbose_name = "Pre-work and assignments"
 
     def ready(self):
-        from cohorts import calendar, curriculum, dispatch, pages
+        from cohorts import calendar, pages
         from cohorts.signals import session_moved
+        from curriculum import course as curriculum
+        from notifications import dispatch
 
         from . import calendar as due_dates
         from . import curriculum as prework_curriculum
@@ -15,6 +17,22 @@ class AssignmentsConfig(AppConfig):
 
         pages.week_sections.register(views.week_section, order=10)
         pages.schedule_badges.register(views.schedule_badges)
+        who_is_ready = pages.Link(
+            "Who is ready",
+            "assignments:progress",
+            lambda access: access.can_facilitate,
+            current=("assignments:progress_week",),
+        )
+        pages.nav_links.register(who_is_ready, order=20)
+        pages.cohort_links.register(who_is_ready, order=10)
+        pages.week_links.register(
+            pages.Link(
+                "Edit pre-work and publishing",
+                "assignments:prework_editor",
+                lambda access: access.can_manage,
+            ),
+            order=10,
+        )
         dispatch.jobs.register(reminders.job, order=10)
         curriculum.parts.register(prework_curriculum.part, order=10)
         calendar.events.register(due_dates.events, order=10)

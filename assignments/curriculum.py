@@ -6,7 +6,8 @@ relative to the session). Who ticked what off, and what was handed in, stay behi
 
 from dataclasses import dataclass
 
-from cohorts.curriculum import Line, Part, Relative, plain_text
+from curriculum.course import Line, Part, plain_text
+from curriculum.relative import Relative
 
 from .models import Assignment, PreworkItem
 

@@ -17,8 +17,10 @@ from datetime import UTC, timedelta
 
 from django.conf import settings
 
-from cohorts import delivery, dispatch
-from cohorts.models import Delivery, Membership, Role
+from cohorts.models import Membership, Role
+from notifications import dispatch, outbox
+from notifications.channels import email
+from notifications.models import Delivery
 
 from .models import Completion, Submission
 from .progress import participants, remaining
@@ -138,7 +140,7 @@ def prepare(claimed):
     cohort = week.cohort
     user_id = claimed.payload.get("user_id")
     if claimed.payload.get("session_start") != week.session_start.isoformat():
-        return delivery.Withhold(
+        return outbox.Withhold(
             Delivery.Status.SKIPPED,
             "The session moved; the reminder for the new time is a separate one.",
         )
@@ -155,12 +157,12 @@ def prepare(claimed):
     elif not membership.user.is_active:
         reason = "The account is deactivated."
     if reason:
-        return delivery.Withhold(Delivery.Status.SKIPPED, reason)
+        return outbox.Withhold(Delivery.Status.SKIPPED, reason)
     todo = work_left(week, [user_id])[user_id]
     if not todo.items and not todo.assignments:
-        return delivery.Withhold(Delivery.Status.SKIPPED, "Finished everything in time.")
+        return outbox.Withhold(Delivery.Status.SKIPPED, "Finished everything in time.")
     unsubscribe_url = f"{settings.SITE_URL}{membership.get_unsubscribe_url()}"
-    subject_line, text, html = delivery.render_email(
+    subject_line, text, html = email.render(
         "reminder",
         {
             "cohort": cohort,

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import Cohort, Delivery, Invitation, Membership, User, Week
+from .models import Cohort, Invitation, Membership, User, Week
 
 
 @admin.register(User)
@@ -75,20 +75,3 @@ class WeekAdmin(admin.ModelAdmin):
     list_display = ["cohort", "number", "title", "session_start", "publish_at"]
     list_filter = ["cohort"]
     search_fields = ["title"]
-
-
-@admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
-    list_display = [
-        "kind",
-        "channel",
-        "recipient",
-        "cohort",
-        "status",
-        "attempts",
-        "created_at",
-        "sent_at",
-    ]
-    list_filter = ["status", "channel", "kind"]
-    search_fields = ["recipient", "dedupe_key", "subject"]
-    readonly_fields = [field.name for field in Delivery._meta.fields]

@@ -8,8 +8,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from . import delivery
 from .models import Invitation, Membership, Role
+from .signals import invitation_issued
 
 ROLE_WORDS = {choice.value: choice.value for choice in Role} | {
     choice.label.lower(): choice.value for choice in Role
@@ -87,23 +87,17 @@ def parse_lines(text, cohort, default_role=Role.PARTICIPANT):
 
 
 def send_invitation(invitation):
-    """Claim the invitation email; the caller enqueues the returned delivery after commit."""
+    """Count this sending and announce it; `notifications` sends the email after commit."""
     invitation.sent_count += 1
     invitation.save(update_fields=["sent_count"])
-    return delivery.claim_email(
-        kind="invitation",
-        to=invitation.email,
-        template="invitation",
-        context={"invitation": invitation, "cohort": invitation.cohort},
-        dedupe_key=f"invitation:{invitation.pk}:{invitation.sent_count}",
-        cohort=invitation.cohort,
-    )
+    invitation_issued.send(sender=Invitation, invitation=invitation)
+    return invitation
 
 
 @transaction.atomic
 def invite(cohort, lines, invited_by):
-    """Create all invitations and claim their emails, or nothing at all."""
-    deliveries = []
+    """Create all invitations and send their emails, or nothing at all."""
+    sent = []
     for line in lines:
         # An expired invitation is still "open"; reuse it rather than stack a second one.
         invitation, _ = Invitation.objects.update_or_create(
@@ -117,10 +111,11 @@ def invite(cohort, lines, invited_by):
                 "expires_at": timezone.now() + Invitation.VALID_FOR,
             },
         )
-        deliveries.append(send_invitation(invitation))
-    return deliveries
+        sent.append(send_invitation(invitation))
+    return sent
 
 
+@transaction.atomic
 def renew(invitation):
     """Resend: a fresh expiry and a fresh email, same link."""
     invitation.expires_at = timezone.now() + Invitation.VALID_FOR

@@ -1,27 +1,48 @@
-"""Sections other apps add to the cohort's pages.
+"""What other apps add to the cohort's pages.
 
-The week page and the cohort schedule belong to `cohorts`, but what they show
-(pre-work, discussion prep, feedback …) lives in apps that depend on
-`cohorts`, never the other way round. Those apps register here from their
-AppConfig.ready(); the cohort views call whatever is registered, in order.
+The cohort page, the week page, the cohort's navigation and the preferences page belong to
+`cohorts`, but much of what they show (pre-work, discussion prep, progress, notification
+settings, copying the course …) lives in apps that depend on `cohorts`, never the other way
+round. Those apps register here from their AppConfig.ready(); the cohort views and
+templates call whatever is registered, in order, and never name another app's URLs.
 """
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from .registry import Registry
 
 
-@dataclass
-class Registry:
-    """Callables in a stable order; registering the same one twice is a no-op."""
+@dataclass(frozen=True)
+class Link:
+    """A link to a cohort page of another app, shown to those `allowed(access)` lets in.
 
-    entries: list = field(default_factory=list)
+    `url_name` is reversed with the cohort's slug (and, for week links, the week's number);
+    `current` lists the URL names under which the link is marked as the current page.
+    """
 
-    def register(self, provider, order=100):
-        if all(existing is not provider for _, existing in self.entries):
-            self.entries.append((order, provider))
-            self.entries.sort(key=lambda entry: entry[0])
+    label: str
+    url_name: str
+    allowed: Callable
+    current: tuple = ()
+    download: bool = False
 
-    def __iter__(self):
-        return (provider for _, provider in self.entries)
+    def url(self, cohort, week=None):
+        args = [cohort.slug] if week is None else [cohort.slug, week.number]
+        return reverse(self.url_name, args=args)
+
+    def is_current(self, request):
+        match = getattr(request, "resolver_match", None)
+        if match is None:
+            return False
+        return match.view_name == self.url_name or match.view_name in self.current
+
+
+def links_for(registry, access, week=None):
+    """(link, url) for every registered Link this member may follow."""
+    return [(link, link.url(access.cohort, week)) for link in registry if link.allowed(access)]
 
 
 # provider(request, access, week) -> HTML (str) or None
@@ -29,3 +50,24 @@ week_sections = Registry()
 
 # provider(request, access, weeks) -> {week.pk: HTML} shown beside each week in the schedule
 schedule_badges = Registry()
+
+# Link: the cohort's tabs (Schedule, Who is ready, Members, Notifications …)
+nav_links = Registry()
+
+# Link: buttons on the cohort page (Who is ready, Facilitator guide)
+cohort_links = Registry()
+
+# Link (reversed with the week's number): buttons on the week page (Edit pre-work)
+week_links = Registry()
+
+# provider(request, access) -> HTML or None: notices at the top of the cohort page
+cohort_notices = Registry()
+
+# provider(request, access) -> HTML or None: sections at the end of the cohort page's side
+cohort_sections = Registry()
+
+# provider(request, access) -> HTML or None: sections of the member's preferences page
+preference_sections = Registry()
+
+# provider(request) -> [(label, url)]: actions on "My cohorts"
+home_actions = Registry()

@@ -102,3 +102,13 @@ def visible_week(access, number):
     if not access.can_facilitate and not week.is_published():
         raise Http404("No such week.")
     return week
+
+
+def can_import_courses(user):
+    """Site staff, and anyone who organizes a cohort: they can copy theirs already, and a
+    course file is a copy that went through git. The new cohort's only member is them."""
+    if not user.is_authenticated:
+        return False
+    return (
+        user.is_staff or Membership.objects.active().filter(user=user, role=Role.ORGANIZER).exists()
+    )

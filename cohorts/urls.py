@@ -12,17 +12,7 @@ urlpatterns = [
     # Token-authenticated (calendar apps have no session): the one URL outside cohort_view.
     path("calendar.ics", views.calendar_feed, name="calendar"),
     path("manage/", views.manage_settings, name="manage_settings"),
-    path("manage/notifications/", views.manage_notifications, name="manage_notifications"),
-    path(
-        "manage/notifications/test/",
-        views.manage_notifications_test,
-        name="manage_notifications_test",
-    ),
-    path("manage/deliveries/", views.manage_deliveries, name="manage_deliveries"),
-    path("manage/dispatch/", views.manage_dispatch, name="manage_dispatch"),
     path("manage/weeks/", views.manage_weeks, name="manage_weeks"),
-    path("manage/copy/", views.copy_cohort, name="copy"),
-    path("manage/course.yaml", views.course_file, name="course_file"),
     path("manage/weeks/<int:number>/", views.manage_week, name="manage_week"),
     path("manage/members/", views.manage_members, name="manage_members"),
     path(

@@ -99,6 +99,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "cohorts",
+    "notifications",
+    "curriculum",
     "assignments",
     "discussions",
 ]
@@ -183,7 +185,7 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Homeroom] "
-ACCOUNT_ADAPTER = "cohorts.auth.AccountAdapter"
+ACCOUNT_ADAPTER = "notifications.accounts.AccountAdapter"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = urlsplit(SITE_URL).scheme
 # allauth's rate limits stay on (its defaults); named here so nobody wonders.
 ACCOUNT_RATE_LIMITS = {
@@ -239,7 +241,7 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery") or "c
 DISPATCH_INTERVAL_SECONDS = env_int("DISPATCH_INTERVAL_SECONDS", 300, 1, 3600)
 CELERY_BEAT_SCHEDULE = {
     "dispatch": {
-        "task": "cohorts.tasks.dispatch_due",
+        "task": "notifications.tasks.dispatch_due",
         "schedule": DISPATCH_INTERVAL_SECONDS,
         # Runs piled up while no worker was listening are dropped: the next one catches up.
         "options": {"expires": DISPATCH_INTERVAL_SECONDS},

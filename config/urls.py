@@ -2,17 +2,22 @@ from django.contrib import admin
 from django.urls import include, path
 
 from cohorts import views as cohort_views
+from config import views as config_views
+from curriculum import views as curriculum_views
+from notifications import views as notification_views
 
 urlpatterns = [
     path("", cohort_views.home, name="home"),
     path("cohorts/new/", cohort_views.cohort_create, name="cohort_create"),
-    path("cohorts/import/", cohort_views.course_import, name="course_import"),
+    path("cohorts/import/", curriculum_views.course_import, name="course_import"),
     path("invite/<str:token>/", cohort_views.invitation, name="invitation"),
-    path("unsubscribe/<str:token>/", cohort_views.unsubscribe, name="unsubscribe"),
-    path("healthz", cohort_views.healthz, name="healthz"),
+    path("unsubscribe/<str:token>/", notification_views.unsubscribe, name="unsubscribe"),
+    path("healthz", config_views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("c/<slug:slug>/", include("cohorts.urls")),
+    path("c/<slug:slug>/", include("notifications.urls")),
+    path("c/<slug:slug>/", include("curriculum.urls")),
     path("c/<slug:slug>/", include("assignments.urls")),
     path("c/<slug:slug>/", include("discussions.urls")),
 ]

@@ -6,12 +6,26 @@ class DiscussionsConfig(AppConfig):
     verbose_name = "Discussion sessions"
 
     def ready(self):
-        from cohorts import curriculum, dispatch, pages
+        from cohorts import pages
+        from curriculum import course as curriculum
+        from notifications import dispatch
 
         from . import curriculum as session_curriculum
         from . import digest, views
 
         pages.week_sections.register(views.week_section, order=20)
+
+        def facilitates(access):
+            return access.can_facilitate
+
+        pages.nav_links.register(
+            pages.Link("Feedback", "discussions:feedback_results", facilitates), order=30
+        )
+        guide = pages.Link("Guide", "discussions:guide", facilitates)
+        pages.nav_links.register(guide, order=40)
+        pages.cohort_links.register(
+            pages.Link("Facilitator guide", "discussions:guide", facilitates), order=20
+        )
         dispatch.jobs.register(digest.job, order=20)
         # After assignments: promoted pinned resources go after the week's own pre-work.
         curriculum.parts.register(session_curriculum.part, order=20)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Max
 
 from assignments.models import PreworkItem
-from cohorts.curriculum import Line, Part, plain_text
+from curriculum.course import Line, Part, plain_text
 
 from .models import DiscussionPoint, PairPrompt
 

@@ -17,8 +17,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from assignments.progress import participants, statuses
-from cohorts import dispatch, slack
-from cohorts.models import Delivery
+from notifications import dispatch
+from notifications.channels import slack
+from notifications.models import Delivery
 
 from .models import MuddiestPoint, SharedResource
 

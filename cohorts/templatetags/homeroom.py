@@ -1,5 +1,6 @@
 from django import template
 
+from cohorts import pages
 from cohorts.markdown import render_markdown
 
 register = template.Library()
@@ -21,3 +22,21 @@ def local(moment, cohort):
     if moment is None:
         return None
     return cohort.local(moment).replace(tzinfo=None)
+
+
+LINK_REGISTRIES = {
+    "nav": pages.nav_links,
+    "cohort": pages.cohort_links,
+    "week": pages.week_links,
+}
+
+
+@register.simple_tag
+def cohort_links(where, access, week=None):
+    """(link, url) pairs other apps registered for this place (see cohorts.pages)."""
+    return pages.links_for(LINK_REGISTRIES[where], access, week)
+
+
+@register.filter
+def is_current(link, request):
+    return link.is_current(request)

@@ -5,7 +5,8 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 from django.urls import reverse
 
-from cohorts.models import Delivery, User
+from cohorts.models import User
+from notifications.models import Delivery
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from cohorts.models import Delivery, Invitation, Membership, Role
+from cohorts.models import Invitation, Membership, Role
+from notifications.models import Delivery
 
 pytestmark = pytest.mark.django_db
 

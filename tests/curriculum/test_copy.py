@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from assignments.models import Assignment, Completion, PreworkItem, Submission
-from cohorts.curriculum import CopyOptions, Course
 from cohorts.models import Cohort, Membership, Role
+from curriculum.course import CopyOptions, Course
 from discussions.models import (
     Attendance,
     DiscussionPoint,
@@ -163,7 +163,7 @@ def form_data(**overrides):
 
 def test_organizer_previews_then_creates(course_cohort, group_traces, client_for):
     client = client_for(group_traces["organizer"])
-    url = reverse("cohorts:copy", args=[course_cohort.slug])
+    url = reverse("curriculum:copy", args=[course_cohort.slug])
     page = client.get(url)
     assert page.status_code == 200
     assert "Autumn ML (new run)" in page.content.decode()
@@ -196,7 +196,7 @@ def test_create_after_changing_the_form_shows_the_new_preview_first(
     course_cohort, group_traces, client_for
 ):
     client = client_for(group_traces["organizer"])
-    url = reverse("cohorts:copy", args=[course_cohort.slug])
+    url = reverse("curriculum:copy", args=[course_cohort.slug])
     key = client.post(url, {**form_data(), "action": "preview"}).context["preview_key"]
     changed = form_data(start_date="2027-01-04")
     response = client.post(url, {**changed, "action": "create", "preview_key": key})
@@ -208,7 +208,7 @@ def test_create_after_changing_the_form_shows_the_new_preview_first(
 
 def test_promote_pinned_box_in_the_page(course_cohort, group_traces, client_for):
     client = client_for(group_traces["organizer"])
-    url = reverse("cohorts:copy", args=[course_cohort.slug])
+    url = reverse("curriculum:copy", args=[course_cohort.slug])
     data = {**form_data(), "promote_pinned": "on"}
     preview = client.post(url, {**data, "action": "preview"})
     assert "Optional reading from a pinned resource: “A great post”" in preview.content.decode()
@@ -219,7 +219,7 @@ def test_promote_pinned_box_in_the_page(course_cohort, group_traces, client_for)
 
 def test_a_bad_form_creates_nothing(course_cohort, group_traces, client_for):
     client = client_for(group_traces["organizer"])
-    url = reverse("cohorts:copy", args=[course_cohort.slug])
+    url = reverse("curriculum:copy", args=[course_cohort.slug])
     response = client.post(
         url, {**form_data(start_date="", time_zone="Mars/Olympus"), "action": "create"}
     )
@@ -233,7 +233,7 @@ def test_facilitators_and_participants_cannot_copy(
 ):
     facilitator = make_user("fay@example.com")
     Membership.objects.create(user=facilitator, cohort=course_cohort, role=Role.FACILITATOR)
-    url = reverse("cohorts:copy", args=[course_cohort.slug])
+    url = reverse("curriculum:copy", args=[course_cohort.slug])
     for user in (facilitator, group_traces["pat"]):
         response = client_for(user).post(url, {**form_data(), "action": "create"})
         assert response.status_code == 403

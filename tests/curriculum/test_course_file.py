@@ -9,8 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from assignments.models import Assignment, PreworkItem
-from cohorts.curriculum import Course, parse_course
 from cohorts.models import Cohort, Membership, Role, Week
+from curriculum.course import Course
+from curriculum.course_file import parse_course
 from discussions.models import DiscussionPoint, PairPrompt
 
 from .conftest import curriculum_snapshot
@@ -83,14 +84,14 @@ def test_the_file_is_plain_yaml_with_times_relative_to_the_session(course_cohort
 
 def test_export_page(course_cohort, group_traces, client_for):
     client = client_for(group_traces["organizer"])
-    response = client.get(reverse("cohorts:course_file", args=[course_cohort.slug]))
+    response = client.get(reverse("curriculum:course_file", args=[course_cohort.slug]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/yaml; charset=utf-8"
     assert 'filename="autumn-ml.course.yaml"' in response["Content-Disposition"]
     assert parse_course(response.content.decode())[1] == []
     participant = client_for(group_traces["pat"])
     assert (
-        participant.get(reverse("cohorts:course_file", args=[course_cohort.slug])).status_code
+        participant.get(reverse("curriculum:course_file", args=[course_cohort.slug])).status_code
         == 403
     )
 

@@ -32,7 +32,7 @@ def test_guide_is_linked_for_facilitators_only(course_cohort, group_traces, clie
     organizer = client_for(group_traces["organizer"])
     page = organizer.get(reverse("cohorts:detail", args=["autumn-ml"])).content.decode()
     assert reverse("discussions:guide", args=["autumn-ml"]) in page
-    assert reverse("cohorts:copy", args=["autumn-ml"]) in page
+    assert reverse("curriculum:copy", args=["autumn-ml"]) in page
     participant = client_for(group_traces["pat"])
     page = participant.get(reverse("cohorts:detail", args=["autumn-ml"])).content.decode()
     assert reverse("discussions:guide", args=["autumn-ml"]) not in page

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cohorts.curriculum import Relative
+from curriculum.relative import Relative
 
 from .conftest import BERLIN, NEW_YORK
 

@@ -6,10 +6,11 @@ from email import policy
 
 import pytest
 
-from cohorts import invitations
-from cohorts.models import Delivery, Role
-from cohorts.tasks import send_delivery
+from cohorts.models import Invitation, Role
 from config.celery import app as celery_app
+from notifications.invitations import claim_invitation_email
+from notifications.models import Delivery
+from notifications.tasks import send_delivery
 
 pytestmark = pytest.mark.integration
 
@@ -21,8 +22,11 @@ def test_a_worker_sends_a_claimed_invitation_email_through_redis_and_smtp(
     postgresql, redis_url, smtp_server, celery_worker, cohort, make_user, monkeypatch
 ):
     organizer = make_user("olga@example.com", "Olga Organizer")
-    line = invitations.InviteLine(1, "newcomer@example.com", Role.PARTICIPANT)
-    [claimed] = invitations.invite(cohort, [line], organizer)
+    invitation = Invitation.objects.create(
+        cohort=cohort, email="newcomer@example.com", role=Role.PARTICIPANT, invited_by=organizer
+    )
+    invitation.sent_count = 1
+    claimed = claim_invitation_email(invitation)
     assert claimed.status == Delivery.Status.PENDING
 
     # The autouse fixture runs tasks eagerly in this process; this test sends for real.

@@ -15,8 +15,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from assignments.models import PreworkItem
-from cohorts import delivery, dispatch
-from cohorts.models import Cohort, Delivery, Membership, Role, User, Week
+from cohorts.models import Cohort, Membership, Role, User, Week
+from notifications import dispatch, outbox
+from notifications.models import Delivery
 from tests.notifications.slack_standin import SlackStandIn
 
 pytestmark = pytest.mark.integration
@@ -92,7 +93,7 @@ def test_concurrent_dispatches_and_sends_deliver_once_on_postgresql(postgresql, 
     assert set(every_copy) == set(rows.values_list("pk", flat=True))
 
     # Every queued copy runs, several at the same time: still one email each.
-    run_in_threads(len(every_copy), lambda index: delivery.send(every_copy[index]).delivery.status)
+    run_in_threads(len(every_copy), lambda index: outbox.send(every_copy[index]).delivery.status)
     assert sorted(m.to[0] for m in mail.outbox) == ["ann@example.com", "ben@example.com"]
     assert set(rows.values_list("status", "attempts")) == {("sent", 1)}
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from assignments.models import Assignment, Completion, PreworkItem, Submission
 from cohorts.models import Membership, Role
-from cohorts.tasks import dispatch_due
+from notifications.tasks import dispatch_due
 
 from .slack_standin import SlackStandIn
 

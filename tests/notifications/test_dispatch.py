@@ -10,9 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from assignments.models import PreworkItem
-from cohorts import dispatch
-from cohorts.models import Cohort, Delivery, Membership, Role, User
-from cohorts.tasks import dispatch_due, enqueue_deliveries, send_delivery
+from cohorts.models import Cohort, Membership, Role, User
+from notifications import dispatch
+from notifications.models import Delivery
+from notifications.tasks import dispatch_due, enqueue_deliveries, send_delivery
 
 from .conftest import berlin
 

@@ -13,7 +13,8 @@ import pytest
 from django.core import mail
 
 from assignments.models import PreworkItem
-from cohorts.models import Cohort, Delivery, Membership, Role
+from cohorts.models import Cohort, Membership, Role
+from notifications.models import Delivery
 
 pytestmark = pytest.mark.django_db
 

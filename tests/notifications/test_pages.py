@@ -7,7 +7,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from cohorts.models import Cohort, Delivery, Membership
+from cohorts.models import Cohort, Membership
+from notifications.models import Delivery
 
 from . import slack_standin as answers
 from .conftest import berlin
@@ -34,7 +35,7 @@ def test_organizer_saves_lead_time_digest_time_and_webhook(
     cohort, people, client_for, slack_standin
 ):
     client = client_for(people["organizer"])
-    url = reverse("cohorts:manage_notifications", args=[cohort.slug])
+    url = reverse("notifications:manage_notifications", args=[cohort.slug])
     response = client.post(
         url,
         settings_data(
@@ -63,7 +64,7 @@ def test_organizer_saves_lead_time_digest_time_and_webhook(
 
 def test_only_slack_webhook_urls_are_accepted(cohort, people, client_for):
     client = client_for(people["organizer"])
-    url = reverse("cohorts:manage_notifications", args=[cohort.slug])
+    url = reverse("notifications:manage_notifications", args=[cohort.slug])
     for bad in ("https://example.com/hook", "http://hooks.slack.com/services/x", "javascript:x"):
         response = client.post(url, settings_data(slack_webhook=bad))
         assert response.status_code == 200
@@ -85,7 +86,7 @@ def test_remove_the_webhook(cohort, people, client_for):
         slack_webhook_url="https://hooks.slack.com/services/T1/B2/c3d4"
     )
     client = client_for(people["organizer"])
-    url = reverse("cohorts:manage_notifications", args=[cohort.slug])
+    url = reverse("notifications:manage_notifications", args=[cohort.slug])
     client.post(url, settings_data(remove_webhook="on"))
     cohort.refresh_from_db()
     assert cohort.slack_webhook_url == ""
@@ -95,7 +96,7 @@ def test_send_a_test_message(cohort, people, client_for, slack_standin):
     Cohort.objects.filter(pk=cohort.pk).update(slack_webhook_url=slack_standin.webhook_url)
     client = client_for(people["organizer"])
     response = client.post(
-        reverse("cohorts:manage_notifications_test", args=[cohort.slug]), follow=True
+        reverse("notifications:manage_notifications_test", args=[cohort.slug]), follow=True
     )
     assert "Slack accepted the test message" in response.content.decode()
     [message] = slack_standin.messages
@@ -113,7 +114,7 @@ def test_a_test_message_to_a_dead_webhook_says_so_and_disables_it(
     slack_standin.answer(answers.NO_SERVICE)
     client = client_for(people["organizer"])
     response = post_committed(
-        client, reverse("cohorts:manage_notifications_test", args=[cohort.slug]), follow=True
+        client, reverse("notifications:manage_notifications_test", args=[cohort.slug]), follow=True
     )
     page = response.content.decode()
     assert "The test message was not delivered: Slack answered 404 no_service" in page
@@ -125,7 +126,7 @@ def test_a_test_message_to_a_dead_webhook_says_so_and_disables_it(
 
 def test_the_test_message_is_post_only(cohort, people, client_for):
     client = client_for(people["organizer"])
-    url = reverse("cohorts:manage_notifications_test", args=[cohort.slug])
+    url = reverse("notifications:manage_notifications_test", args=[cohort.slug])
     assert client.get(url).status_code == 405
 
 
@@ -151,7 +152,7 @@ def test_delivery_log_lists_what_when_whom_status_and_error(cohort, people, clie
         for n in range(60)
     )
     client = client_for(people["organizer"])
-    url = reverse("cohorts:manage_deliveries", args=[cohort.slug])
+    url = reverse("notifications:manage_deliveries", args=[cohort.slug])
     page = client.get(url).content.decode()
     assert "Page 1 of 2" in page
     page = client.get(url, {"status": "failed"}).content.decode()
@@ -168,7 +169,7 @@ def test_what_is_due_shows_who_would_get_what_and_why_without_sending(
     cohort, class_list, people, client_for
 ):
     client = client_for(people["organizer"])
-    url = reverse("cohorts:manage_dispatch", args=[cohort.slug])
+    url = reverse("notifications:manage_dispatch", args=[cohort.slug])
     page = client.get(url, {"at": "2026-09-01T16:30"}).content.decode()
     assert "Would go out now (2)" in page
     assert "bea@example.com" in page

@@ -7,8 +7,9 @@ from django.core import mail
 
 from assignments import reminders
 from assignments.models import Completion
-from cohorts import delivery, dispatch
-from cohorts.models import Delivery, Membership, Role
+from cohorts.models import Membership, Role
+from notifications import dispatch, outbox
+from notifications.models import Delivery
 
 from .conftest import berlin
 
@@ -172,7 +173,7 @@ def test_the_send_rechecks_and_skips_who_no_longer_needs_one(
     membership.save()
 
     for pk in result.to_send:
-        delivery.send(pk)
+        outbox.send(pk)
 
     assert [m.to for m in mail.outbox] == [["par@example.com"]]
     row = Delivery.objects.get(kind="reminder", recipient="bea@example.com")
@@ -193,7 +194,7 @@ def test_the_email_lists_what_is_left_when_it_is_sent(
         result = dispatch.run()
     Completion.objects.create(user=class_list["par"], item=prework["video1"])
     for pk in result.to_send:
-        delivery.send(pk)
+        outbox.send(pk)
     [email] = [m for m in mail.outbox if m.to == ["par@example.com"]]
     assert "Linear regression" not in email.body
     assert "1 video, 1 assignment, 11 min left" in email.subject
@@ -207,7 +208,7 @@ def test_a_claimed_reminder_not_sent_before_the_session_is_marked_missed(
         result = dispatch.run()
     time_machine.move_to(berlin("2026-09-03 16:00"))
     for pk in result.to_send:
-        delivery.send(pk)
+        outbox.send(pk)
     assert mail.outbox == []
     assert set(reminder_rows().values_list("status", flat=True)) == {"missed"}
     assert "Too late" in reminder_rows().first().last_error

@@ -31,7 +31,7 @@ def settings_value(expression, tmp_path, **variables):
 
 def test_beat_runs_the_dispatch_task_every_five_minutes_by_default():
     entry = settings.CELERY_BEAT_SCHEDULE["dispatch"]
-    assert entry["task"] == "cohorts.tasks.dispatch_due"
+    assert entry["task"] == "notifications.tasks.dispatch_due"
     assert entry["task"] in app.tasks
     assert entry["schedule"] == settings.DISPATCH_INTERVAL_SECONDS
     assert entry["options"]["expires"] == entry["schedule"]

@@ -15,11 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assignments.models import Assignment, Completion, PreworkItem
-from cohorts import delivery, dispatch, slack
-from cohorts.models import Cohort, Delivery
-from cohorts.tasks import send_delivery
+from cohorts.models import Cohort
 from discussions import digest
 from discussions.models import MuddiestPoint, MuddiestVote, SharedResource
+from notifications import dispatch, outbox
+from notifications.channels import slack
+from notifications.models import Delivery
+from notifications.tasks import send_delivery
 
 from . import slack_standin as answers
 from .conftest import berlin
@@ -277,7 +279,7 @@ def test_a_new_webhook_url_resumes_the_digest(
     )
     client = client_for(people["organizer"])
     client.post(
-        reverse("cohorts:manage_notifications", args=["ml"]),
+        reverse("notifications:manage_notifications", args=["ml"]),
         {
             "reminder_lead_hours": 48,
             "digest_weekday": 0,
@@ -331,11 +333,11 @@ def test_server_errors_retry_with_backoff_then_fail(
     slack_cohort, class_list, slack_standin, time_machine
 ):
     row = claim_digest(time_machine)
-    slack_standin.answer(*[answers.SERVER_ERROR] * delivery.MAX_ATTEMPTS)
-    outcomes = [delivery.send(row.pk) for _ in range(delivery.MAX_ATTEMPTS)]
+    slack_standin.answer(*[answers.SERVER_ERROR] * outbox.MAX_ATTEMPTS)
+    outcomes = [outbox.send(row.pk) for _ in range(outbox.MAX_ATTEMPTS)]
     assert [o.retry_in for o in outcomes] == [30, 60, 120, 240, None]
     row.refresh_from_db()
-    assert (row.status, row.attempts) == ("failed", delivery.MAX_ATTEMPTS)
+    assert (row.status, row.attempts) == ("failed", outbox.MAX_ATTEMPTS)
     assert "500 internal_error" in row.last_error
     slack_cohort.refresh_from_db()
     assert slack_cohort.slack_enabled  # a Slack outage does not disable the webhook
@@ -347,7 +349,7 @@ def test_a_hanging_slack_times_out_and_is_retried(
     row = claim_digest(time_machine)
     slack_standin.answer(answers.HANG)
     started = time.monotonic()
-    outcome = delivery.send(row.pk)
+    outcome = outbox.send(row.pk)
     assert time.monotonic() - started < 5  # SLACK_TIMEOUT_SECONDS is 1 in these tests
     assert outcome.retry_in == 30
     row.refresh_from_db()
@@ -356,7 +358,7 @@ def test_a_hanging_slack_times_out_and_is_retried(
     assert "timed out" in row.last_error.lower()
 
     time_machine.shift(timedelta(seconds=30))
-    assert delivery.send(row.pk).delivery.status == "sent"
+    assert outbox.send(row.pk).delivery.status == "sent"
 
 
 def test_a_rejected_payload_fails_without_retrying_or_disabling(
@@ -364,7 +366,7 @@ def test_a_rejected_payload_fails_without_retrying_or_disabling(
 ):
     row = claim_digest(time_machine)
     slack_standin.answer(answers.INVALID_PAYLOAD)
-    outcome = delivery.send(row.pk)
+    outcome = outbox.send(row.pk)
     assert outcome.retry_in is None
     row.refresh_from_db()
     assert (row.status, row.last_error) == ("failed", "Slack answered 400 invalid_payload")
@@ -377,7 +379,7 @@ def test_a_stored_url_outside_slack_is_never_called(
 ):
     row = claim_digest(time_machine)
     settings.SLACK_WEBHOOK_URL_PREFIXES = ["https://hooks.slack.com/"]
-    delivery.send(row.pk)
+    outbox.send(row.pk)
     row.refresh_from_db()
     assert row.status == "failed"
     assert "not a Slack webhook URL" in row.last_error
@@ -389,7 +391,7 @@ def test_a_digest_claimed_before_the_webhook_was_removed_is_skipped(
 ):
     row = claim_digest(time_machine)
     Cohort.objects.filter(pk=slack_cohort.pk).update(slack_webhook_url="")
-    delivery.send(row.pk)
+    outbox.send(row.pk)
     row.refresh_from_db()
     assert (row.status, row.last_error) == ("skipped", "The cohort has no working Slack webhook.")
     assert slack_standin.requests == []

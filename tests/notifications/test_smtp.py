@@ -5,7 +5,8 @@ from email import policy
 
 import pytest
 
-from cohorts.models import Delivery, Membership
+from cohorts.models import Membership
+from notifications.models import Delivery
 
 from .conftest import berlin
 

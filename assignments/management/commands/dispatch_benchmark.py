@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assignments.models import Completion, PreworkItem
-from cohorts import dispatch
 from cohorts.models import Cohort, Membership, Role, User
+from notifications import dispatch
 
 TIME_ZONES = ["Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC"]
 SLUG_PREFIX = "dispatch-benchmark-"

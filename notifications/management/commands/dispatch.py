@@ -3,9 +3,9 @@ from datetime import UTC, datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from cohorts import dispatch
 from cohorts.models import Cohort
-from cohorts.tasks import enqueue_deliveries
+from notifications import dispatch
+from notifications.tasks import enqueue_deliveries
 
 MARKS = {dispatch.SEND: "→", dispatch.WAIT: "…", dispatch.NO: "✗", dispatch.INFO: "·"}
 

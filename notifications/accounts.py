@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 
-from . import delivery
+from . import outbox
 
 SITE = SimpleNamespace(name="Homeroom", domain=urlsplit(settings.SITE_URL).netloc)
 
@@ -19,14 +19,14 @@ class AccountAdapter(DefaultAccountAdapter):
         for content, mimetype in getattr(message, "alternatives", []):
             if mimetype == "text/html":
                 html = content
-        claimed = delivery.claim(
+        claimed = outbox.claim(
             kind=f"account:{template_prefix.rsplit('/', 1)[-1]}",
             recipient=email,
-            dedupe_key=delivery.unique_key("account"),
+            dedupe_key=outbox.unique_key("account"),
             subject=message.subject,
             body_text=message.body,
             body_html=html,
         )
         # Sign-in codes and verification links are needed now, not when a worker
         # gets round to them, so account emails are sent in the request.
-        delivery.send(claimed.pk)
+        outbox.send(claimed.pk)

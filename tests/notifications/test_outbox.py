@@ -1,14 +1,14 @@
 import pytest
 from django.core import mail
 
-from cohorts import delivery
-from cohorts.models import Delivery
+from notifications import outbox
+from notifications.models import Delivery
 
 pytestmark = pytest.mark.django_db
 
 
 def claim(key="test:1"):
-    return delivery.claim(
+    return outbox.claim(
         kind="test", recipient="ada@example.com", dedupe_key=key, subject="Hi", body_text="Hello"
     )
 
@@ -21,8 +21,8 @@ def test_same_key_is_claimed_once():
 
 def test_sending_twice_sends_once():
     claimed = claim()
-    delivery.send(claimed.pk)
-    delivery.send(claimed.pk)
+    outbox.send(claimed.pk)
+    outbox.send(claimed.pk)
     assert len(mail.outbox) == 1
     claimed.refresh_from_db()
     assert (claimed.status, claimed.attempts) == ("sent", 1)
@@ -35,9 +35,9 @@ def test_failures_are_recorded_then_retried_then_given_up(settings, monkeypatch)
 
     monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", broken)
     claimed = claim()
-    outcomes = [delivery.send(claimed.pk) for _ in range(delivery.MAX_ATTEMPTS)]
+    outcomes = [outbox.send(claimed.pk) for _ in range(outbox.MAX_ATTEMPTS)]
     assert [o.retry_in for o in outcomes] == [30, 60, 120, 240, None]
     claimed.refresh_from_db()
     assert claimed.status == "failed"
-    assert claimed.attempts == delivery.MAX_ATTEMPTS
+    assert claimed.attempts == outbox.MAX_ATTEMPTS
     assert "SMTP server down" in claimed.last_error

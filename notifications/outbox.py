@@ -15,15 +15,14 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Coalesce
-from django.template.loader import render_to_string
 from django.utils import timezone
 
-from . import slack
-from .models import Delivery, Membership, Role
+from cohorts.models import Membership, Role
+
+from .channels import email, slack
+from .models import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -67,15 +66,6 @@ class Preparers:
 preparers = Preparers()
 
 
-def render_email(template, context):
-    """Subject, text and HTML from the triple emails/<template>.{subject.txt,txt,html}."""
-    context = {"site_url": settings.SITE_URL, **context}
-    subject = render_to_string(f"emails/{template}.subject.txt", context)
-    text = render_to_string(f"emails/{template}.txt", context)
-    html = render_to_string(f"emails/{template}.html", context)
-    return " ".join(subject.split()), text, html
-
-
 def claim(*, kind, recipient, dedupe_key, channel=Delivery.Channel.EMAIL, **fields):
     """Create the Delivery for `dedupe_key`, or return None if it was claimed before."""
     try:
@@ -88,7 +78,7 @@ def claim(*, kind, recipient, dedupe_key, channel=Delivery.Channel.EMAIL, **fiel
 
 
 def claim_email(*, kind, to, template, context, dedupe_key, cohort=None, week=None, headers=None):
-    subject, text, html = render_email(template, context)
+    subject, text, html = email.render(template, context)
     return claim(
         kind=kind,
         recipient=to,
@@ -130,22 +120,9 @@ def requeue_stale(now=None, limit=1000):
     return stale
 
 
-def _transmit_email(delivery):
-    message = EmailMultiAlternatives(
-        subject=delivery.subject,
-        body=delivery.body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[delivery.recipient],
-        headers=delivery.headers or None,
-    )
-    if delivery.body_html:
-        message.attach_alternative(delivery.body_html, "text/html")
-    message.send()
-
-
 def _transmit(delivery):
     if delivery.channel == Delivery.Channel.EMAIL:
-        _transmit_email(delivery)
+        email.transmit(delivery)
         return
     if delivery.channel == Delivery.Channel.SLACK:
         slack.post(delivery.cohort.slack_webhook_url, delivery.payload)

@@ -1,16 +1,23 @@
 from celery import shared_task
 from django.db import transaction
 
-from . import delivery, dispatch
+from . import dispatch, outbox
 
 
 @shared_task(bind=True, max_retries=None)
 def send_delivery(self, delivery_id):
-    outcome = delivery.send(delivery_id, queued=True)
+    outcome = outbox.send(delivery_id, queued=True)
     enqueue_deliveries(outcome.follow_ups)
     if outcome.retry_in is not None:
         raise self.retry(countdown=outcome.retry_in)
     return outcome.delivery.status
+
+
+# Sends queued before this app moved out of `cohorts` carry the old task name; it stays
+# routable for one release so that none of them is lost.
+@shared_task(name="cohorts.tasks.send_delivery")
+def send_delivery_under_old_name(delivery_id):
+    send_delivery.delay(delivery_id)
 
 
 @shared_task

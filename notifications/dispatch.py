@@ -1,6 +1,6 @@
 """Dispatch: what is due now in each active cohort, on the cohort's clock, claimed exactly once.
 
-Celery beat runs `cohorts.tasks.dispatch_due` every few minutes; `manage.py dispatch` and the
+Celery beat runs `notifications.tasks.dispatch_due` every few minutes; `manage.py dispatch` and the
 organizers' preview page run the same `run()` (the preview with `dry_run=True`).
 
 The messages belong to the apps that know what they are about: homework reminders to
@@ -8,7 +8,7 @@ The messages belong to the apps that know what they are about: homework reminder
 other way round, so they register a `Job` here from their AppConfig.ready(). A job's `plan`
 looks at one cohort at one moment and returns `Decision`s: send this (with a dedupe key derived
 from the schedule, never from the run), or nothing yet and why. Its `prepare` runs just before
-each send (see `cohorts.delivery`) to fill in fresh content or withhold the message.
+each send (see `notifications.outbox`) to fill in fresh content or withhold the message.
 
 `run()` claims every new key in one bulk insert (a key claimed before is left alone, by
 whoever claimed it), returns the ids to send, and also returns pending rows whose send was
@@ -23,9 +23,11 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from . import delivery
-from .models import Cohort, Delivery, Week
-from .pages import Registry
+from cohorts.models import Cohort, Week
+from cohorts.registry import Registry
+
+from . import outbox
+from .models import Delivery
 
 SEND = "send"  # claim a delivery (if its key is new)
 WAIT = "wait"  # nothing yet: the reason says what it waits for
@@ -77,7 +79,7 @@ class Jobs(Registry):
     def register(self, job, order=100):
         super().register(job, order)
         if job.prepare is not None:
-            delivery.preparers.register(job.kind, job.prepare)
+            outbox.preparers.register(job.kind, job.prepare)
 
 
 jobs = Jobs()
@@ -202,8 +204,8 @@ def run(now=None, dry_run=False, cohorts=None):
         return result
     new = [(plan.cohort, d) for plan in plans for d in plan.to_claim]
     if new:
-        delivery.claim_many([d.to_delivery(cohort) for cohort, d in new])
+        outbox.claim_many([d.to_delivery(cohort) for cohort, d in new])
         result.claimed_ids = _pending_ids([d for _, d in new])
     claimed = set(result.claimed_ids)
-    result.requeued_ids = [pk for pk in delivery.requeue_stale() if pk not in claimed]
+    result.requeued_ids = [pk for pk in outbox.requeue_stale() if pk not in claimed]
     return result

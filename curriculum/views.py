@@ -1,0 +1,119 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+
+from cohorts.models import Cohort
+from cohorts.permissions import ORGANIZER, can_import_courses, cohort_view
+
+from .course import CopyOptions, Course
+from .course_file import parse_course
+from .forms import CohortCopyForm, CourseRunForm, CourseUploadForm
+
+# --- Run it again: copy a cohort, course files ----------------------------------------------
+
+
+def _new_run_page(request, template, context, form, course, create_message):
+    """The shared second half of copying and importing: preview, then create.
+
+    The preview button posts `action=preview`; the page then shows every new date and a
+    create button carrying the form's preview key. Creating with changed fields shows the
+    new preview first instead.
+    """
+    context.update(form=form, preview=None, preview_key="")
+    if form.is_bound and form.is_valid():
+        new = form.save(commit=False)
+        wants_create = request.POST.get("action") == "create"
+        if wants_create and request.POST.get("preview_key") == form.preview_key():
+            cohort = course.create(new, request.user)
+            messages.success(request, create_message(cohort))
+            return redirect(cohort)
+        if wants_create:
+            messages.warning(request, "The schedule changed since the preview; check it again.")
+        context.update(preview=course.plan(new), preview_key=form.preview_key(), new_cohort=new)
+    return render(request, template, context)
+
+
+@cohort_view(ORGANIZER)
+def copy_cohort(request, access):
+    """Copy this cohort's curriculum into a new cohort for a fresh group (see curriculum)."""
+    source = access.cohort
+    new = Cohort(
+        title=f"{source.title} (new run)",
+        description=source.description,
+        time_zone=source.time_zone,
+        session_weekday=source.session_weekday,
+        session_time=source.session_time,
+        session_minutes=source.session_minutes,
+        location=source.location,
+        reminder_lead_hours=source.reminder_lead_hours,
+        digest_weekday=source.digest_weekday,
+        digest_time=source.digest_time,
+    )
+    form = CohortCopyForm(request.POST or None, instance=new)
+    promote = form.is_bound and form.is_valid() and form.cleaned_data["promote_pinned"]
+    course = Course.from_cohort(source, CopyOptions(promote_pinned=promote))
+    return _new_run_page(
+        request,
+        "curriculum/copy.html",
+        {"access": access, "cohort": source, "week_count": len(course.weeks)},
+        form,
+        course,
+        lambda cohort: (
+            f"“{cohort.title}” is ready with {len(course.weeks)} weeks copied "
+            f"from “{source.title}”. Invite the new group from Invitations."
+        ),
+    )
+
+
+@cohort_view(ORGANIZER)
+def course_file(request, access):
+    """The curriculum as a YAML course file, to keep in git or create cohorts from."""
+    cohort = access.cohort
+    text = Course.from_cohort(cohort).to_yaml()
+    response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{cohort.slug}.course.yaml"'
+    return response
+
+
+@login_required
+def course_import(request):
+    """Create a cohort from a course file: upload, fix every listed problem, preview, create.
+
+    Site staff and organizers of any cohort may (see permissions.can_import_courses)."""
+    if not can_import_courses(request.user):
+        raise PermissionDenied("Only organizers and site staff create cohorts from course files.")
+    context = {"problems": [], "upload_form": None}
+    step = request.POST.get("step") if request.method == "POST" else None
+    if step not in ("upload", "run"):
+        context["upload_form"] = CourseUploadForm()
+        return render(request, "curriculum/course_file_import.html", context)
+    if step == "upload":
+        upload_form = CourseUploadForm(request.POST, request.FILES)
+        if not upload_form.is_valid():
+            context["upload_form"] = upload_form
+            return render(request, "curriculum/course_file_import.html", context)
+        text = upload_form.cleaned_data["course"]
+    else:
+        text = request.POST.get("course", "")
+    course, problems = parse_course(text)
+    if problems:
+        # Pasted text comes back to be fixed in place; a file is fixed in the editor.
+        pasted = {} if request.FILES else {"text": text}
+        context.update(problems=problems, upload_form=CourseUploadForm(initial=pasted))
+        return render(request, "curriculum/course_file_import.html", context)
+    data = request.POST if step == "run" else None
+    form = CourseRunForm(data, instance=course.new_run(), initial={"course": text})
+    context.update(course=course)
+    return _new_run_page(
+        request,
+        "curriculum/course_file_import.html",
+        context,
+        form,
+        course,
+        lambda cohort: (
+            f"“{cohort.title}” is ready with {len(course.weeks)} weeks from the "
+            "course file. Invite people from Invitations."
+        ),
+    )

@@ -1,0 +1,81 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from cohorts.forms import TimeInput
+from cohorts.models import Cohort
+
+from .channels.slack import webhook_url_allowed
+
+
+class NotificationSettingsForm(forms.ModelForm):
+    """Reminder lead time, digest day and time, and the Slack webhook (write-only: the saved
+    URL is a secret, so the field starts empty and only its last characters are shown)."""
+
+    slack_webhook = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Slack webhook URL",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    remove_webhook = forms.BooleanField(required=False, label="Remove the Slack webhook")
+
+    class Meta:
+        model = Cohort
+        fields = ["reminder_lead_hours", "digest_weekday", "digest_time"]
+        widgets = {"digest_time": TimeInput}
+        labels = {
+            "reminder_lead_hours": "Send homework reminders this many hours before the session",
+            "digest_weekday": "Post the Slack digest on",
+            "digest_time": "at",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        cohort = self.instance
+        self.fields["digest_time"].help_text = f"In the cohort's time zone, {cohort.time_zone}."
+        self.fields["reminder_lead_hours"].help_text = "Between 1 and 336 hours (two weeks)."
+        if cohort.slack_webhook_url:
+            self.fields["slack_webhook"].help_text = (
+                f"Saved: the URL ending in {cohort.slack_webhook_hint}. "
+                "Leave this empty to keep it, or paste a new one to replace it."
+            )
+        else:
+            self.fields["slack_webhook"].help_text = (
+                "In Slack, add an incoming webhook to the cohort's channel and paste its URL "
+                "(https://hooks.slack.com/services/…)."
+            )
+            del self.fields["remove_webhook"]
+
+    def clean_reminder_lead_hours(self):
+        hours = self.cleaned_data["reminder_lead_hours"]
+        if not 1 <= hours <= 336:
+            raise ValidationError("Choose between 1 and 336 hours (two weeks).")
+        return hours
+
+    def clean_slack_webhook(self):
+        url = self.cleaned_data["slack_webhook"].strip()
+        if url and not webhook_url_allowed(url):
+            raise ValidationError(
+                "That is not a Slack incoming webhook URL; it starts with "
+                "https://hooks.slack.com/services/."
+            )
+        return url
+
+    def save(self, commit=True):
+        cohort = super().save(commit=False)
+        url = self.cleaned_data.get("slack_webhook")
+        if url or self.cleaned_data.get("remove_webhook"):
+            # A new (or no) webhook starts with a clean slate.
+            cohort.slack_webhook_url = url or ""
+            cohort.slack_webhook_disabled_at = None
+            cohort.slack_webhook_error = ""
+        if commit:
+            cohort.save()
+        return cohort
+
+
+class ReminderPreferencesForm(forms.Form):
+    reminders = forms.BooleanField(
+        required=False,
+        label="Email me a homework reminder before each session when I have work left",
+    )

@@ -1,0 +1,54 @@
+from django.db import models
+
+
+class Delivery(models.Model):
+    """One outbound message: claimed first (unique dedupe key), then sent once."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SLACK = "slack", "Slack"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        MISSED = "missed", "Missed"
+        SKIPPED = "skipped", "Skipped"
+
+    kind = models.CharField(max_length=40)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
+    cohort = models.ForeignKey(
+        "cohorts.Cohort", on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    week = models.ForeignKey(
+        "cohorts.Week", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    recipient = models.CharField(max_length=320, help_text="Email address, or the Slack channel.")
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    subject = models.CharField(max_length=300, blank=True)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # Too late to be useful from then on (a reminder once the session began): marked missed.
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # A retry is scheduled for then (backoff, or Slack's Retry-After); nothing sends earlier.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        # The table kept its name when the model moved here from `cohorts`.
+        db_table = "cohorts_delivery"
+        verbose_name_plural = "deliveries"
+        indexes = [
+            models.Index(fields=["cohort", "-created_at"], name="cohorts_del_cohort__e69618_idx"),
+            models.Index(fields=["status", "created_at"], name="cohorts_del_status_775df4_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} → {self.recipient} ({self.status})"
