@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 from django.utils import timezone
 
-from cohorts.models import Membership, Role
+from cohorts.models import Membership
 
 from .models import Assignment, Completion, PreworkItem, Submission
 
@@ -40,16 +40,6 @@ class WeekStatus:
     @property
     def started(self):
         return self.required_done > 0 or self.assignments_done > 0
-
-
-def participants(cohort):
-    """Active participants of a cohort, with their users, in name order."""
-    return list(
-        Membership.objects.active()
-        .filter(cohort=cohort, role=Role.PARTICIPANT)
-        .select_related("user")
-        .order_by("user__name", "user__email")
-    )
 
 
 def statuses(weeks, user_ids):
@@ -160,7 +150,7 @@ def cohort_report(cohort, now=None):
     all_weeks = list(cohort.weeks.all())
     weeks = [week for week in all_weeks if week.is_published(now)]
     current = cohort.current_week(all_weeks, now)
-    people = participants(cohort)
+    people = list(Membership.objects.active_participants(cohort))
     user_ids = [m.user_id for m in people]
     table = statuses(weeks, user_ids)
     rows = []
@@ -226,7 +216,7 @@ def completion_chart(report, bar_width=36, gap=14, height=160):
 
 def week_report(week):
     """Participants × items for one week, with each person's submissions."""
-    people = participants(week.cohort)
+    people = list(Membership.objects.active_participants(week.cohort))
     items = list(week.prework_items.all())
     assignments = list(week.assignments.all())
     done = set(Completion.objects.filter(item__week=week).values_list("user_id", "item_id"))

@@ -154,6 +154,17 @@ def test_discussion_points_and_prompts_are_added_edited_moved_and_removed(week, 
     assert PairPrompt.objects.get().minutes == 4
 
 
+def test_points_that_share_a_number_still_move_one_place(week, people, client_for):
+    points = DiscussionPoint.objects.bulk_create(
+        DiscussionPoint(week=week, text=text, order=1) for text in ("A", "B", "C")
+    )
+    client = client_for(people["facilitator"])
+    client.post(url("point_move", week, points[2].pk), {"direction": "up"})
+    assert [p.text for p in DiscussionPoint.objects.filter(week=week)] == ["A", "C", "B"]
+    client.post(url("point_move", week, points[0].pk), {"direction": "up"})  # already first
+    assert [p.text for p in DiscussionPoint.objects.filter(week=week)] == ["A", "C", "B"]
+
+
 def test_pair_prompt_minutes_default_to_five(week):
     assert PairPrompt.objects.create(week=week, prompt="Explain").minutes == 5
 
