@@ -205,28 +205,9 @@ def week_keys():
 def parse_course(text):
     """(Course, []) for a valid course file, or (None, [Problem …]) naming every problem."""
     problems = Problems()
-    text = plain_text(text)
-    try:
-        # Anchors and aliases are refused before anything is built: a few lines of them can
-        # expand into millions of nodes ("billion laughs").
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                problems.add(
-                    "",
-                    event.start_mark.line + 1,
-                    "aliases (*name) are not supported; write the value out",
-                )
-        if problems:
-            return None, sorted(problems)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        detail = " ".join(part for part in (exc.context, exc.problem) if part)
-        problems.add("", mark.line + 1 if mark else 0, f"this is not valid YAML: {detail}")
-        return None, problems
-    except yaml.YAMLError as exc:
-        problems.add("", 0, f"this is not valid YAML: {exc}")
-        return None, problems
+    root = _compose(plain_text(text), problems)
+    if problems:
+        return None, sorted(problems)
     if not isinstance(root, yaml.MappingNode):
         problems.add(
             "", 1, "this is not a Homeroom course file (it starts with “homeroom_course: 1”)"
@@ -245,19 +226,7 @@ def parse_course(text):
     )
     schedule = top.mapping("schedule", SCHEDULE_KEYS)
     if schedule is not None:
-        zone = schedule.text("time_zone").strip()
-        if zone:
-            try:
-                validate_time_zone(zone)
-                course.time_zone = zone
-            except ValidationError:
-                schedule.problem("time_zone", f"“{zone}” is not a time zone such as Europe/Berlin")
-        if schedule.has("weekday"):
-            day = schedule.choice("weekday", WEEKDAYS, default=None)
-            course.session_weekday = WEEKDAYS.get(day)
-        course.session_time = schedule.clock("time")
-        course.session_minutes = schedule.integer("minutes", default=90, low=15, high=480)
-        course.location = schedule.text("location", max_length=300)
+        _read_schedule(schedule, course)
 
     entries = top.items("weeks", limit=MAX_WEEKS)
     weeks_node = top.values.get("weeks")
@@ -282,6 +251,46 @@ def parse_course(text):
     if problems:
         return None, sorted(problems)
     return course, []
+
+
+def _compose(text, problems):
+    """The YAML node tree of `text`, or None with what is wrong added to `problems`."""
+    try:
+        # Anchors and aliases are refused before anything is built: a few lines of them can
+        # expand into millions of nodes ("billion laughs").
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                problems.add(
+                    "",
+                    event.start_mark.line + 1,
+                    "aliases (*name) are not supported; write the value out",
+                )
+        if problems:
+            return None
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        detail = " ".join(part for part in (exc.context, exc.problem) if part)
+        problems.add("", mark.line + 1 if mark else 0, f"this is not valid YAML: {detail}")
+    except yaml.YAMLError as exc:
+        problems.add("", 0, f"this is not valid YAML: {exc}")
+    return None
+
+
+def _read_schedule(schedule, course):
+    zone = schedule.text("time_zone").strip()
+    if zone:
+        try:
+            validate_time_zone(zone)
+            course.time_zone = zone
+        except ValidationError:
+            schedule.problem("time_zone", f"“{zone}” is not a time zone such as Europe/Berlin")
+    if schedule.has("weekday"):
+        day = schedule.choice("weekday", WEEKDAYS, default=None)
+        course.session_weekday = WEEKDAYS.get(day)
+    course.session_time = schedule.clock("time")
+    course.session_minutes = schedule.integer("minutes", default=90, low=15, high=480)
+    course.location = schedule.text("location", max_length=300)
 
 
 def read_upload(data):
