@@ -18,8 +18,9 @@ from discussions.models import (
     PairPrompt,
     SharedResource,
 )
+from tests.conftest import NEW_YORK
 
-from .conftest import NEW_YORK, curriculum_snapshot
+from .conftest import curriculum_snapshot
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from curriculum.relative import Relative
-
-from .conftest import BERLIN, NEW_YORK
+from tests.conftest import BERLIN, NEW_YORK
 
 
 @pytest.mark.parametrize(
