@@ -32,10 +32,12 @@ run: $(STAMP)
 test: $(STAMP)
 	SECRET_KEY=$${SECRET_KEY:-test-secret-key} $(BIN)/ruff check .
 	SECRET_KEY=$${SECRET_KEY:-test-secret-key} $(BIN)/ruff format --check .
+	SECRET_KEY=$${SECRET_KEY:-test-secret-key} $(BIN)/mypy
 	SECRET_KEY=$${SECRET_KEY:-test-secret-key} $(BIN)/python -m pytest $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	SECRET_KEY=$${SECRET_KEY:-test-secret-key} $(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .

@@ -1,10 +1,12 @@
-"""The pre-work and assignments of a week, as part of a curriculum (see cohorts.curriculum).
+"""The pre-work and assignments of a week, as part of a curriculum (see curriculum.course).
 
 Course-file keys of a week: `prework` (items in order) and `assignments` (with `due`
 relative to the session). Who ticked what off, and what was handed in, stay behind.
 """
 
 from dataclasses import dataclass
+
+from django.db.models import F
 
 from curriculum.course import Line, Part, plain_text
 from curriculum.relative import Relative
@@ -132,8 +134,8 @@ def describe(data, resolve):
     return lines
 
 
-def create(week, data, resolve):
-    PreworkItem.objects.bulk_create(
+def _rows(week, items, first):
+    return [
         PreworkItem(
             week=week,
             kind=item.kind,
@@ -144,8 +146,23 @@ def create(week, data, resolve):
             notes=item.notes,
             order=order,
         )
-        for order, item in enumerate(data.items, start=1)
-    )
+        for order, item in enumerate(items, start=first)
+    ]
+
+
+def append_prework(week, items):
+    """Add `items` (Item) to the week's pre-work, after what it has: another part of a
+    curriculum adds its own this way (a copy's promoted readings)."""
+    if items:
+        PreworkItem.objects.bulk_create(_rows(week, items, PreworkItem.objects.next_order(week)))
+
+
+def create(week, data, resolve):
+    if data.items:
+        # The week's own pre-work comes first, even when another part has already appended
+        # something: parts may be created in any order.
+        PreworkItem.objects.filter(week=week).update(order=F("order") + len(data.items))
+        PreworkItem.objects.bulk_create(_rows(week, data.items, 1))
     Assignment.objects.bulk_create(
         Assignment(
             week=week,

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from cohorts.models import Membership, Role
+from cohorts.models import Membership
 
 from .models import Assignment, Completion, PreworkItem, Submission
 
@@ -72,10 +72,7 @@ def seed(cohort):
     rng = random.Random(cohort.pk)  # the same demo every time
     now = timezone.now()
     participants = [
-        m.user
-        for m in Membership.objects.filter(cohort=cohort, role=Role.PARTICIPANT).select_related(
-            "user"
-        )
+        m.user for m in Membership.objects.filter(cohort=cohort).participants().by_name()
     ]
     # Most people keep up; a few slip now and then; two fall behind for good.
     keen = {person.pk: rng.random() for person in participants}

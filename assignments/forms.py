@@ -1,5 +1,4 @@
 from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import urlsplit
 
 from django import forms
@@ -11,12 +10,6 @@ from cohorts.forms import DateTimeLocalInput
 from .models import Assignment, PreworkItem, Submission
 
 validate_url = URLValidator(schemes=["http", "https"])
-
-
-def cohort_datetime(value, cohort):
-    """A naive datetime from a datetime-local field means the cohort's clock."""
-    naive = value.replace(tzinfo=None)
-    return datetime.combine(naive.date(), naive.time(), tzinfo=cohort.tz)
 
 
 class PreworkItemForm(forms.ModelForm):
@@ -143,7 +136,7 @@ class PublishForm(forms.Form):
             if not cleaned.get("publish_at"):
                 self.add_error("publish_at", "Choose the date and time to publish.")
             else:
-                cleaned["publish_at"] = cohort_datetime(cleaned["publish_at"], self.week.cohort)
+                cleaned["publish_at"] = self.week.cohort.from_local(cleaned["publish_at"])
         return cleaned
 
 
@@ -177,7 +170,7 @@ class AssignmentForm(forms.ModelForm):
         value = self.cleaned_data.get("due_at")
         if value is None:
             return self.week.session_start
-        return cohort_datetime(value, self.week.cohort)
+        return self.week.cohort.from_local(value)
 
 
 class SubmissionForm(forms.ModelForm):

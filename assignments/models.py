@@ -3,9 +3,10 @@ from django.db import models
 from django.utils import timezone
 
 from cohorts.models import Week
+from cohorts.ordered import OrderedInWeek
 
 
-class PreworkItem(models.Model):
+class PreworkItem(OrderedInWeek):
     class Kind(models.TextChoices):
         VIDEO = "video", "Video"
         READING = "reading", "Reading"
@@ -17,7 +18,6 @@ class PreworkItem(models.Model):
     url = models.URLField(max_length=500, blank=True)
     minutes = models.PositiveSmallIntegerField(default=0, help_text="Estimated minutes.")
     required = models.BooleanField(default=True)
-    order = models.PositiveIntegerField(default=0)
     notes = models.TextField(blank=True, help_text="Markdown.")
 
     class Meta:

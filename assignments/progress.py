@@ -1,16 +1,19 @@
 """Who is ready: pre-work and assignment progress, computed in a fixed number of queries."""
 
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from django.db.models import Count
 from django.utils import timezone
 
-from cohorts.models import Membership, Role
+from cohorts.models import Cohort, Membership, User, Week
 
 from .models import Assignment, Completion, PreworkItem, Submission
 
 
-def percent_done(done, total):
+def percent_done(done: int, total: int) -> int:
     """Share of required pre-work done; a week with nothing required counts as done."""
     return round(100 * done / total) if total else 100
 
@@ -25,34 +28,24 @@ class WeekStatus:
     assignments_total: int
 
     @property
-    def percent(self):
+    def percent(self) -> int:
         return percent_done(self.required_done, self.required_total)
 
     @property
-    def prework_finished(self):
+    def prework_finished(self) -> bool:
         return self.required_done >= self.required_total
 
     @property
-    def finished(self):
+    def finished(self) -> bool:
         """Everything required for the session: pre-work and every assignment handed in."""
         return self.prework_finished and self.assignments_done >= self.assignments_total
 
     @property
-    def started(self):
+    def started(self) -> bool:
         return self.required_done > 0 or self.assignments_done > 0
 
 
-def participants(cohort):
-    """Active participants of a cohort, with their users, in name order."""
-    return list(
-        Membership.objects.active()
-        .filter(cohort=cohort, role=Role.PARTICIPANT)
-        .select_related("user")
-        .order_by("user__name", "user__email")
-    )
-
-
-def statuses(weeks, user_ids):
+def statuses(weeks: Iterable[Week], user_ids: Sequence[int]) -> dict[tuple[int, int], WeekStatus]:
     """{(user_id, week_id): WeekStatus} for every pair, in four queries."""
     week_ids = [week.pk for week in weeks]
     required = dict(
@@ -91,9 +84,9 @@ def statuses(weeks, user_ids):
     }
 
 
-def prework_status(week, users):
+def prework_status(week: Week, users: Iterable[User | int]) -> dict[int, WeekStatus]:
     """{user_id: WeekStatus} for one week — e.g. to show whether a pair is prepared."""
-    user_ids = [getattr(user, "pk", user) for user in users]
+    user_ids = [user if isinstance(user, int) else user.pk for user in users]
     by_pair = statuses([week], user_ids)
     return {user: by_pair[(user, week.pk)] for user in user_ids}
 
@@ -106,14 +99,14 @@ class Remaining:
     assignments: list = field(default_factory=list)  # assignments not handed in
 
     @property
-    def minutes(self):
+    def minutes(self) -> int:
         return sum(item.minutes for item in self.items)
 
-    def summary(self):
+    def summary(self) -> str:
         """'2 videos, 1 reading, 38 min left' — or that nothing is left."""
         if not self.items and not self.assignments:
             return "All done"
-        counts = {}
+        counts: dict[str, int] = {}
         for item in self.items:
             counts[item.kind] = counts.get(item.kind, 0) + 1
         names = {
@@ -131,7 +124,12 @@ class Remaining:
         return text + " left"
 
 
-def remaining(items, completed_ids, assignments, submitted_ids):
+def remaining(
+    items: Iterable[PreworkItem],
+    completed_ids: Collection[int],
+    assignments: Iterable[Assignment],
+    submitted_ids: Collection[int],
+) -> Remaining:
     return Remaining(
         items=[item for item in items if item.required and item.pk not in completed_ids],
         assignments=[a for a in assignments if a.pk not in submitted_ids],
@@ -154,19 +152,19 @@ class CohortReport:
     totals: list  # per week: {"week", "finished", "participants", "average"}
 
 
-def cohort_report(cohort, now=None):
+def cohort_report(cohort: Cohort, now: datetime | None = None) -> CohortReport:
     """Participants × published weeks: percent of required pre-work, assignments handed in."""
     now = now or timezone.now()
     all_weeks = list(cohort.weeks.all())
     weeks = [week for week in all_weeks if week.is_published(now)]
     current = cohort.current_week(all_weeks, now)
-    people = participants(cohort)
+    people = list(Membership.objects.active_participants(cohort))
     user_ids = [m.user_id for m in people]
     table = statuses(weeks, user_ids)
     rows = []
     for membership in people:
         row_statuses = [table[(membership.user_id, week.pk)] for week in weeks]
-        current_status = table.get((membership.user_id, getattr(current, "pk", None)))
+        current_status = table.get((membership.user_id, current.pk)) if current else None
         rows.append(
             ProgressRow(
                 membership=membership,
@@ -194,7 +192,9 @@ def cohort_report(cohort, now=None):
     return CohortReport(weeks=weeks, current_week=current, rows=rows, totals=totals)
 
 
-def completion_chart(report, bar_width=36, gap=14, height=160):
+def completion_chart(
+    report: CohortReport, bar_width: int = 36, gap: int = 14, height: int = 160
+) -> dict[str, Any]:
     """Geometry for an SVG bar chart of 'finished the pre-work' per week (percent)."""
     bars = []
     for index, total in enumerate(report.totals):
@@ -224,9 +224,9 @@ def completion_chart(report, bar_width=36, gap=14, height=160):
     }
 
 
-def week_report(week):
+def week_report(week: Week) -> dict[str, Any]:
     """Participants × items for one week, with each person's submissions."""
-    people = participants(week.cohort)
+    people = list(Membership.objects.active_participants(week.cohort))
     items = list(week.prework_items.all())
     assignments = list(week.assignments.all())
     done = set(Completion.objects.filter(item__week=week).values_list("user_id", "item_id"))

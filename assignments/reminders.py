@@ -23,7 +23,7 @@ from notifications.channels import email
 from notifications.models import Delivery
 
 from .models import Completion, Submission
-from .progress import participants, remaining
+from .progress import remaining
 
 KIND = "reminder"
 
@@ -89,7 +89,7 @@ def plan(cohort, now):
                 week,
             )
         ]
-    people = participants(cohort)
+    people = list(Membership.objects.active_participants(cohort))
     left = work_left(week, [m.user_id for m in people])
     decisions = []
     for membership in people:

@@ -2,7 +2,6 @@ import csv
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Max
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -171,7 +170,7 @@ def prework_editor(request, access, number):
         if item_form.is_valid():
             item = item_form.save(commit=False)
             item.week = week
-            item.order = _next_order(week)
+            item.order = PreworkItem.objects.next_order(week)
             item.save()
             messages.success(request, f"Added “{item.title}”.")
             return redirect("assignments:prework_editor", slug=access.cohort.slug, number=number)
@@ -180,7 +179,7 @@ def prework_editor(request, access, number):
         if paste_form.is_valid():
             items = paste_form.cleaned_data["items"]
             with transaction.atomic():
-                start = _next_order(week)
+                start = PreworkItem.objects.next_order(week)
                 PreworkItem.objects.bulk_create(
                     PreworkItem(
                         week=week,
@@ -226,10 +225,6 @@ def prework_editor(request, access, number):
             "publish_form": publish_form,
         },
     )
-
-
-def _next_order(week):
-    return (week.prework_items.aggregate(top=Max("order"))["top"] or 0) + 1
 
 
 def _item_for_editing(access, item_id):
@@ -282,14 +277,7 @@ def item_delete(request, access, item_id):
 @require_POST
 def item_move(request, access, item_id):
     item = _item_for_editing(access, item_id)
-    items = list(item.week.prework_items.all())
-    index = items.index(item)
-    target = index - 1 if request.POST.get("direction") == "up" else index + 1
-    if 0 <= target < len(items):
-        items[index], items[target] = items[target], items[index]
-        for order, each in enumerate(items, start=1):
-            each.order = order
-        PreworkItem.objects.bulk_update(items, ["order"])
+    item.move("up" if request.POST.get("direction") == "up" else "down")
     editor = reverse(
         "assignments:prework_editor",
         kwargs={"slug": access.cohort.slug, "number": item.week.number},

@@ -34,6 +34,7 @@ class MembershipInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["user"]
     fields = ["user", "role", "experience", "reminders_opt_out", "joined_at", "left_at"]
+    ordering = ["role", "user__name"]
 
 
 @admin.register(Cohort)
@@ -51,6 +52,7 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role", "cohort"]
     search_fields = ["user__email", "user__name", "cohort__title"]
     autocomplete_fields = ["user", "cohort"]
+    ordering = ["cohort", "role", "user__name"]
 
 
 @admin.register(Invitation)

@@ -1,5 +1,3 @@
-from datetime import datetime
-
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -104,9 +102,7 @@ class WeekForm(forms.ModelForm):
 
     def clean_session_start(self):
         # The browser sends a naive local time; it means the cohort's clock, not the server's.
-        value = self.cleaned_data["session_start"]
-        naive = value.replace(tzinfo=None)
-        return datetime.combine(naive.date(), naive.time(), tzinfo=self.cohort.tz)
+        return self.cohort.from_local(self.cleaned_data["session_start"])
 
 
 class InvitationPasteForm(forms.Form):

@@ -152,6 +152,15 @@ class Cohort(models.Model):
     def local(self, moment):
         return timezone.localtime(moment, self.tz)
 
+    def from_local(self, moment: datetime) -> datetime:
+        """A date and time typed into a form, read on this cohort's clock.
+
+        Browsers send datetime-local fields without a zone, and Django's form field attaches
+        the server's; the wall-clock time is the cohort's, whatever zone came with it.
+        """
+        naive = moment.replace(tzinfo=None)
+        return datetime.combine(naive.date(), naive.time(), tzinfo=self.tz)
+
     def session_start_for(self, day: date) -> datetime:
         """The aware session start on a local calendar day (DST-correct)."""
         return datetime.combine(day, self.session_time, tzinfo=self.tz)
@@ -208,6 +217,17 @@ class MembershipQuerySet(models.QuerySet):
     def active(self):
         return self.filter(left_at__isnull=True)
 
+    def participants(self):
+        return self.filter(role=Role.PARTICIPANT)
+
+    def by_name(self):
+        """With their users, in name order (a list people read; there is no default order)."""
+        return self.select_related("user").order_by("user__name", "user__email")
+
+    def active_participants(self, cohort):
+        """The active participants of a cohort (or a cohort's id), with users, in name order."""
+        return self.active().participants().filter(cohort=cohort).by_name()
+
 
 class Membership(models.Model):
     class Experience(models.TextChoices):
@@ -236,7 +256,8 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "cohort"], name="one_membership_per_cohort"),
         ]
-        ordering = ["cohort", "role", "user__name"]
+        # No default ordering: access checks look one membership up, and a default order
+        # would join cohort and user and sort on every one. Lists order where they are shown.
 
     def __str__(self):
         return f"{self.user} — {self.get_role_display()} in {self.cohort}"

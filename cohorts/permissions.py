@@ -6,16 +6,19 @@ cohort's existence does not leak), and 403 to a member whose role is not enough.
 The rule is kept on the view so the access test can check every URL pattern.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
+from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .models import Cohort, Membership, Role, Week
+from .models import Cohort, Membership, Role, User, Week
 
 MEMBER = "member"
 FACILITATOR = "facilitator"
@@ -30,28 +33,28 @@ class CohortAccess:
     is_staff: bool = False
 
     @property
-    def role(self):
+    def role(self) -> str | None:
         return self.membership.role if self.membership else None
 
     @property
-    def is_member(self):
+    def is_member(self) -> bool:
         return self.membership is not None or self.is_staff
 
     @property
-    def can_manage(self):
+    def can_manage(self) -> bool:
         """Organizers (and site staff) run the cohort."""
         return self.is_staff or self.role == Role.ORGANIZER
 
     @property
-    def can_facilitate(self):
+    def can_facilitate(self) -> bool:
         """Facilitators and organizers prepare and run sessions and see progress."""
         return self.can_manage or self.role == Role.FACILITATOR
 
     @property
-    def is_participant(self):
+    def is_participant(self) -> bool:
         return self.role == Role.PARTICIPANT
 
-    def allows(self, rule):
+    def allows(self, rule: str) -> bool:
         return {
             MEMBER: self.is_member,
             FACILITATOR: self.can_facilitate,
@@ -59,7 +62,7 @@ class CohortAccess:
         }[rule]
 
 
-def access_for(user, cohort):
+def access_for(user: User | AnonymousUser, cohort: Cohort) -> CohortAccess | None:
     """The user's access to a cohort, or None when they are not in it."""
     if not user.is_authenticated:
         return None
@@ -69,14 +72,17 @@ def access_for(user, cohort):
     return CohortAccess(cohort=cohort, membership=membership, is_staff=user.is_staff)
 
 
-def cohort_view(rule):
+View = Callable[..., HttpResponse]
+
+
+def cohort_view(rule: str) -> Callable[[View], View]:
     """Decorate a view taking `slug`: it gets `access` instead, checked against `rule`."""
     if rule not in RULES:
         raise ValueError(f"Unknown cohort access rule {rule!r}")
 
-    def decorator(view):
+    def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(request, slug, *args, **kwargs):
+        def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             cohort = get_object_or_404(Cohort, slug=slug)
@@ -85,18 +91,18 @@ def cohort_view(rule):
                 raise Http404("No such cohort.")
             if not access.allows(rule):
                 raise PermissionDenied("Your role in this cohort does not allow this.")
-            request.cohort_access = access
+            request.cohort_access = access  # type: ignore[attr-defined]
             # Dates on cohort pages, and times typed into its forms, are on the cohort's clock.
             with timezone.override(cohort.tz):
                 return view(request, access, *args, **kwargs)
 
-        wrapper.cohort_rule = rule
+        wrapper.cohort_rule = rule  # type: ignore[attr-defined]
         return wrapper
 
     return decorator
 
 
-def visible_week(access, number):
+def visible_week(access: CohortAccess, number: int) -> Week:
     """A week of the cohort this member may see: participants never see unpublished weeks."""
     week = get_object_or_404(Week, cohort=access.cohort, number=number)
     if not access.can_facilitate and not week.is_published():
@@ -104,7 +110,7 @@ def visible_week(access, number):
     return week
 
 
-def can_import_courses(user):
+def can_import_courses(user: User | AnonymousUser) -> bool:
     """Site staff, and anyone who organizes a cohort: they can copy theirs already, and a
     course file is a copy that went through git. The new cohort's only member is them."""
     if not user.is_authenticated:

@@ -27,11 +27,12 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Any, Self
 
 import yaml
 from django.db import transaction
 
-from cohorts.models import Cohort, Membership, Role, Weekday
+from cohorts.models import Cohort, Membership, Role, User, Weekday
 from cohorts.registry import Registry
 
 from .relative import Relative
@@ -119,11 +120,11 @@ class Course:
     weeks: list = field(default_factory=list)
 
     @classmethod
-    def from_cohort(cls, cohort, options=CopyOptions()):
+    def from_cohort(cls, cohort: Cohort, options: CopyOptions = CopyOptions()) -> Self:
         weeks = []
         for week in cohort.weeks.all():
 
-            def relative(moment, session=week.session_start):
+            def relative(moment: datetime, session: datetime = week.session_start) -> Relative:
                 return Relative.between(moment, session, cohort.tz)
 
             weeks.append(
@@ -147,7 +148,7 @@ class Course:
             weeks=weeks,
         )
 
-    def new_run(self, **settings):
+    def new_run(self, **settings: Any) -> Cohort:
         """An unsaved cohort with this course's settings (`settings` override them), for the
         new run's form to complete."""
         fields = {
@@ -161,21 +162,21 @@ class Course:
         }
         return Cohort(**{**fields, **settings})
 
-    def session_starts(self, cohort):
+    def session_starts(self, cohort: Cohort) -> list[datetime]:
         """Where the new run's sessions fall: weekly from its start date (as create_weeks)."""
         first = cohort.first_session_date()
         return [
             cohort.session_start_for(first + timedelta(weeks=n)) for n in range(len(self.weeks))
         ]
 
-    def plan(self, cohort):
+    def plan(self, cohort: Cohort) -> list[PlannedWeek]:
         """What `create(cohort, …)` would make, week by week, with every new date."""
         planned = []
         for number, (plan, start) in enumerate(
             zip(self.weeks, self.session_starts(cohort), strict=True), start=1
         ):
 
-            def resolve(relative, start=start):
+            def resolve(relative: Relative, start: datetime = start) -> datetime:
                 return relative.resolve(start, cohort.tz)
 
             lines = []
@@ -193,7 +194,7 @@ class Course:
             )
         return planned
 
-    def create(self, cohort, organizer):
+    def create(self, cohort: Cohort, organizer: User) -> Cohort:
         """Save the unsaved `cohort` with this curriculum, `organizer` its only member."""
         with transaction.atomic():
             cohort.slug = Cohort.unique_slug(cohort.title)
@@ -202,7 +203,7 @@ class Course:
             weeks = cohort.create_weeks(len(self.weeks), [plan.title for plan in self.weeks])
             for week, plan in zip(weeks, self.weeks, strict=True):
 
-                def resolve(relative, start=week.session_start):
+                def resolve(relative: Relative, start: datetime = week.session_start) -> datetime:
                     return relative.resolve(start, cohort.tz)
 
                 week.summary = plan.summary
@@ -215,7 +216,7 @@ class Course:
 
     # --- The course file ---
 
-    def to_yaml(self):
+    def to_yaml(self) -> str:
         weeks = []
         for plan in self.weeks:
             entry = {"title": plan.title}
@@ -228,7 +229,7 @@ class Course:
             for part in parts:
                 entry.update(part.dump(plan.parts[part.name]))
             weeks.append(entry)
-        schedule = {}
+        schedule: dict[str, Any] = {}
         if self.time_zone:
             schedule["time_zone"] = self.time_zone
         if self.session_weekday is not None:
@@ -273,7 +274,7 @@ HEADER = """\
 """
 
 
-def plain_text(text):
+def plain_text(text: str) -> str:
     """Markdown as typed in a browser has CRLF line ends; the file keeps plain newlines."""
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -282,7 +283,7 @@ class CourseDumper(yaml.SafeDumper):
     """Multi-line text as literal blocks (`|`), which read like the Markdown they are."""
 
 
-def _represent_text(dumper, text):
+def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
     style = "|" if "\n" in text else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
 
@@ -290,7 +291,7 @@ def _represent_text(dumper, text):
 CourseDumper.add_representer(str, _represent_text)
 
 
-def fingerprint(*values):
+def fingerprint(*values: Any) -> str:
     """Stands for what a preview showed, so "create" can tell it still shows that."""
     digest = hashlib.sha256(repr(values).encode("utf-8"))
     return digest.hexdigest()[:32]

@@ -2,8 +2,10 @@
 listed with its line and place; a Course comes out only when there are none."""
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import time
+from typing import Any
 
 import yaml
 from django.core.exceptions import ValidationError
@@ -26,19 +28,19 @@ class Problem:
     path: str
     message: str
 
-    def __str__(self):
+    def __str__(self) -> str:
         where = ", ".join(
             part for part in (f"line {self.line}" if self.line else "", self.path) if part
         )
         return f"{where}: {self.message}" if where else self.message
 
 
-class Problems(list):
-    def add(self, path, line, message):
+class Problems(list[Problem]):
+    def add(self, path: str, line: int | None, message: str) -> None:
         self.append(Problem(line or 0, path, message))
 
 
-def _is_null(node):
+def _is_null(node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
 
 
@@ -46,14 +48,16 @@ class Fields:
     """The keys of one mapping in the file. Each reader records a problem (at the key's
     line) instead of raising, and returns a default, so one pass finds every problem."""
 
-    def __init__(self, problems, node, path, keys):
+    def __init__(
+        self, problems: Problems, node: yaml.MappingNode, path: str, keys: Sequence[str]
+    ) -> None:
         self.problems, self.node, self.path = problems, node, path
         self.line = node.start_mark.line + 1
-        self.values = {}
+        self.values: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
             line = key_node.start_mark.line + 1
-            if key not in keys:
+            if key is None or key not in keys:
                 expected = ", ".join(keys)
                 self.problems.add(
                     self.at(key or "?"), line, f"unknown key; expected one of: {expected}"
@@ -63,19 +67,19 @@ class Fields:
             else:
                 self.values[key] = value_node
 
-    def at(self, key):
+    def at(self, key: str) -> str:
         return f"{self.path}.{key}" if self.path else key
 
-    def problem(self, key, message, node=None):
+    def problem(self, key: str, message: str, node: yaml.Node | None = None) -> None:
         node = node if node is not None else self.values.get(key)
         line = node.start_mark.line + 1 if node is not None else self.line
         self.problems.add(self.at(key), line, message)
 
-    def has(self, key):
+    def has(self, key: str) -> bool:
         node = self.values.get(key)
         return node is not None and not _is_null(node)
 
-    def scalar(self, key):
+    def scalar(self, key: str) -> str | None:
         """The raw text of a scalar (never YAML's guess at a number or a date), or None."""
         node = self.values.get(key)
         if node is None or _is_null(node):
@@ -85,7 +89,7 @@ class Fields:
             return None
         return node.value
 
-    def text(self, key, *, required=False, max_length=None):
+    def text(self, key: str, *, required: bool = False, max_length: int | None = None) -> str:
         node = self.values.get(key)
         value = self.scalar(key)
         if node is not None and not isinstance(node, yaml.ScalarNode):
@@ -99,7 +103,7 @@ class Fields:
             self.problem(key, f"is longer than {max_length} characters")
         return value
 
-    def integer(self, key, *, default, low, high):
+    def integer(self, key: str, *, default: int, low: int, high: int) -> int:
         value = self.scalar(key)
         if value is None:
             return default
@@ -108,7 +112,7 @@ class Fields:
             return default
         return int(value)
 
-    def boolean(self, key, *, default):
+    def boolean(self, key: str, *, default: bool) -> bool:
         value = self.scalar(key)
         if value is None:
             return default
@@ -118,7 +122,7 @@ class Fields:
             return default
         return known[value.lower()]
 
-    def choice(self, key, choices, *, default):
+    def choice(self, key: str, choices: Mapping[str, Any], *, default: str | None) -> str | None:
         value = self.scalar(key)
         if value is None:
             return default
@@ -127,7 +131,7 @@ class Fields:
             return default
         return value.strip().lower()
 
-    def url(self, key, *, max_length=500):
+    def url(self, key: str, *, max_length: int = 500) -> str:
         value = self.text(key, max_length=max_length).strip()
         if value:
             try:
@@ -136,7 +140,7 @@ class Fields:
                 self.problem(key, f"“{value}” is not a web address (http:// or https://)")
         return value
 
-    def relative(self, key, *, default=None):
+    def relative(self, key: str, *, default: Relative | None = None) -> Relative | None:
         value = self.scalar(key)
         if value is None:
             return default
@@ -146,7 +150,7 @@ class Fields:
             self.problem(key, str(exc))
             return default
 
-    def clock(self, key):
+    def clock(self, key: str) -> time | None:
         value = self.scalar(key)
         if value is None:
             return None
@@ -156,7 +160,7 @@ class Fields:
             return None
         return time(int(match[1]), int(match[2]))
 
-    def mapping(self, key, keys, *, required=False):
+    def mapping(self, key: str, keys: Sequence[str], *, required: bool = False) -> "Fields | None":
         """The Fields of a nested mapping, or None."""
         node = self.values.get(key)
         if node is None or _is_null(node):
@@ -168,7 +172,7 @@ class Fields:
             return None
         return Fields(self.problems, node, self.at(key), keys)
 
-    def items(self, key, *, limit=None):
+    def items(self, key: str, *, limit: int | None = None) -> list[tuple[str, yaml.Node]]:
         """[(path, node)] of a list, numbered from 1 as people count; [] when absent."""
         node = self.values.get(key)
         if node is None or _is_null(node):
@@ -180,7 +184,7 @@ class Fields:
             self.problem(key, f"has {len(node.value)} entries; at most {limit}")
         return [(f"{self.at(key)}[{n}]", item) for n, item in enumerate(node.value, start=1)]
 
-    def entry(self, path, node, keys):
+    def entry(self, path: str, node: yaml.Node, keys: Sequence[str]) -> "Fields | None":
         """A list entry that must be a mapping: its Fields, or None."""
         if not isinstance(node, yaml.MappingNode):
             self.problems.add(
@@ -195,38 +199,19 @@ SCHEDULE_KEYS = ("time_zone", "weekday", "time", "minutes", "location")
 WEEKDAYS = {label.lower(): value for value, label in Weekday.choices}
 
 
-def week_keys():
+def week_keys() -> tuple[str, ...]:
     keys = ["title", "summary", "publish", "facilitator_notes"]
     for part in parts:
         keys.extend(part.keys)
     return tuple(keys)
 
 
-def parse_course(text):
+def parse_course(text: str) -> tuple[Course | None, list[Problem]]:
     """(Course, []) for a valid course file, or (None, [Problem …]) naming every problem."""
     problems = Problems()
-    text = plain_text(text)
-    try:
-        # Anchors and aliases are refused before anything is built: a few lines of them can
-        # expand into millions of nodes ("billion laughs").
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                problems.add(
-                    "",
-                    event.start_mark.line + 1,
-                    "aliases (*name) are not supported; write the value out",
-                )
-        if problems:
-            return None, sorted(problems)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        detail = " ".join(part for part in (exc.context, exc.problem) if part)
-        problems.add("", mark.line + 1 if mark else 0, f"this is not valid YAML: {detail}")
-        return None, problems
-    except yaml.YAMLError as exc:
-        problems.add("", 0, f"this is not valid YAML: {exc}")
-        return None, problems
+    root = _compose(plain_text(text), problems)
+    if problems:
+        return None, sorted(problems)
     if not isinstance(root, yaml.MappingNode):
         problems.add(
             "", 1, "this is not a Homeroom course file (it starts with “homeroom_course: 1”)"
@@ -245,19 +230,7 @@ def parse_course(text):
     )
     schedule = top.mapping("schedule", SCHEDULE_KEYS)
     if schedule is not None:
-        zone = schedule.text("time_zone").strip()
-        if zone:
-            try:
-                validate_time_zone(zone)
-                course.time_zone = zone
-            except ValidationError:
-                schedule.problem("time_zone", f"“{zone}” is not a time zone such as Europe/Berlin")
-        if schedule.has("weekday"):
-            day = schedule.choice("weekday", WEEKDAYS, default=None)
-            course.session_weekday = WEEKDAYS.get(day)
-        course.session_time = schedule.clock("time")
-        course.session_minutes = schedule.integer("minutes", default=90, low=15, high=480)
-        course.location = schedule.text("location", max_length=300)
+        _read_schedule(schedule, course)
 
     entries = top.items("weeks", limit=MAX_WEEKS)
     weeks_node = top.values.get("weeks")
@@ -284,7 +257,47 @@ def parse_course(text):
     return course, []
 
 
-def read_upload(data):
+def _compose(text: str, problems: Problems) -> yaml.Node | None:
+    """The YAML node tree of `text`, or None with what is wrong added to `problems`."""
+    try:
+        # Anchors and aliases are refused before anything is built: a few lines of them can
+        # expand into millions of nodes ("billion laughs").
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                problems.add(
+                    "",
+                    event.start_mark.line + 1,  # type: ignore[union-attr]
+                    "aliases (*name) are not supported; write the value out",
+                )
+        if problems:
+            return None
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        detail = " ".join(part for part in (exc.context, exc.problem) if part)
+        problems.add("", mark.line + 1 if mark else 0, f"this is not valid YAML: {detail}")
+    except yaml.YAMLError as exc:
+        problems.add("", 0, f"this is not valid YAML: {exc}")
+    return None
+
+
+def _read_schedule(schedule: Fields, course: Course) -> None:
+    zone = schedule.text("time_zone").strip()
+    if zone:
+        try:
+            validate_time_zone(zone)
+            course.time_zone = zone
+        except ValidationError:
+            schedule.problem("time_zone", f"“{zone}” is not a time zone such as Europe/Berlin")
+    if schedule.has("weekday"):
+        day = schedule.choice("weekday", WEEKDAYS, default=None)
+        course.session_weekday = WEEKDAYS[day] if day else None
+    course.session_time = schedule.clock("time")
+    course.session_minutes = schedule.integer("minutes", default=90, low=15, high=480)
+    course.location = schedule.text("location", max_length=300)
+
+
+def read_upload(data: bytes) -> str:
     """Text from uploaded bytes, or raise ValueError saying why not."""
     if len(data) > MAX_FILE_BYTES:
         raise ValueError("The file is larger than 1 MB; a course file is a few kilobytes.")

@@ -4,7 +4,8 @@ time in its place relative to its new session, daylight saving time included."""
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, tzinfo
+from typing import Self
 
 MAX_DAYS = 366
 
@@ -24,7 +25,7 @@ class Relative:
     at: time | None = None
 
     @classmethod
-    def between(cls, moment, session, tz):
+    def between(cls, moment: datetime, session: datetime, tz: tzinfo) -> Self:
         """Where `moment` is relative to `session`, on the local clock of `tz`.
 
         The session start itself stays "session" (it follows a new run's session time, as
@@ -39,14 +40,14 @@ class Relative:
             return cls()
         return cls(days, clock)
 
-    def resolve(self, session, tz):
+    def resolve(self, session: datetime, tz: tzinfo) -> datetime:
         """The aware moment this is relative to `session`, on the local clock of `tz`."""
         local_session = session.astimezone(tz)
         day = local_session.date() + timedelta(days=self.days)
         clock = self.at or local_session.time().replace(second=0, microsecond=0)
         return datetime.combine(day, clock, tzinfo=tz)
 
-    def __str__(self):
+    def __str__(self) -> str:
         words = ["session"]
         if self.days:
             words.append(f"{'+' if self.days > 0 else '-'} {abs(self.days)}d")
@@ -55,7 +56,7 @@ class Relative:
         return " ".join(words)
 
     @classmethod
-    def parse(cls, text):
+    def parse(cls, text: str) -> Self:
         """`session`, `session - 2d`, `session - 2d 18:00`, `session 09:00` … or ValueError."""
         match = RELATIVE_PATTERN.match(text.strip())
         if not match:

@@ -1,5 +1,5 @@
 """A week's discussion points and pair prompts, as part of a curriculum (see
-cohorts.curriculum).
+curriculum.course).
 
 Course-file keys of a week: `discussion_points` (Markdown, in order) and `pair_prompts`
 (`prompt` and `minutes` per turn). Muddiest points, attendance, pairs, feedback and shared
@@ -9,8 +9,7 @@ pinned shared resources into the new run's pre-work, as optional readings.
 
 from dataclasses import dataclass
 
-from django.db.models import Max
-
+from assignments import curriculum as prework
 from assignments.models import PreworkItem
 from curriculum.course import Line, Part, plain_text
 
@@ -136,21 +135,20 @@ def create(week, data, resolve):
         PairPrompt(week=week, prompt=prompt.prompt, minutes=prompt.minutes, order=order)
         for order, prompt in enumerate(data.prompts, start=1)
     )
-    if data.readings:
-        # After the week's own pre-work, which the assignments part created first.
-        last = PreworkItem.objects.filter(week=week).aggregate(last=Max("order"))["last"] or 0
-        PreworkItem.objects.bulk_create(
-            PreworkItem(
-                week=week,
+    # Optional readings after the week's own pre-work, whichever part is created first.
+    prework.append_prework(
+        week,
+        [
+            prework.Item(
                 kind=PreworkItem.Kind.READING,
                 title=reading.title,
                 url=reading.url,
-                notes=reading.note,
                 required=False,
-                order=order,
+                notes=reading.note,
             )
-            for order, reading in enumerate(data.readings, start=last + 1)
-        )
+            for reading in data.readings
+        ],
+    )
 
 
 part = Part(

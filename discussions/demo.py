@@ -199,52 +199,56 @@ def seed(cohort, now=None):
         if not participants or not (held or week == current):
             continue
 
-        # Muddiest points and shared links, with +1s from others.
-        for text in rng.sample(MUDDIEST, k=3):
-            author = rng.choice(participants)
-            point = MuddiestPoint.objects.create(
-                week=week, author=author, text=text, created_at=week.publish_at or now
-            )
-            voters = [p for p in participants if p != author]
-            for voter in rng.sample(voters, k=rng.randint(0, min(6, len(voters)))):
-                MuddiestVote.objects.create(point=point, user=voter)
-        title, url, note = RESOURCES[(week.number - 1) % len(RESOURCES)]
-        sharer = rng.choice(participants)
-        resource = SharedResource.objects.create(
-            week=week, shared_by=sharer, title=title, url=url, note=note, pinned=week.number == 2
-        )
-        others = [p for p in participants if p != sharer]
-        for voter in rng.sample(others, k=rng.randint(1, min(5, len(others)))):
-            ResourceUpvote.objects.create(resource=resource, user=voter)
+        _questions_and_links(week, participants, rng, now)
+        if held:
+            _session_held(week, participants, facilitator, rng)
 
-        if not held:
-            continue
-        # The session happened: about four in five came, were paired and gave feedback.
-        present = []
-        for person in participants:
-            came = rng.random() < 0.8
-            if not came:
-                Attendance.objects.create(
-                    week=week, user=person, present=False, marked_by=facilitator
-                )
-            else:
-                present.append(person)
-        result = pairing.generate(week, seed=rng.randrange(1, 2**31), by=facilitator)
-        result.locked = True
-        result.save(update_fields=["locked"])
-        for person in present:
-            if rng.random() < 0.75:
-                base = rng.choice([3, 4, 4, 5])
-                Feedback.objects.create(
-                    week=week,
-                    user=person,
-                    logistics=_rating(rng, base),
-                    content_quality=_rating(rng, base),
-                    content_relevance=_rating(rng, base),
-                    overall=_rating(rng, base),
-                    comment=rng.choice(COMMENTS),
-                    created_at=week.session_end + timedelta(hours=rng.randint(1, 48)),
-                )
+
+def _questions_and_links(week, participants, rng, now):
+    """Muddiest points and shared links, with +1s from others."""
+    for text in rng.sample(MUDDIEST, k=3):
+        author = rng.choice(participants)
+        point = MuddiestPoint.objects.create(
+            week=week, author=author, text=text, created_at=week.publish_at or now
+        )
+        voters = [p for p in participants if p != author]
+        for voter in rng.sample(voters, k=rng.randint(0, min(6, len(voters)))):
+            MuddiestVote.objects.create(point=point, user=voter)
+    title, url, note = RESOURCES[(week.number - 1) % len(RESOURCES)]
+    sharer = rng.choice(participants)
+    resource = SharedResource.objects.create(
+        week=week, shared_by=sharer, title=title, url=url, note=note, pinned=week.number == 2
+    )
+    others = [p for p in participants if p != sharer]
+    for voter in rng.sample(others, k=rng.randint(1, min(5, len(others)))):
+        ResourceUpvote.objects.create(resource=resource, user=voter)
+
+
+def _session_held(week, participants, facilitator, rng):
+    """The session happened: about four in five came, were paired and gave feedback."""
+    present = []
+    for person in participants:
+        came = rng.random() < 0.8
+        if not came:
+            Attendance.objects.create(week=week, user=person, present=False, marked_by=facilitator)
+        else:
+            present.append(person)
+    result = pairing.generate(week, seed=rng.randrange(1, 2**31), by=facilitator)
+    result.locked = True
+    result.save(update_fields=["locked"])
+    for person in present:
+        if rng.random() < 0.75:
+            base = rng.choice([3, 4, 4, 5])
+            Feedback.objects.create(
+                week=week,
+                user=person,
+                logistics=_rating(rng, base),
+                content_quality=_rating(rng, base),
+                content_relevance=_rating(rng, base),
+                overall=_rating(rng, base),
+                comment=rng.choice(COMMENTS),
+                created_at=week.session_end + timedelta(hours=rng.randint(1, 48)),
+            )
 
 
 def _rating(rng, base):

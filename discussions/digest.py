@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from assignments.progress import participants, statuses
+from assignments.progress import statuses
+from cohorts.models import Membership
 from notifications import dispatch
 from notifications.channels import slack
 from notifications.models import Delivery
@@ -117,7 +118,7 @@ def completion_line(cohort, week):
     previous = next((w for w in cohort.weeks.all() if w.number == week.number - 1), None)
     if previous is None or not previous.is_published():
         return None
-    people = participants(cohort)
+    people = list(Membership.objects.active_participants(cohort))
     if not people:
         return None
     table = statuses([previous], [m.user_id for m in people])

@@ -1,10 +1,11 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models, transaction
-from django.db.models import Avg, Count, Max, Q
+from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
-from cohorts.models import Membership, Role, Week
+from cohorts.models import Membership, Week
+from cohorts.ordered import OrderedInWeek
 
 User = settings.AUTH_USER_MODEL
 
@@ -28,41 +29,6 @@ class SessionSettings(models.Model):
     @classmethod
     def set_points_visible(cls, week, visible):
         cls.objects.update_or_create(week=week, defaults={"points_visible": visible})
-
-
-class OrderedQuerySet(models.QuerySet):
-    def next_order(self, week):
-        return (self.filter(week=week).aggregate(top=Max("order"))["top"] or 0) + 1
-
-
-class Ordered(models.Model):
-    """Rows a facilitator puts in order within a week."""
-
-    order = models.PositiveIntegerField(default=0)
-
-    objects = OrderedQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self.order:
-            self.order = type(self).objects.next_order(self.week)
-        super().save(*args, **kwargs)
-
-    def move(self, direction):
-        """Swap places with the neighbour above ("up") or below ("down")."""
-        siblings = type(self).objects.filter(week=self.week)
-        if direction == "up":
-            neighbour = siblings.filter(order__lt=self.order).order_by("-order").first()
-        else:
-            neighbour = siblings.filter(order__gt=self.order).order_by("order").first()
-        if neighbour is None:
-            return
-        with transaction.atomic():
-            self.order, neighbour.order = neighbour.order, self.order
-            self.save(update_fields=["order"])
-            neighbour.save(update_fields=["order"])
 
 
 class MuddiestPointQuerySet(models.QuerySet):
@@ -122,7 +88,7 @@ class MuddiestVote(models.Model):
         return f"+1 by {self.user} on {self.point}"
 
 
-class DiscussionPoint(Ordered):
+class DiscussionPoint(OrderedInWeek):
     """A concept to walk through in the session (Markdown)."""
 
     week = models.ForeignKey(Week, on_delete=models.CASCADE, related_name="discussion_points")
@@ -147,7 +113,7 @@ class DiscussionPoint(Ordered):
         return self.text[:60]
 
 
-class PairPrompt(Ordered):
+class PairPrompt(OrderedInWeek):
     """A pair-explanation prompt ("A, explain to B why …"): one turn per prompt."""
 
     week = models.ForeignKey(Week, on_delete=models.CASCADE, related_name="pair_prompts")
@@ -175,12 +141,7 @@ class AttendanceQuerySet(models.QuerySet):
     def present_memberships(self, week):
         """Active participants not marked absent — everyone, until someone is."""
         absent = self.absent_ids(week)
-        memberships = (
-            Membership.objects.active()
-            .filter(cohort_id=week.cohort_id, role=Role.PARTICIPANT)
-            .select_related("user")
-            .order_by("user__name", "user__email")
-        )
+        memberships = Membership.objects.active_participants(week.cohort_id)
         return [m for m in memberships if m.user_id not in absent]
 
 

@@ -27,12 +27,15 @@ ones at the bottom load from and store to the database.
 
 import random
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
 import networkx as nx
 from django.db import transaction
 from django.utils import timezone
+
+from cohorts.models import User, Week
 
 from .models import Attendance, PairGroup, Pairing
 
@@ -59,18 +62,21 @@ class PastGroup:
     members: tuple
 
 
-def pair_key(u, v):
+Group = tuple[int, ...]
+
+
+def pair_key(u: int, v: int) -> tuple[int, int]:
     return (u, v) if u < v else (v, u)
 
 
-def pairings_in(group):
+def pairings_in(group: Iterable[int]) -> list[tuple[int, int]]:
     """Every pair of people inside a group (one for a pair, three for a trio)."""
     return [pair_key(u, v) for u, v in combinations(group, 2)]
 
 
-def explained_first_last_time(history):
+def explained_first_last_time(history: Iterable[PastGroup]) -> dict[int, bool]:
     """{person: True if they explained first at their latest session, else False}."""
-    latest = {}
+    latest: dict[int, bool] = {}
     for past in sorted(history, key=lambda past: past.weeks_ago):
         for position, member in enumerate(past.members):
             latest.setdefault(member, position == 0)
@@ -86,10 +92,10 @@ class Weights:
     the most that all lower levels together can add to an arrangement.
     """
 
-    def __init__(self, people, history, seed):
+    def __init__(self, people: Sequence[Person], history: Sequence[PastGroup], seed: int) -> None:
         self.ids = sorted(person.id for person in people)
         self.rank = {person.id: EXPERIENCE_RANK.get(person.experience, 1) for person in people}
-        self.recency = defaultdict(int)
+        self.recency: defaultdict[tuple[int, int], int] = defaultdict(int)
         for past in history:
             for pair in pairings_in(past.members):
                 self.recency[pair] += max(1, RECENCY // max(1, past.weeks_ago))
@@ -109,13 +115,13 @@ class Weights:
         # arrangements of the same people, which always have the same number of pairings.
         self.offset = max_recency * self.recency_unit + 1
 
-    def met_before(self, u, v):
+    def met_before(self, u: int, v: int) -> bool:
         return self.recency[pair_key(u, v)] > 0
 
-    def can_alternate(self, u, v):
+    def can_alternate(self, u: int, v: int) -> bool:
         return self.first_last_time.get(u, False) != self.first_last_time.get(v, False)
 
-    def weight(self, u, v):
+    def weight(self, u: int, v: int) -> int:
         pair = pair_key(u, v)
         recency = self.recency[pair]
         return (
@@ -127,14 +133,14 @@ class Weights:
             + self.offset
         )
 
-    def group_weight(self, group):
+    def group_weight(self, group: Group) -> int:
         return sum(self.weight(u, v) for u, v in pairings_in(group))
 
-    def repeats(self, groups):
+    def repeats(self, groups: Iterable[Group]) -> int:
         return sum(self.met_before(u, v) for group in groups for u, v in pairings_in(group))
 
 
-def _perfect_matching(nodes, weight):
+def _perfect_matching(nodes: list[int], weight: Callable[[int, int], int]) -> list[Group]:
     """Max-weight perfect matching of an even number of nodes on the complete graph."""
     graph = nx.Graph()
     graph.add_nodes_from(nodes)
@@ -144,17 +150,18 @@ def _perfect_matching(nodes, weight):
     return sorted(pair_key(u, v) for u, v in matching)
 
 
-def _best_trio_arrangement(ids, weights):
+def _best_trio_arrangement(ids: list[int], weights: Weights) -> list[Group]:
     """Pairs plus one trio for an odd count (at least three) — fewest repeats first."""
-    best, best_weight, best_repeats = None, None, None
+    best: list[Group] | None = None
+    best_weight = best_repeats = 0  # read only once `best` is set
 
-    def trio_upper_bound(t, a):
+    def trio_upper_bound(t: int, a: int) -> int:
         # The best this merge could do: the pairing t–a plus the best third person.
         return weights.weight(t, a) + max(
             weights.weight(t, b) + weights.weight(a, b) for b in ids if b not in (t, a)
         )
 
-    def fewest_trio_repeats(t, a):
+    def fewest_trio_repeats(t: int, a: int) -> int:
         return weights.met_before(t, a) + min(
             weights.met_before(t, b) + weights.met_before(a, b) for b in ids if b not in (t, a)
         )
@@ -173,7 +180,7 @@ def _best_trio_arrangement(ids, weights):
             continue
         rest = [u for u in ids if u not in (t, a)]
 
-        def weight(u, v, t=t, a=a):
+        def weight(u: int, v: int, t: int = t, a: int = a) -> int:
             if MERGED in (u, v):
                 b = v if u == MERGED else u
                 return weights.weight(t, b) + weights.weight(a, b)
@@ -189,17 +196,17 @@ def _best_trio_arrangement(ids, weights):
         total = sum(weights.group_weight(group) for group in groups)
         if best is None or total > best_weight:
             best, best_weight, best_repeats = groups, total, weights.repeats(groups)
-    return best
+    return best or []
 
 
-def explaining_order(group, history, seed):
+def explaining_order(group: Iterable[int], history: Iterable[PastGroup], seed: int) -> Group:
     """The group's members with whoever explains first at the front.
 
     Whoever explained first at their last session goes later now; then whoever has
     explained first least often; then a coin from the seed.
     """
     last_first = explained_first_last_time(history)
-    times_first = defaultdict(int)
+    times_first: defaultdict[int, int] = defaultdict(int)
     for past in history:
         if past.members:
             times_first[past.members[0]] += 1
@@ -210,7 +217,9 @@ def explaining_order(group, history, seed):
     )
 
 
-def make_groups(people, history=(), seed=0):
+def make_groups(
+    people: Iterable[Person], history: Sequence[PastGroup] = (), seed: int = 0
+) -> list[Group]:
     """Split `people` into pairs (plus one trio for an odd count), in explaining order.
 
     Deterministic: the same people, history and seed give the same groups in the same
@@ -234,13 +243,13 @@ def make_groups(people, history=(), seed=0):
     return groups
 
 
-def count_repeats(groups, history):
+def count_repeats(groups: Iterable[Group], history: Iterable[PastGroup]) -> int:
     """How many pairings in `groups` happened in an earlier session."""
     earlier = {pair for past in history for pair in pairings_in(past.members)}
     return sum(pair in earlier for group in groups for pair in pairings_in(group))
 
 
-def turns(group_size, prompt_count):
+def turns(group_size: int, prompt_count: int) -> list[tuple[int, int | None]]:
     """For each prompt, (explainer, listener) positions: pairs alternate, a trio rotates."""
     if group_size < 2:
         return [(0, None)] * prompt_count
@@ -250,11 +259,11 @@ def turns(group_size, prompt_count):
 # --- Database ---------------------------------------------------------------------------
 
 
-def new_seed():
+def new_seed() -> int:
     return random.SystemRandom().randrange(1, 2**31)
 
 
-def people_for(week):
+def people_for(week: Week) -> list[Person]:
     """The people to pair this week: present participants, with their experience level."""
     return [
         Person(id=membership.user_id, experience=membership.experience)
@@ -262,7 +271,7 @@ def people_for(week):
     ]
 
 
-def history_for(week):
+def history_for(week: Week) -> list[PastGroup]:
     """Groups of the cohort's earlier sessions, most recent first."""
     groups = (
         PairGroup.objects.filter(
@@ -277,7 +286,7 @@ def history_for(week):
     ]
 
 
-def generate(week, *, seed=None, by=None):
+def generate(week: Week, *, seed: int | None = None, by: User | None = None) -> Pairing:
     """(Re)build the week's pairing from the people present; returns the Pairing.
 
     A locked pairing is returned unchanged.

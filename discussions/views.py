@@ -351,12 +351,7 @@ def feedback_results(request, access):
 
 
 def session_context(request, access, week, **forms):
-    memberships = list(
-        Membership.objects.active()
-        .filter(cohort=access.cohort, role=Role.PARTICIPANT)
-        .select_related("user")
-        .order_by("user__name", "user__email")
-    )
+    memberships = list(Membership.objects.active_participants(access.cohort))
     absent = Attendance.objects.absent_ids(week)
     present_ids = {m.user_id for m in memberships if m.user_id not in absent}
     week_pairing = Pairing.objects.filter(week=week).first()

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from cohorts.models import Cohort, Week
@@ -51,10 +51,10 @@ class Decision:
     existing: str | None = None
 
     @property
-    def is_new(self):
+    def is_new(self) -> bool:
         return self.action == SEND and self.existing is None
 
-    def to_delivery(self, cohort):
+    def to_delivery(self, cohort: Cohort) -> Delivery:
         return Delivery(
             kind=self.kind,
             channel=self.channel,
@@ -76,7 +76,7 @@ class Job:
 
 
 class Jobs(Registry):
-    def register(self, job, order=100):
+    def register(self, job: Job, order: int = 100) -> None:
         super().register(job, order)
         if job.prepare is not None:
             outbox.preparers.register(job.kind, job.prepare)
@@ -91,11 +91,11 @@ class CohortPlan:
     decisions: list
 
     @property
-    def to_claim(self):
+    def to_claim(self) -> list[Decision]:
         return [d for d in self.decisions if d.is_new]
 
     @property
-    def already_claimed(self):
+    def already_claimed(self) -> list[Decision]:
         return [d for d in self.decisions if d.action == SEND and d.existing is not None]
 
 
@@ -108,14 +108,14 @@ class DispatchResult:
     requeued_ids: list = field(default_factory=list)
 
     @property
-    def to_send(self):
+    def to_send(self) -> list[int]:
         return [*self.claimed_ids, *self.requeued_ids]
 
     @property
-    def claimed_count(self):
+    def claimed_count(self) -> int:
         return sum(len(plan.to_claim) for plan in self.plans)
 
-    def summary(self):
+    def summary(self) -> str:
         verb = "would claim" if self.dry_run else "claimed"
         text = f"{len(self.plans)} active cohort(s), {verb} {self.claimed_count} delivery(ies)"
         if self.requeued_ids:
@@ -123,11 +123,11 @@ class DispatchResult:
         return text
 
 
-def local_text(cohort, moment):
+def local_text(cohort: Cohort, moment: datetime) -> str:
     return f"{cohort.local(moment):%a %d %b %Y, %H:%M} ({cohort.time_zone})"
 
 
-def publishing(cohort, now):
+def publishing(cohort: Cohort, now: datetime) -> list[Decision]:
     """Weeks to publish: publishing is `publish_at <= now`, live by itself; the preview says so."""
     decisions = []
     weeks = list(cohort.weeks.all())
@@ -155,7 +155,7 @@ def publishing(cohort, now):
     return decisions
 
 
-def _existing_statuses(decisions):
+def _existing_statuses(decisions: list[Decision]) -> dict[str, str]:
     """{dedupe_key: status} for the keys already claimed, in one query."""
     keys = {d.dedupe_key for d in decisions}
     week_ids = {d.week.pk for d in decisions if d.week is not None}
@@ -168,7 +168,7 @@ def _existing_statuses(decisions):
     return {key: status for key, status in rows if key in keys}
 
 
-def _pending_ids(decisions):
+def _pending_ids(decisions: list[Decision]) -> list[int]:
     keys = {d.dedupe_key for d in decisions}
     week_ids = {d.week.pk for d in decisions if d.week is not None}
     loose_keys = {d.dedupe_key for d in decisions if d.week is None}
@@ -178,14 +178,18 @@ def _pending_ids(decisions):
     return sorted(pk for pk, key in rows if key in keys)
 
 
-def plan_cohort(cohort, now):
+def plan_cohort(cohort: Cohort, now: datetime) -> CohortPlan:
     decisions = publishing(cohort, now)
     for job in jobs:
         decisions.extend(job.plan(cohort, now))
     return CohortPlan(cohort, decisions)
 
 
-def run(now=None, dry_run=False, cohorts=None):
+def run(
+    now: datetime | None = None,
+    dry_run: bool = False,
+    cohorts: QuerySet[Cohort] | None = None,
+) -> DispatchResult:
     """Work out what is due at `now` (default: now) and, unless `dry_run`, claim it.
 
     The caller queues `result.to_send` after its transaction commits.

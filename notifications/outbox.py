@@ -12,14 +12,16 @@ opted out or finished in the meantime gets nothing, and the row says why.
 
 import logging
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from cohorts.models import Membership, Role
+from cohorts.models import Cohort, Membership, Role, Week
 
 from .channels import email, slack
 from .models import Delivery
@@ -56,17 +58,25 @@ class Preparers:
 
     by_kind: dict = field(default_factory=dict)
 
-    def register(self, kind, prepare):
+    def register(self, kind: str, prepare: "Prepare") -> None:
         self.by_kind[kind] = prepare
 
-    def get(self, kind):
+    def get(self, kind: str) -> "Prepare | None":
         return self.by_kind.get(kind)
 
 
+Prepare = Callable[[Delivery], Withhold | None]
 preparers = Preparers()
 
 
-def claim(*, kind, recipient, dedupe_key, channel=Delivery.Channel.EMAIL, **fields):
+def claim(
+    *,
+    kind: str,
+    recipient: str,
+    dedupe_key: str,
+    channel: str = Delivery.Channel.EMAIL,
+    **fields: Any,
+) -> Delivery | None:
     """Create the Delivery for `dedupe_key`, or return None if it was claimed before."""
     try:
         with transaction.atomic():
@@ -77,7 +87,17 @@ def claim(*, kind, recipient, dedupe_key, channel=Delivery.Channel.EMAIL, **fiel
         return None
 
 
-def claim_email(*, kind, to, template, context, dedupe_key, cohort=None, week=None, headers=None):
+def claim_email(
+    *,
+    kind: str,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    dedupe_key: str,
+    cohort: Cohort | None = None,
+    week: Week | None = None,
+    headers: dict[str, str] | None = None,
+) -> Delivery | None:
     subject, text, html = email.render(template, context)
     return claim(
         kind=kind,
@@ -92,12 +112,12 @@ def claim_email(*, kind, to, template, context, dedupe_key, cohort=None, week=No
     )
 
 
-def unique_key(kind):
+def unique_key(kind: str) -> str:
     """For messages that are not on a schedule (account emails, invitations)."""
     return f"{kind}:{uuid.uuid4().hex}"
 
 
-def claim_many(deliveries):
+def claim_many(deliveries: Iterable[Delivery]) -> None:
     """Insert many unsaved Delivery rows at once; keys claimed before are left alone.
 
     Returns nothing: with ON CONFLICT DO NOTHING the database does not say which rows it
@@ -106,7 +126,7 @@ def claim_many(deliveries):
     Delivery.objects.bulk_create(deliveries, ignore_conflicts=True, batch_size=1000)
 
 
-def requeue_stale(now=None, limit=1000):
+def requeue_stale(now: datetime | None = None, limit: int = 1000) -> list[int]:
     """Ids of pending rows whose queued send was lost; marks them so the next sweep waits."""
     now = now or timezone.now()
     stale = list(
@@ -120,17 +140,17 @@ def requeue_stale(now=None, limit=1000):
     return stale
 
 
-def _transmit(delivery):
+def _transmit(delivery: Delivery) -> None:
     if delivery.channel == Delivery.Channel.EMAIL:
         email.transmit(delivery)
         return
     if delivery.channel == Delivery.Channel.SLACK:
-        slack.post(delivery.cohort.slack_webhook_url, delivery.payload)
+        slack.post(delivery.cohort.slack_webhook_url, delivery.payload)  # type: ignore[union-attr]
         return
     raise NotImplementedError(f"No transport for channel {delivery.channel!r}")
 
 
-def _withhold_before_sending(delivery, now):
+def _withhold_before_sending(delivery: Delivery, now: datetime) -> Withhold | None:
     if delivery.expires_at and now >= delivery.expires_at:
         local = (
             delivery.cohort.local(delivery.expires_at) if delivery.cohort else delivery.expires_at
@@ -146,7 +166,7 @@ def _withhold_before_sending(delivery, now):
     return prepare(delivery) if prepare else None
 
 
-def webhook_gone(cohort, url, reason):
+def webhook_gone(cohort: Cohort, url: str, reason: str) -> list[Delivery | None]:
     """Disable the cohort's webhook (once) and claim an email to each organizer saying so."""
     now = timezone.now()
     disabled = (
@@ -175,7 +195,7 @@ def webhook_gone(cohort, url, reason):
     ]
 
 
-def send(delivery_id, *, queued=False) -> SendOutcome:
+def send(delivery_id: int, *, queued: bool = False) -> SendOutcome:
     """Send a claimed delivery once; safe to call any number of times.
 
     `queued` is for the Celery task: a queued copy that runs before the row's scheduled retry
@@ -196,7 +216,7 @@ def send(delivery_id, *, queued=False) -> SendOutcome:
                 return _withhold(delivery, withheld)
             _transmit(delivery)
         except slack.SlackGone as exc:
-            follow_ups = webhook_gone(delivery.cohort, delivery.cohort.slack_webhook_url, str(exc))
+            follow_ups = webhook_gone(delivery.cohort, delivery.cohort.slack_webhook_url, str(exc))  # type: ignore[arg-type, union-attr]
             return _give_up(delivery, exc, follow_ups)
         except slack.SlackRejected as exc:
             return _give_up(delivery, exc)
@@ -215,7 +235,7 @@ OUTCOME_FIELDS = ["status", "attempts", "last_error", "next_attempt_at"]
 CONTENT_FIELDS = ["recipient", "subject", "body_text", "body_html", "headers", "payload"]
 
 
-def _withhold(delivery, withheld):
+def _withhold(delivery: Delivery, withheld: Withhold) -> SendOutcome:
     delivery.attempts -= 1  # nothing was attempted
     delivery.status = withheld.status
     delivery.last_error = withheld.reason
@@ -224,7 +244,7 @@ def _withhold(delivery, withheld):
     return SendOutcome(delivery)
 
 
-def _try_again_later(delivery, exc, now):
+def _try_again_later(delivery: Delivery, exc: Exception, now: datetime) -> SendOutcome:
     log.warning("Delivery %s failed (attempt %s): %s", delivery.pk, delivery.attempts, exc)
     delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
     retry_in = None
@@ -239,7 +259,9 @@ def _try_again_later(delivery, exc, now):
     return SendOutcome(delivery, retry_in=retry_in)
 
 
-def _give_up(delivery, exc, follow_ups=()):
+def _give_up(
+    delivery: Delivery, exc: Exception, follow_ups: Iterable[Delivery | None] = ()
+) -> SendOutcome:
     log.warning("Delivery %s failed for good: %s", delivery.pk, exc)
     delivery.status = Delivery.Status.FAILED
     delivery.last_error = str(exc)[:2000]

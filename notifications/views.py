@@ -116,10 +116,10 @@ def _as_of(request, cohort):
     raw = request.GET.get("at", "").strip()
     if raw:
         try:
-            naive = datetime.strptime(raw, "%Y-%m-%dT%H:%M")
+            naive = datetime.strptime(raw, "%Y-%m-%dT%H:%M")  # noqa: DTZ007 (the cohort's clock)
         except ValueError:
             return timezone.now(), "Use a date and time such as 2026-09-21T09:00; showing now."
-        return naive.replace(tzinfo=cohort.tz), None
+        return cohort.from_local(naive), None
     return timezone.now(), None
 
 

@@ -1,7 +1,8 @@
 """Shared fixtures: people and a cohort in each role."""
 
 import socket
-from datetime import date, time
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -10,6 +11,15 @@ from allauth.account.models import EmailAddress
 from cohorts.models import Cohort, Membership, Role, User
 
 PASSWORD = "correct-horse-battery-staple"
+
+# The time zones the tests' cohorts live in (the `cohort` fixture is on Berlin's clock).
+BERLIN = ZoneInfo("Europe/Berlin")
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def berlin_time(text):
+    """An aware datetime: '2026-09-01 16:00' on Berlin's clock."""
+    return datetime.fromisoformat(text).replace(tzinfo=BERLIN)
 
 
 @pytest.fixture(autouse=True)

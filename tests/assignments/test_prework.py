@@ -18,10 +18,10 @@ def toggle_url(item):
     return reverse("assignments:item_completion", args=[item.week.cohort.slug, item.pk])
 
 
-def test_organizer_adds_an_item_with_markdown_notes(week, people, client_for):
+def test_organizer_adds_an_item_with_markdown_notes(upcoming_week, people, client_for):
     client = client_for(people["organizer"])
     response = client.post(
-        editor_url(week),
+        editor_url(upcoming_week),
         {
             "action": "add",
             "item-kind": "video",
@@ -40,13 +40,13 @@ def test_organizer_adds_an_item_with_markdown_notes(week, people, client_for):
         True,
         1,
     )
-    page = client_for(people["participant"]).get(week.get_absolute_url()).content.decode()
+    page = client_for(people["participant"]).get(upcoming_week.get_absolute_url()).content.decode()
     assert "Gradient descent" in page and "<em>why</em>" in page
 
 
-def test_pasting_lines_adds_one_item_per_line(week, items, people, client_for):
+def test_pasting_lines_adds_one_item_per_line(upcoming_week, items, people, client_for):
     response = client_for(people["organizer"]).post(
-        editor_url(week),
+        editor_url(upcoming_week),
         {
             "action": "paste",
             "paste-kind": "reading",
@@ -56,7 +56,9 @@ def test_pasting_lines_adds_one_item_per_line(week, items, people, client_for):
     )
     assert response.status_code == 302
     new = list(
-        PreworkItem.objects.filter(week=week, kind="reading", required=True).order_by("order")
+        PreworkItem.objects.filter(week=upcoming_week, kind="reading", required=True).order_by(
+            "order"
+        )
     )
     assert [(i.title, i.url, i.minutes) for i in new] == [
         ("Feature crosses", "https://example.com/papers/feature-crosses.html", 0),
@@ -65,9 +67,9 @@ def test_pasting_lines_adds_one_item_per_line(week, items, people, client_for):
     assert [i.order for i in new] == [5, 6]  # after the four existing items
 
 
-def test_bad_pasted_lines_are_reported_and_nothing_is_saved(week, people, client_for):
+def test_bad_pasted_lines_are_reported_and_nothing_is_saved(upcoming_week, people, client_for):
     response = client_for(people["organizer"]).post(
-        editor_url(week),
+        editor_url(upcoming_week),
         {
             "action": "paste",
             "paste-kind": "video",
@@ -89,12 +91,13 @@ def test_parse_pasted_items_rejects_script_urls():
     assert items == [] and [number for number, _, _ in errors] == [1, 2]
 
 
-def test_reordering_moves_an_item(week, items, people, client_for):
+def test_reordering_moves_an_item(upcoming_week, items, people, client_for):
     client = client_for(people["organizer"])
     client.post(
-        reverse("assignments:item_move", args=[week.cohort.slug, items[2].pk]), {"direction": "up"}
+        reverse("assignments:item_move", args=[upcoming_week.cohort.slug, items[2].pk]),
+        {"direction": "up"},
     )
-    titles = list(week.prework_items.values_list("title", flat=True))
+    titles = list(upcoming_week.prework_items.values_list("title", flat=True))
     assert titles == [
         "Linear regression",
         "Gradient descent",
@@ -104,11 +107,11 @@ def test_reordering_moves_an_item(week, items, people, client_for):
 
 
 def test_removing_a_completed_item_asks_first_and_leaves_nothing_dangling(
-    week, items, people, client_for
+    upcoming_week, items, people, client_for
 ):
     Completion.objects.create(user=people["participant"], item=items[0])
     client = client_for(people["organizer"])
-    url = reverse("assignments:item_delete", args=[week.cohort.slug, items[0].pk])
+    url = reverse("assignments:item_delete", args=[upcoming_week.cohort.slug, items[0].pk])
     page = client.get(url).content.decode()
     assert "1 participant has marked it watched" in page
     assert PreworkItem.objects.filter(pk=items[0].pk).exists()
@@ -156,16 +159,18 @@ def test_participants_never_see_unpublished_weeks_or_their_items(
     assert page.status_code == 200 and "Secret video" in page.content.decode()
 
 
-def test_week_page_shows_checklist_and_what_is_left(week, items, people, client_for):
+def test_week_page_shows_checklist_and_what_is_left(upcoming_week, items, people, client_for):
     Completion.objects.create(user=people["participant"], item=items[0])
-    page = client_for(people["participant"]).get(week.get_absolute_url()).content.decode()
+    page = client_for(people["participant"]).get(upcoming_week.get_absolute_url()).content.decode()
     assert "2 videos, 24 min left" in page
     assert '<progress max="3" value="1"' in page
     assert "Videos</h3>" in page and "Readings</h3>" in page
     assert "optional" in page
 
 
-def test_marking_watched_with_htmx_returns_the_updated_section(week, items, people, client_for):
+def test_marking_watched_with_htmx_returns_the_updated_section(
+    upcoming_week, items, people, client_for
+):
     client = client_for(people["participant"])
     response = client.post(toggle_url(items[0]), {"done": "1"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
@@ -176,14 +181,16 @@ def test_marking_watched_with_htmx_returns_the_updated_section(week, items, peop
 
 
 def test_without_javascript_the_mark_is_a_form_post_that_redirects_back(
-    week, items, people, client_for
+    upcoming_week, items, people, client_for
 ):
     response = client_for(people["participant"]).post(toggle_url(items[1]), {"done": "1"})
     assert response.status_code == 302
-    assert response["Location"] == f"{week.get_absolute_url()}#item-{items[1].pk}"
+    assert response["Location"] == f"{upcoming_week.get_absolute_url()}#item-{items[1].pk}"
 
 
-def test_double_posts_and_undo_never_duplicate_or_lose_marks(week, items, people, client_for):
+def test_double_posts_and_undo_never_duplicate_or_lose_marks(
+    upcoming_week, items, people, client_for
+):
     client = client_for(people["participant"])
     for _ in range(3):
         client.post(toggle_url(items[0]), {"done": "1"}, HTTP_HX_REQUEST="true")
@@ -195,13 +202,13 @@ def test_double_posts_and_undo_never_duplicate_or_lose_marks(week, items, people
     assert Completion.objects.filter(item=items[0]).count() == 1
 
 
-def test_marking_is_get_proof(week, items, people, client_for):
+def test_marking_is_get_proof(upcoming_week, items, people, client_for):
     assert client_for(people["participant"]).get(toggle_url(items[0])).status_code == 405
     assert not Completion.objects.exists()
 
 
 def test_cannot_mark_items_of_another_cohort(
-    week, items, other_cohort, people, client_for, make_user
+    upcoming_week, items, other_cohort, people, client_for, make_user
 ):
     from cohorts.models import Membership
 
@@ -212,16 +219,24 @@ def test_cannot_mark_items_of_another_cohort(
     assert not Completion.objects.exists()
 
 
-def test_landing_after_sign_in_is_the_current_week(week, items, people, client_for):
+def test_landing_after_sign_in_is_the_current_week(upcoming_week, items, people, client_for):
     response = client_for(people["participant"]).get(reverse("home"))
-    assert response["Location"] == week.get_absolute_url()
+    assert response["Location"] == upcoming_week.get_absolute_url()
 
 
-def test_cohort_page_shows_each_weeks_own_progress(week, items, people, client_for):
+def test_cohort_page_shows_each_weeks_own_progress(upcoming_week, items, people, client_for):
     Completion.objects.create(user=people["participant"], item=items[0])
-    page = client_for(people["participant"]).get(week.cohort.get_absolute_url()).content.decode()
+    page = (
+        client_for(people["participant"])
+        .get(upcoming_week.cohort.get_absolute_url())
+        .content.decode()
+    )
     assert "33% done" in page
-    page = client_for(people["facilitator"]).get(week.cohort.get_absolute_url()).content.decode()
+    page = (
+        client_for(people["facilitator"])
+        .get(upcoming_week.cohort.get_absolute_url())
+        .content.decode()
+    )
     assert "0 of 1 ready" in page
 
 

@@ -18,30 +18,34 @@ def progress_url(cohort, suffix=""):
 
 
 def test_progress_shows_percent_and_submissions(
-    week, items, assignment, people, make_user, client_for
+    upcoming_week, items, assignment, people, make_user, client_for
 ):
     slow = make_user("slow@example.com", "Sam Slow")
-    Membership.objects.create(user=slow, cohort=week.cohort)
+    Membership.objects.create(user=slow, cohort=upcoming_week.cohort)
     for item in items[:2]:
         Completion.objects.create(user=people["participant"], item=item)
     Submission.objects.create(
         assignment=assignment, user=people["participant"], link="https://a.example/x"
     )
     client = client_for(people["facilitator"])
-    page = client.get(progress_url(week.cohort)).content.decode()
+    page = client.get(progress_url(upcoming_week.cohort)).content.decode()
     assert "Pat Participant" in page and "Sam Slow" in page
     assert "67%" in page  # 2 of 3 required videos
     assert "0 of 2" in page  # nobody finished week 1 yet
-    not_started = client.get(progress_url(week.cohort) + "?show=not-started").content.decode()
+    not_started = client.get(
+        progress_url(upcoming_week.cohort) + "?show=not-started"
+    ).content.decode()
     assert "Sam Slow" in not_started and "Pat Participant" not in not_started
 
     drill = client.get(
-        reverse("assignments:progress_week", args=[week.cohort.slug, 1])
+        reverse("assignments:progress_week", args=[upcoming_week.cohort.slug, 1])
     ).content.decode()
     assert "https://a.example/x" in drill and "not handed in" in drill
 
     rows = list(
-        csv.reader(io.StringIO(client.get(progress_url(week.cohort, "_csv")).content.decode()))
+        csv.reader(
+            io.StringIO(client.get(progress_url(upcoming_week.cohort, "_csv")).content.decode())
+        )
     )
     assert rows[0][:4] == [
         "Participant",
@@ -55,36 +59,46 @@ def test_progress_shows_percent_and_submissions(
 
 
 def test_behind_means_an_earlier_session_passed_unprepared(
-    week, items, people, make_user, client_for, time_machine
+    upcoming_week, items, people, make_user, client_for, time_machine
 ):
     Membership.objects.filter(user=people["participant"]).update(
-        joined_at=week.session_start - timedelta(days=7)
+        joined_at=upcoming_week.session_start - timedelta(days=7)
     )
-    time_machine.move_to(week.session_end)
+    time_machine.move_to(upcoming_week.session_end)
     time_machine.shift(60)
     newcomer = make_user("new@example.com", "Nell Newcomer")
-    Membership.objects.create(user=newcomer, cohort=week.cohort)  # joined after that session
-    url = progress_url(week.cohort) + "?show=behind"
+    Membership.objects.create(
+        user=newcomer, cohort=upcoming_week.cohort
+    )  # joined after that session
+    url = progress_url(upcoming_week.cohort) + "?show=behind"
     page = client_for(people["organizer"]).get(url).content.decode()
     assert "Pat Participant" in page
     assert "Nell Newcomer" not in page
 
 
-def test_csv_neutralises_spreadsheet_formulas(week, items, people, make_user, client_for):
+def test_csv_neutralises_spreadsheet_formulas(upcoming_week, items, people, make_user, client_for):
     evil = make_user("evil@example.com", '=HYPERLINK("http://x")')
-    Membership.objects.create(user=evil, cohort=week.cohort)
-    body = client_for(people["organizer"]).get(progress_url(week.cohort, "_csv")).content.decode()
+    Membership.objects.create(user=evil, cohort=upcoming_week.cohort)
+    body = (
+        client_for(people["organizer"])
+        .get(progress_url(upcoming_week.cohort, "_csv"))
+        .content.decode()
+    )
     assert "'=HYPERLINK" in body
     weird = make_user("=cmd@example.com", "Weird Address")
-    Membership.objects.create(user=weird, cohort=week.cohort)
-    body = client_for(people["organizer"]).get(progress_url(week.cohort, "_csv")).content.decode()
+    Membership.objects.create(user=weird, cohort=upcoming_week.cohort)
+    body = (
+        client_for(people["organizer"])
+        .get(progress_url(upcoming_week.cohort, "_csv"))
+        .content.decode()
+    )
     assert "'=cmd@example.com" in body
 
 
-def test_participants_cannot_see_progress(week, people, client_for):
+def test_participants_cannot_see_progress(upcoming_week, people, client_for):
     client = client_for(people["participant"])
-    assert client.get(progress_url(week.cohort)).status_code == 403
-    assert client.get(progress_url(week.cohort, "_csv")).status_code == 403
+    assert client.get(progress_url(upcoming_week.cohort)).status_code == 403
+    assert client.get(progress_url(upcoming_week.cohort, "_csv")).status_code == 403
 
 
 def add_participants(cohort, week, count, start):
@@ -113,11 +127,11 @@ PAGES = ["week", "cohort", "progress", "progress_csv", "progress_week", "editor"
     [("participant", "week"), ("participant", "cohort")] + [("organizer", page) for page in PAGES],
 )
 def test_query_count_does_not_grow_with_the_cohort(
-    viewer, page, week, items, assignment, people, client_for
+    viewer, page, upcoming_week, items, assignment, people, client_for
 ):
-    cohort = week.cohort
+    cohort = upcoming_week.cohort
     urls = {
-        "week": week.get_absolute_url(),
+        "week": upcoming_week.get_absolute_url(),
         "cohort": cohort.get_absolute_url(),
         "progress": progress_url(cohort),
         "progress_csv": progress_url(cohort, "_csv"),
@@ -125,9 +139,9 @@ def test_query_count_does_not_grow_with_the_cohort(
         "editor": reverse("assignments:prework_editor", args=[cohort.slug, 1]),
     }
     client = client_for(people[viewer])
-    add_participants(cohort, week, 5, start=0)
+    add_participants(cohort, upcoming_week, 5, start=0)
     small = count_queries(client, urls[page])
-    add_participants(cohort, week, 55, start=5)
+    add_participants(cohort, upcoming_week, 55, start=5)
     assert Membership.objects.filter(cohort=cohort, role="participant").count() == 61
     large = count_queries(client, urls[page])
     assert small == large, f"{page}: {small} queries for 6 participants, {large} for 61"

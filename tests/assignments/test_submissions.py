@@ -117,13 +117,15 @@ def test_facilitator_gives_feedback_only_that_participant_sees(
     assert "derivation" not in other_page
 
 
-def test_organizer_adds_assignment_due_at_session_by_default(week, people, client_for):
-    url = reverse("assignments:assignment_create", args=[week.cohort.slug, week.number])
+def test_organizer_adds_assignment_due_at_session_by_default(upcoming_week, people, client_for):
+    url = reverse(
+        "assignments:assignment_create", args=[upcoming_week.cohort.slug, upcoming_week.number]
+    )
     client_for(people["organizer"]).post(
         url,
         {"title": "Notebook", "instructions": "Fit it.", "due_at": "", "submission_kind": "link"},
     )
-    assert week.assignments.get().due_at == week.session_start
+    assert upcoming_week.assignments.get().due_at == upcoming_week.session_start
     client_for(people["organizer"]).post(
         url,
         {
@@ -133,8 +135,8 @@ def test_organizer_adds_assignment_due_at_session_by_default(week, people, clien
             "submission_kind": "text",
         },
     )
-    essay = week.assignments.get(title="Essay")
-    assert week.cohort.local(essay.due_at).strftime("%d %H:%M") == "02 18:00"
+    essay = upcoming_week.assignments.get(title="Essay")
+    assert upcoming_week.cohort.local(essay.due_at).strftime("%d %H:%M") == "02 18:00"
 
 
 def test_removing_an_assignment_with_submissions_asks_first(assignment, people, client_for):

@@ -209,3 +209,24 @@ def test_cohort_page_tells_organizers_a_scheduled_week_from_a_draft(cohort, peop
     assert "Draft" in week_3
     participant_page = client_for(people["participant"]).get(cohort.get_absolute_url())
     assert "Scheduled" not in participant_page.content.decode()
+
+
+def test_active_participants_are_current_participants_in_name_order(cohort, people, make_user):
+    for email, name in [("zoe@example.com", "Zoe Zed"), ("adam@example.com", "Adam Ant")]:
+        Membership.objects.create(user=make_user(email, name), cohort=cohort)
+    gone = make_user("gina@example.com", "Gina Gone")
+    Membership.objects.create(user=gone, cohort=cohort, left_at=timezone.now())
+    names = [m.user.name for m in Membership.objects.active_participants(cohort)]
+    assert names == ["Adam Ant", "Pat Participant", "Zoe Zed"]
+
+
+def test_an_access_check_is_one_query_on_the_membership_table(cohort, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cohorts.permissions import access_for
+
+    with CaptureQueriesContext(connection) as queries:
+        assert access_for(people["participant"], cohort).is_member
+    assert len(queries) == 1
+    assert " JOIN " not in queries[0]["sql"].upper()

@@ -33,6 +33,16 @@ def fetch(url, headers=None):
     return response.status, response.headers, response.read()
 
 
+def stop(server, timeout=10):
+    """Ask the server to stop (SIGTERM); kill it if it has not stopped within `timeout`."""
+    server.terminate()
+    try:
+        server.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=timeout)
+
+
 @pytest.fixture
 def gunicorn(tmp_path):
     port = free_port()
@@ -57,13 +67,25 @@ def gunicorn(tmp_path):
             check=True,
             capture_output=True,
         )
-    server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    # Output goes to a file, not a pipe: an unread pipe fills up and blocks the server.
+    log_path = tmp_path / "gunicorn.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "config.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "--graceful-timeout",
+                "5",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -73,13 +95,12 @@ def gunicorn(tmp_path):
                 break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    server.kill()
-                    pytest.fail(f"gunicorn did not start:\n{server.stdout.read().decode()}")
+                    stop(server)
+                    pytest.fail(f"gunicorn did not start:\n{log_path.read_text(errors='replace')}")
                 time.sleep(0.2)
         yield base
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop(server)
 
 
 def test_gunicorn_serves_pages_and_static_files_with_security_headers(gunicorn):

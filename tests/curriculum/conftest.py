@@ -6,7 +6,6 @@ and the American one (1 November) inside a New York copy starting a week later.
 """
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -22,13 +21,7 @@ from discussions.models import (
     PairPrompt,
     SharedResource,
 )
-
-BERLIN = ZoneInfo("Europe/Berlin")
-NEW_YORK = ZoneInfo("America/New_York")
-
-
-def berlin(*args):
-    return datetime(*args, tzinfo=BERLIN)
+from tests.conftest import BERLIN
 
 
 @pytest.fixture

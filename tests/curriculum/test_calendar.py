@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from assignments.models import Assignment
 from cohorts.models import Membership, Role
-
-from .conftest import BERLIN
+from tests.conftest import BERLIN
 
 pytestmark = pytest.mark.django_db
 

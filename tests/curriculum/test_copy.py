@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from assignments.models import Assignment, Completion, PreworkItem, Submission
 from cohorts.models import Cohort, Membership, Role
-from curriculum.course import CopyOptions, Course
+from curriculum.course import CopyOptions, Course, parts
 from discussions.models import (
     Attendance,
     DiscussionPoint,
@@ -18,8 +18,9 @@ from discussions.models import (
     PairPrompt,
     SharedResource,
 )
+from tests.conftest import NEW_YORK
 
-from .conftest import NEW_YORK, curriculum_snapshot
+from .conftest import curriculum_snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -124,6 +125,20 @@ def test_pinned_resources_become_optional_readings_when_asked(course_cohort, gro
     # Only pinned ones, only where they were.
     assert PreworkItem.objects.filter(week__cohort=copy, title="Unpinned").count() == 0
     assert copy.weeks.get(number=2).prework_items.count() == 2
+
+
+def test_promoted_readings_come_last_whichever_part_is_created_first(
+    course_cohort, group_traces, monkeypatch
+):
+    monkeypatch.setattr(parts, "entries", list(reversed(parts.entries)))
+    course = Course.from_cohort(course_cohort, CopyOptions(promote_pinned=True))
+    copy = course.create(new_york_run(course), group_traces["organizer"])
+    items = copy.weeks.get(number=1).prework_items.all()
+    assert [(i.title, i.order) for i in items] == [
+        ("Lecture: y = w₁x₁ + w₂x₂", 1),
+        ("Notes: “quoted”, #hash, colon: yes", 2),
+        ("A great post", 3),
+    ]
 
 
 def test_the_preview_lists_every_week_with_its_new_dates(course_cohort):

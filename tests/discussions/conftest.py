@@ -24,7 +24,7 @@ def participants(cohort, people, make_user):
 
 
 @pytest.fixture
-def week(cohort):
+def week_in_session(cohort):
     """Week 1, published, its session started an hour ago."""
     week = cohort.weeks.get(number=1)
     week.publish_at = timezone.now() - timedelta(days=6)

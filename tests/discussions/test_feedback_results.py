@@ -22,15 +22,15 @@ def give(week, user, overall, comment="", others=4):
     )
 
 
-def test_averages_and_counts_per_week(cohort, week, participants, people, client_for):
+def test_averages_and_counts_per_week(cohort, week_in_session, participants, people, client_for):
     week_two = cohort.weeks.get(number=2)  # its session date is in the fixture's past
-    give(week, participants[0], 5, "Loved the pairs")
-    give(week, participants[1], 2, others=2)
+    give(week_in_session, participants[0], 5, "Loved the pairs")
+    give(week_in_session, participants[1], 2, others=2)
     give(week_two, participants[0], 3)
     summary = Feedback.objects.summary_by_week(cohort)
-    assert summary[week.pk]["responses"] == 2
-    assert summary[week.pk]["overall"] == 3.5
-    assert summary[week.pk]["logistics"] == 3
+    assert summary[week_in_session.pk]["responses"] == 2
+    assert summary[week_in_session.pk]["overall"] == 3.5
+    assert summary[week_in_session.pk]["logistics"] == 3
     assert summary[week_two.pk]["responses"] == 1
 
     response = client_for(people["organizer"]).get(
@@ -45,9 +45,9 @@ def test_averages_and_counts_per_week(cohort, week, participants, people, client
 
 
 def test_facilitators_see_aggregates_but_not_comments(
-    cohort, week, participants, people, client_for
+    cohort, week_in_session, participants, people, client_for
 ):
-    give(week, participants[0], 4, "Private remark")
+    give(week_in_session, participants[0], 4, "Private remark")
     response = client_for(people["facilitator"]).get(
         reverse("discussions:feedback_results", args=[cohort.slug])
     )

@@ -16,19 +16,22 @@ def url(name, week, *args):
     return reverse(f"discussions:{name}", args=[week.cohort.slug, week.number, *args])
 
 
-def test_participants_cannot_open_any_facilitator_page(week, participants, client_for):
-    pairing.generate(week, seed=1)
+def test_participants_cannot_open_any_facilitator_page(week_in_session, participants, client_for):
+    pairing.generate(week_in_session, seed=1)
     client = client_for(participants[0])
     for name in ["session", "pairs_print", "pairs_pdf", "timer", "facilitator_notes"]:
-        assert client.get(url(name, week)).status_code == 403, name
-    assert client.post(url("pairs_generate", week)).status_code == 403
-    assert client.post(url("attendance_toggle", week, participants[1].pk)).status_code == 403
+        assert client.get(url(name, week_in_session)).status_code == 403, name
+    assert client.post(url("pairs_generate", week_in_session)).status_code == 403
+    assert (
+        client.post(url("attendance_toggle", week_in_session, participants[1].pk)).status_code
+        == 403
+    )
     assert not Attendance.objects.exists()
 
 
-def test_everyone_is_present_until_tapped(week, participants, people, client_for):
+def test_everyone_is_present_until_tapped(week_in_session, participants, people, client_for):
     client = client_for(people["facilitator"])
-    page = client.get(url("session", week)).content.decode()
+    page = client.get(url("session", week_in_session)).content.decode()
     assert f"{len(participants)} of {len(participants)} present" in page
     assert page.count('aria-pressed="true"') == len(participants)
     # Facilitators and organizers are not on the attendance list.
@@ -37,129 +40,159 @@ def test_everyone_is_present_until_tapped(week, participants, people, client_for
         not in page.split('id="attendance"')[1].split("</section>")[0]
     )
 
-    response = client.post(url("attendance_toggle", week, participants[2].pk))
+    response = client.post(url("attendance_toggle", week_in_session, participants[2].pk))
     assert response.status_code == 302 and response["Location"].endswith("#attendance")
     assert Attendance.objects.get(user=participants[2]).present is False
-    page = client.get(url("session", week)).content.decode()
+    page = client.get(url("session", week_in_session)).content.decode()
     assert f"{len(participants) - 1} of {len(participants)} present" in page
 
-    client.post(url("attendance_toggle", week, participants[2].pk))
+    client.post(url("attendance_toggle", week_in_session, participants[2].pk))
     assert Attendance.objects.get(user=participants[2]).present is True
-    client.post(url("attendance_toggle", week, participants[2].pk))
-    client.post(url("attendance_everyone", week))
+    client.post(url("attendance_toggle", week_in_session, participants[2].pk))
+    client.post(url("attendance_everyone", week_in_session))
     assert not Attendance.objects.filter(present=False).exists()
 
 
 def test_attendance_only_for_this_cohorts_participants(
-    week, other_cohort, participants, people, make_user, client_for
+    week_in_session, other_cohort, participants, people, make_user, client_for
 ):
     stranger = make_user("stranger@example.com")
     Membership.objects.create(user=stranger, cohort=other_cohort, role=Role.PARTICIPANT)
     client = client_for(people["facilitator"])
-    assert client.post(url("attendance_toggle", week, stranger.pk)).status_code == 404
-    assert client.post(url("attendance_toggle", week, people["organizer"].pk)).status_code == 404
+    assert client.post(url("attendance_toggle", week_in_session, stranger.pk)).status_code == 404
+    assert (
+        client.post(url("attendance_toggle", week_in_session, people["organizer"].pk)).status_code
+        == 404
+    )
 
 
-def test_generate_swap_lock_and_unlock(week, participants, people, client_for):
+def test_generate_swap_lock_and_unlock(week_in_session, participants, people, client_for):
     client = client_for(people["facilitator"])
-    Attendance.objects.create(week=week, user=participants[5], present=False)
-    response = client.post(url("pairs_generate", week))
+    Attendance.objects.create(week=week_in_session, user=participants[5], present=False)
+    response = client.post(url("pairs_generate", week_in_session))
     assert response.status_code == 302 and response["Location"].endswith("#pairs")
-    result = Pairing.objects.get(week=week)
+    result = Pairing.objects.get(week=week_in_session)
     groups = [g.member_ids for g in result.groups.all()]
     assert sorted(len(g) for g in groups) == [2, 3]
     assert participants[5].pk not in {m for g in groups for m in g}
 
     a, b = groups[0][0], groups[1][0]
-    client.post(url("pairs_swap", week), {"swap-first": a, "swap-second": b})
-    swapped = [g.member_ids for g in Pairing.objects.get(week=week).groups.all()]
+    client.post(url("pairs_swap", week_in_session), {"swap-first": a, "swap-second": b})
+    swapped = [g.member_ids for g in Pairing.objects.get(week=week_in_session).groups.all()]
     assert swapped[0][0] == b and swapped[1][0] == a
 
-    bad = client.post(url("pairs_swap", week), {"swap-first": a, "swap-second": a})
+    bad = client.post(url("pairs_swap", week_in_session), {"swap-first": a, "swap-second": a})
     assert bad.status_code == 400 and b"Choose two different people" in bad.content
 
-    client.post(url("pairs_lock", week), {"locked": "1"})
-    assert Pairing.objects.get(week=week).locked
-    seed = Pairing.objects.get(week=week).seed
-    client.post(url("pairs_generate", week))
-    assert Pairing.objects.get(week=week).seed == seed
-    client.post(url("pairs_swap", week), {"swap-first": a, "swap-second": b})
-    assert [g.member_ids for g in Pairing.objects.get(week=week).groups.all()] == swapped
-    page = client.get(url("session", week)).content.decode()
+    client.post(url("pairs_lock", week_in_session), {"locked": "1"})
+    assert Pairing.objects.get(week=week_in_session).locked
+    seed = Pairing.objects.get(week=week_in_session).seed
+    client.post(url("pairs_generate", week_in_session))
+    assert Pairing.objects.get(week=week_in_session).seed == seed
+    client.post(url("pairs_swap", week_in_session), {"swap-first": a, "swap-second": b})
+    assert [g.member_ids for g in Pairing.objects.get(week=week_in_session).groups.all()] == swapped
+    page = client.get(url("session", week_in_session)).content.decode()
     assert "Unlock to change" in page and "Swap two people" not in page
 
-    client.post(url("pairs_lock", week), {"locked": "0"})
-    assert not Pairing.objects.get(week=week).locked
+    client.post(url("pairs_lock", week_in_session), {"locked": "0"})
+    assert not Pairing.objects.get(week=week_in_session).locked
 
 
 def test_session_page_warns_when_attendance_changed_after_pairing(
-    week, participants, people, client_for
+    week_in_session, participants, people, client_for
 ):
-    pairing.generate(week, seed=3)
-    Attendance.objects.create(week=week, user=participants[1], present=False)
-    page = client_for(people["facilitator"]).get(url("session", week)).content.decode()
+    pairing.generate(week_in_session, seed=3)
+    Attendance.objects.create(week=week_in_session, user=participants[1], present=False)
+    page = client_for(people["facilitator"]).get(url("session", week_in_session)).content.decode()
     assert "Attendance changed since these pairs were made" in page
     assert f"Paired but absent: {participants[1].display_name}" in page
 
 
-def test_pairs_show_preparedness_to_facilitators(week, participants, people, client_for):
-    item = PreworkItem.objects.create(week=week, title="Video", minutes=10)
+def test_pairs_show_preparedness_to_facilitators(week_in_session, participants, people, client_for):
+    item = PreworkItem.objects.create(week=week_in_session, title="Video", minutes=10)
     Completion.objects.create(user=participants[0], item=item)
-    pairing.generate(week, seed=9)
-    page = client_for(people["facilitator"]).get(url("session", week)).content.decode()
+    pairing.generate(week_in_session, seed=9)
+    page = client_for(people["facilitator"]).get(url("session", week_in_session)).content.decode()
     assert page.count("Pre-work done") == 1
     assert page.count("Pre-work 0%") == len(participants) - 1
 
 
 def test_facilitators_write_notes_that_participants_never_see(
-    week, participants, people, client_for
+    week_in_session, participants, people, client_for
 ):
     client = client_for(people["facilitator"])
     response = client.post(
-        url("facilitator_notes", week), {"notes-facilitator_notes": "Watch the **clock**."}
+        url("facilitator_notes", week_in_session),
+        {"notes-facilitator_notes": "Watch the **clock**."},
     )
     assert response.status_code == 302
-    week.refresh_from_db()
-    assert week.facilitator_notes == "Watch the **clock**."
-    assert "Watch the <strong>clock</strong>." in client.get(url("session", week)).content.decode()
+    week_in_session.refresh_from_db()
+    assert week_in_session.facilitator_notes == "Watch the **clock**."
+    assert (
+        "Watch the <strong>clock</strong>."
+        in client.get(url("session", week_in_session)).content.decode()
+    )
     participant = client_for(participants[0])
-    assert b"Watch the" not in participant.get(week.get_absolute_url()).content
+    assert b"Watch the" not in participant.get(week_in_session.get_absolute_url()).content
     assert (
         participant.post(
-            url("facilitator_notes", week), {"notes-facilitator_notes": "x"}
+            url("facilitator_notes", week_in_session), {"notes-facilitator_notes": "x"}
         ).status_code
         == 403
     )
 
 
-def test_discussion_points_and_prompts_are_added_edited_moved_and_removed(week, people, client_for):
+def test_discussion_points_and_prompts_are_added_edited_moved_and_removed(
+    week_in_session, people, client_for
+):
     client = client_for(people["facilitator"])
-    client.post(url("point_add", week), {"point-text": "First"})
-    client.post(url("point_add", week), {"point-text": "Second"})
-    first, second = DiscussionPoint.objects.filter(week=week)
+    client.post(url("point_add", week_in_session), {"point-text": "First"})
+    client.post(url("point_add", week_in_session), {"point-text": "Second"})
+    first, second = DiscussionPoint.objects.filter(week=week_in_session)
     assert (first.text, second.text) == ("First", "Second")
-    client.post(url("point_move", week, second.pk), {"direction": "up"})
-    assert [p.text for p in DiscussionPoint.objects.filter(week=week)] == ["Second", "First"]
-    client.post(url("point_edit", week, first.pk), {"point-text": "First, edited"})
-    client.post(url("point_delete", week, second.pk))
-    assert [p.text for p in DiscussionPoint.objects.filter(week=week)] == ["First, edited"]
+    client.post(url("point_move", week_in_session, second.pk), {"direction": "up"})
+    assert [p.text for p in DiscussionPoint.objects.filter(week=week_in_session)] == [
+        "Second",
+        "First",
+    ]
+    client.post(url("point_edit", week_in_session, first.pk), {"point-text": "First, edited"})
+    client.post(url("point_delete", week_in_session, second.pk))
+    assert [p.text for p in DiscussionPoint.objects.filter(week=week_in_session)] == [
+        "First, edited"
+    ]
 
-    client.post(url("prompt_add", week), {"prompt-prompt": "Explain it", "prompt-minutes": "4"})
-    prompt = PairPrompt.objects.get(week=week)
+    client.post(
+        url("prompt_add", week_in_session), {"prompt-prompt": "Explain it", "prompt-minutes": "4"}
+    )
+    prompt = PairPrompt.objects.get(week=week_in_session)
     assert prompt.minutes == 4
     response = client.post(
-        url("prompt_edit", week, prompt.pk), {"prompt-prompt": "Explain", "prompt-minutes": "0"}
+        url("prompt_edit", week_in_session, prompt.pk),
+        {"prompt-prompt": "Explain", "prompt-minutes": "0"},
     )
     assert response.status_code == 200  # refused: at least one minute
     assert PairPrompt.objects.get().minutes == 4
 
 
-def test_pair_prompt_minutes_default_to_five(week):
-    assert PairPrompt.objects.create(week=week, prompt="Explain").minutes == 5
+def test_points_that_share_a_number_still_move_one_place(week_in_session, people, client_for):
+    points = DiscussionPoint.objects.bulk_create(
+        DiscussionPoint(week=week_in_session, text=text, order=1) for text in ("A", "B", "C")
+    )
+    client = client_for(people["facilitator"])
+    client.post(url("point_move", week_in_session, points[2].pk), {"direction": "up"})
+    assert [p.text for p in DiscussionPoint.objects.filter(week=week_in_session)] == ["A", "C", "B"]
+    client.post(
+        url("point_move", week_in_session, points[0].pk), {"direction": "up"}
+    )  # already first
+    assert [p.text for p in DiscussionPoint.objects.filter(week=week_in_session)] == ["A", "C", "B"]
+
+
+def test_pair_prompt_minutes_default_to_five(week_in_session):
+    assert PairPrompt.objects.create(week=week_in_session, prompt="Explain").minutes == 5
 
 
 def test_facilitator_of_one_cohort_gets_404_on_anothers_objects(
-    week, other_cohort, participants, people, make_user, client_for
+    week_in_session, other_cohort, participants, people, make_user, client_for
 ):
     """A facilitator of cohort A may not reach cohort B's rows through A's URLs, nor B's."""
     other_week = other_cohort.weeks.get(number=1)
@@ -182,14 +215,14 @@ def test_facilitator_of_one_cohort_gets_404_on_anothers_objects(
         ("prompt_delete", foreign_prompt),
         ("muddiest_delete", foreign_muddiest),
     ]:
-        assert client.get(url(name, week, obj.pk)).status_code == 404, name
+        assert client.get(url(name, week_in_session, obj.pk)).status_code == 404, name
     for name, obj in [
         ("point_move", foreign_point),
         ("muddiest_vote", foreign_muddiest),
         ("muddiest_promote", foreign_muddiest),
         ("resource_upvote", foreign_resource),
     ]:
-        assert client.post(url(name, week, obj.pk)).status_code == 404, name
+        assert client.post(url(name, week_in_session, obj.pk)).status_code == 404, name
     # Cohort B's own URLs.
     for name in ["session", "pairs_print", "pairs_pdf", "timer", "feedback"]:
         assert client.get(url(name, other_week)).status_code == 404, name
@@ -201,10 +234,10 @@ def test_facilitator_of_one_cohort_gets_404_on_anothers_objects(
     assert not foreign_muddiest.votes.exists()
 
 
-def test_timer_lists_every_turn_with_who_explains(week, people, client_for):
-    PairPrompt.objects.create(week=week, prompt="Explain *gradients*", minutes=4)
-    PairPrompt.objects.create(week=week, prompt="Explain loss", minutes=5)
-    page = client_for(people["facilitator"]).get(url("timer", week)).content.decode()
+def test_timer_lists_every_turn_with_who_explains(week_in_session, people, client_for):
+    PairPrompt.objects.create(week=week_in_session, prompt="Explain *gradients*", minutes=4)
+    PairPrompt.objects.create(week=week_in_session, prompt="Explain loss", minutes=5)
+    page = client_for(people["facilitator"]).get(url("timer", week_in_session)).content.decode()
     assert 'data-seconds="240"' in page and 'data-seconds="300"' in page
     assert "explains to B" in page and "explains to A" in page
     assert "<em>gradients</em>" in page
@@ -212,14 +245,16 @@ def test_timer_lists_every_turn_with_who_explains(week, people, client_for):
     assert 'src="/static/js/timer.js"' in page
 
 
-def test_a_refused_swap_shows_its_error_when_sent_by_htmx(week, participants, people, client_for):
+def test_a_refused_swap_shows_its_error_when_sent_by_htmx(
+    week_in_session, participants, people, client_for
+):
     # htmx leaves the page as it is on a 4xx answer, so the facilitator would press "Swap"
     # and see nothing happen: the error must come back as a page htmx swaps in.
     client = client_for(people["facilitator"])
-    client.post(url("pairs_generate", week))
-    someone = Pairing.objects.get(week=week).groups.first().member_ids[0]
+    client.post(url("pairs_generate", week_in_session))
+    someone = Pairing.objects.get(week=week_in_session).groups.first().member_ids[0]
     response = client.post(
-        url("pairs_swap", week),
+        url("pairs_swap", week_in_session),
         {"swap-first": someone, "swap-second": someone},
         HTTP_HX_REQUEST="true",
     )

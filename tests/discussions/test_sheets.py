@@ -24,12 +24,14 @@ def url(name, week, query=""):
 
 
 @pytest.fixture
-def prepared_week(week, participants):
+def prepared_week(week_in_session, participants):
     for text, minutes in PROMPTS:
-        PairPrompt.objects.create(week=week, prompt=text, minutes=minutes)
-    DiscussionPoint.objects.create(week=week, text="Linear in the *weights*, not the inputs.")
-    pairing.generate(week, seed=42)
-    return week
+        PairPrompt.objects.create(week=week_in_session, prompt=text, minutes=minutes)
+    DiscussionPoint.objects.create(
+        week=week_in_session, text="Linear in the *weights*, not the inputs."
+    )
+    pairing.generate(week_in_session, seed=42)
+    return week_in_session
 
 
 def pdf_text(content):
@@ -119,11 +121,13 @@ def test_print_page_has_one_sheet_per_group_with_turns(
     assert "<style" not in page and " style=" not in page
 
 
-def test_print_page_without_pairs_says_what_to_do(week, people, client_for):
-    response = client_for(people["facilitator"]).get(url("pairs_print", week))
+def test_print_page_without_pairs_says_what_to_do(week_in_session, people, client_for):
+    response = client_for(people["facilitator"]).get(url("pairs_print", week_in_session))
     assert response.status_code == 200
     assert b"No pairs yet" in response.content
-    assert client_for(people["facilitator"]).get(url("pairs_pdf", week)).status_code == 200
+    assert (
+        client_for(people["facilitator"]).get(url("pairs_pdf", week_in_session)).status_code == 200
+    )
 
 
 def test_timing_plan_fits_the_session(prepared_week):
@@ -136,19 +140,24 @@ def test_timing_plan_fits_the_session(prepared_week):
     assert plan[1].starts_at - plan[0].starts_at == timedelta(minutes=sheets.OPENING_MINUTES)
 
 
-def test_timing_plan_reports_an_overrun(week):
-    prompts = [PairPrompt.objects.create(week=week, prompt=f"P{i}", minutes=30) for i in range(3)]
-    _, overrun = sheets.timing_plan(week, prompts)
+def test_timing_plan_reports_an_overrun(week_in_session):
+    prompts = [
+        PairPrompt.objects.create(week=week_in_session, prompt=f"P{i}", minutes=30)
+        for i in range(3)
+    ]
+    _, overrun = sheets.timing_plan(week_in_session, prompts)
     assert overrun > 0
 
 
 def test_pairs_can_be_generated_straight_from_the_print_page(
-    week, participants, people, client_for
+    week_in_session, participants, people, client_for
 ):
     client = client_for(people["facilitator"])
-    assert b"Generate pairs now" in client.get(url("pairs_print", week)).content
-    response = client.post(url("pairs_generate", week), {"next": "print"})
-    assert response.status_code == 302 and response["Location"] == url("pairs_print", week)
-    page = client.get(url("pairs_print", week)).content.decode()
+    assert b"Generate pairs now" in client.get(url("pairs_print", week_in_session)).content
+    response = client.post(url("pairs_generate", week_in_session), {"next": "print"})
+    assert response.status_code == 302 and response["Location"] == url(
+        "pairs_print", week_in_session
+    )
+    page = client.get(url("pairs_print", week_in_session)).content.decode()
     assert "Generate pairs now" not in page
     assert all(user.display_name in page for user in participants)

@@ -2,7 +2,6 @@
 dates in the preview (across both clock changes), creates it and lands on its schedule."""
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -11,10 +10,10 @@ from playwright.sync_api import expect
 from assignments.models import Assignment, PreworkItem
 from cohorts.models import Cohort, Membership, Role, User
 from discussions.models import PairPrompt
+from tests.conftest import BERLIN
 from tests.e2e.people import PASSWORD, sign_in
 
 pytestmark = pytest.mark.e2e
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def test_organizer_copies_a_cohort_through_the_preview(page):

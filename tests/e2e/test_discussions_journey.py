@@ -8,7 +8,7 @@ reloads where htmx is at work.
 
 import io
 import re
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -39,7 +39,7 @@ NAMES = ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Barbara Liskov", "Edsge
 @pytest.fixture
 def session_week():
     """A cohort whose week 1 session started an hour ago, with seven participants."""
-    today = date.today()
+    today = timezone.localdate()
     cohort = Cohort.objects.create(
         title="Machine Learning",
         slug="ml",

@@ -3,7 +3,7 @@
 Only a browser lays text out, so this lives with the browser tests.
 """
 
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -27,7 +27,7 @@ def page_width(page):
 
 @pytest.fixture
 def week_with_a_pasted_link():
-    today = date.today()
+    today = timezone.localdate()
     cohort = Cohort.objects.create(
         title="Machine Learning",
         slug="ml",

@@ -4,7 +4,7 @@ participant works through it without page reloads; the organizer sees who is rea
 import csv
 import io
 import re
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,8 +25,8 @@ def test_organizer_posts_a_week_and_sees_a_participant_get_ready(page, time_mach
         title="Machine Learning",
         slug="ml",
         time_zone="Europe/Berlin",
-        start_date=date.today() + timedelta(days=3),
-        session_weekday=(date.today() + timedelta(days=3)).weekday(),
+        start_date=timezone.localdate() + timedelta(days=3),
+        session_weekday=(timezone.localdate() + timedelta(days=3)).weekday(),
         session_time=time(16, 0),
     )
     cohort.create_weeks(4)

@@ -1,23 +1,14 @@
 """A cohort with a week of pre-work and participants in every state; Slack played locally."""
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import pytest
 from django.utils import timezone
 
 from assignments.models import Assignment, Completion, PreworkItem, Submission
 from cohorts.models import Membership, Role
 from notifications.tasks import dispatch_due
+from tests.conftest import berlin_time
 
 from .slack_standin import SlackStandIn
-
-BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def berlin(text):
-    """'2026-09-01 16:00' on Berlin's clock."""
-    return datetime.fromisoformat(text).replace(tzinfo=BERLIN)
 
 
 @pytest.fixture
@@ -32,21 +23,21 @@ def slack_standin(settings):
 
 
 @pytest.fixture
-def week(cohort):
+def september_week(cohort):
     """Week 1 of the Berlin cohort (Thursdays 16:00): session Thu 3 Sep 2026, published a week
     before; reminders are due from Tue 1 Sep 16:00, the digest on Mon 31 Aug 09:00."""
     week = cohort.weeks.get(number=1)
     week.title = "Linear models"
-    week.publish_at = berlin("2026-08-27 09:00")
+    week.publish_at = berlin_time("2026-08-27 09:00")
     week.save()
     return week
 
 
 @pytest.fixture
-def prework(week):
+def prework(september_week):
     return {
         "video1": PreworkItem.objects.create(
-            week=week,
+            week=september_week,
             kind="video",
             title="Linear regression",
             url="https://videos.example.com/linreg",
@@ -54,7 +45,7 @@ def prework(week):
             order=1,
         ),
         "video2": PreworkItem.objects.create(
-            week=week,
+            week=september_week,
             kind="video",
             title="Gradient descent",
             url="https://videos.example.com/gd",
@@ -62,10 +53,15 @@ def prework(week):
             order=2,
         ),
         "optional": PreworkItem.objects.create(
-            week=week, kind="reading", title="Extra reading", minutes=20, order=3, required=False
+            week=september_week,
+            kind="reading",
+            title="Extra reading",
+            minutes=20,
+            order=3,
+            required=False,
         ),
         "assignment": Assignment.objects.create(
-            week=week, title="Notebook", due_at=week.session_start
+            week=september_week, title="Notebook", due_at=september_week.session_start
         ),
     }
 

@@ -14,8 +14,7 @@ from cohorts.models import Cohort, Membership, Role, User
 from notifications import dispatch
 from notifications.models import Delivery
 from notifications.tasks import dispatch_due, enqueue_deliveries, send_delivery
-
-from .conftest import berlin
+from tests.conftest import berlin_time
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +26,7 @@ def sent_to():
 def test_dispatching_twice_claims_once(
     class_list, time_machine, django_capture_on_commit_callbacks
 ):
-    time_machine.move_to(berlin("2026-09-01 16:00"), tick=False)
+    time_machine.move_to(berlin_time("2026-09-01 16:00"), tick=False)
     with django_capture_on_commit_callbacks(execute=True):
         first = dispatch.run()
         second = dispatch.run()
@@ -42,7 +41,7 @@ def test_dispatching_twice_claims_once(
 def test_a_send_task_run_twice_sends_once(
     class_list, time_machine, django_capture_on_commit_callbacks
 ):
-    time_machine.move_to(berlin("2026-09-01 16:00"))
+    time_machine.move_to(berlin_time("2026-09-01 16:00"))
     with django_capture_on_commit_callbacks(execute=False):
         result = dispatch.run()
     for pk in result.to_send:
@@ -55,19 +54,19 @@ def test_a_send_task_run_twice_sends_once(
 def test_a_worker_that_dies_between_claim_and_send_is_caught_up(
     class_list, time_machine, django_capture_on_commit_callbacks, run_dispatch
 ):
-    time_machine.move_to(berlin("2026-09-01 16:00"))
+    time_machine.move_to(berlin_time("2026-09-01 16:00"))
     with django_capture_on_commit_callbacks(execute=False):  # the queued sends are lost
         dispatch_due()
     assert set(Delivery.objects.values_list("status", flat=True)) == {"pending"}
 
-    time_machine.move_to(berlin("2026-09-01 16:05"))
+    time_machine.move_to(berlin_time("2026-09-01 16:05"))
     run_dispatch()  # too early to call it lost: the send may still be in the queue
     assert mail.outbox == []
 
-    time_machine.move_to(berlin("2026-09-01 16:15"))
+    time_machine.move_to(berlin_time("2026-09-01 16:15"))
     run_dispatch()
     assert sent_to() == ["bea@example.com", "par@example.com"]
-    time_machine.move_to(berlin("2026-09-01 17:00"))
+    time_machine.move_to(berlin_time("2026-09-01 17:00"))
     run_dispatch()
     assert len(mail.outbox) == 2
 
@@ -76,11 +75,11 @@ def test_back_after_two_days_down_no_stale_reminders(
     class_list, time_machine, django_capture_on_commit_callbacks, run_dispatch
 ):
     # Tuesday 16:00: reminders claimed, then the worker and beat go down before sending.
-    time_machine.move_to(berlin("2026-09-01 16:00"))
+    time_machine.move_to(berlin_time("2026-09-01 16:00"))
     with django_capture_on_commit_callbacks(execute=False):
         dispatch_due()
     # Back on Thursday 18:00, two days later: the session began at 16:00.
-    time_machine.move_to(berlin("2026-09-03 18:00"))
+    time_machine.move_to(berlin_time("2026-09-03 18:00"))
     run_dispatch()
     assert mail.outbox == []
     rows = Delivery.objects.filter(kind="reminder")
@@ -96,18 +95,18 @@ def test_back_after_days_down_one_digest_for_the_current_week_only(
 ):
     cohort.slack_webhook_url = slack_standin.webhook_url
     cohort.save()
-    cohort.weeks.filter(number__in=[2, 3]).update(publish_at=berlin("2026-09-01 09:00"))
+    cohort.weeks.filter(number__in=[2, 3]).update(publish_at=berlin_time("2026-09-01 09:00"))
     for week in cohort.weeks.filter(number__in=[2, 3]):
         PreworkItem.objects.create(week=week, title=f"Week {week.number} video", minutes=9)
     # Down from Sunday 6 September to Tuesday 15 September 12:00: the digests of Monday 7
     # (week 2) and Monday 14 (week 3) never went out, nor week 2's reminders.
-    time_machine.move_to(berlin("2026-09-15 12:00"))
+    time_machine.move_to(berlin_time("2026-09-15 12:00"))
     run_dispatch()
     [row] = Delivery.objects.filter(kind="digest")
     assert row.week.number == 3
     assert len(slack_standin.requests) == 1
     assert mail.outbox == []  # week 3's reminders are due at 16:00, week 2's are stale
-    time_machine.move_to(berlin("2026-09-15 16:00"))
+    time_machine.move_to(berlin_time("2026-09-15 16:00"))
     run_dispatch()
     assert Delivery.objects.filter(kind="digest").count() == 1
     assert {d.week.number for d in Delivery.objects.filter(kind="reminder")} == {3}
@@ -116,7 +115,7 @@ def test_back_after_days_down_one_digest_for_the_current_week_only(
 def test_draft_and_finished_cohorts_are_left_alone(cohort, class_list, time_machine, run_dispatch):
     for status in (Cohort.Status.DRAFT, Cohort.Status.FINISHED):
         Cohort.objects.filter(pk=cohort.pk).update(status=status)
-        time_machine.move_to(berlin("2026-09-01 16:00"))
+        time_machine.move_to(berlin_time("2026-09-01 16:00"))
         run_dispatch()
         assert not Delivery.objects.exists()
 
@@ -143,7 +142,7 @@ def test_dry_run_lists_who_would_get_what_and_why_and_sends_nothing(class_list):
 def test_the_command_claims_and_queues(
     class_list, time_machine, django_capture_on_commit_callbacks
 ):
-    time_machine.move_to(berlin("2026-09-01 16:30"))
+    time_machine.move_to(berlin_time("2026-09-01 16:30"))
     out = StringIO()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("dispatch", stdout=out)
@@ -160,7 +159,7 @@ def test_the_command_claims_and_queues(
 def test_claimed_as_of_the_past_is_not_sent_too_late(
     class_list, time_machine, django_capture_on_commit_callbacks
 ):
-    time_machine.move_to(berlin("2026-09-04 09:00"))  # the day after the session
+    time_machine.move_to(berlin_time("2026-09-04 09:00"))  # the day after the session
     with django_capture_on_commit_callbacks(execute=True):
         call_command("dispatch", "--at", "2026-09-01T14:30", stdout=StringIO())  # UTC
     assert mail.outbox == []
@@ -213,10 +212,10 @@ def queries_of(run):
 
 def test_dispatch_queries_do_not_grow_with_the_number_of_participants(time_machine, settings):
     settings.SLACK_WEBHOOK_URL_PREFIXES = ["https://hooks.slack.com/"]
-    session = berlin("2026-09-10 18:00")
+    session = berlin_time("2026-09-10 18:00")
     small = make_cohorts("small", 3, 2, session)
     large = make_cohorts("large", 3, 15, session)  # 45 rows: one insert batch even on SQLite
-    time_machine.move_to(berlin("2026-09-09 12:00"))
+    time_machine.move_to(berlin_time("2026-09-09 12:00"))
 
     small_first, small_queries = queries_of(lambda: dispatch.run(cohorts=small))
     large_first, large_queries = queries_of(lambda: dispatch.run(cohorts=large))

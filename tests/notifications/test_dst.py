@@ -18,8 +18,6 @@ from notifications.models import Delivery
 
 pytestmark = pytest.mark.django_db
 
-BERLIN = ZoneInfo("Europe/Berlin")
-NEW_YORK = ZoneInfo("America/New_York")
 
 # (first Monday, weeks): spring covers the US change (8 March) and the EU one (29 March);
 # autumn the EU change (25 October) and the US one (1 November), all in 2026.

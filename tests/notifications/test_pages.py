@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from cohorts.models import Cohort, Membership
 from notifications.models import Delivery
+from tests.conftest import berlin_time
 
 from . import slack_standin as answers
-from .conftest import berlin
 
 pytestmark = pytest.mark.django_db
 
@@ -272,7 +272,7 @@ def test_a_bad_token_is_not_found(db, token):
 
 
 def test_the_reminders_unsubscribe_link_is_the_working_one(class_list, time_machine, run_dispatch):
-    time_machine.move_to(berlin("2026-09-01 16:00"))
+    time_machine.move_to(berlin_time("2026-09-01 16:00"))
     run_dispatch()
     email = next(m for m in mail.outbox if m.to == ["par@example.com"])
     url = email.extra_headers["List-Unsubscribe"].strip("<>").removeprefix("http://localhost:8000")

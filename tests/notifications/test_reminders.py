@@ -10,8 +10,7 @@ from assignments.models import Completion
 from cohorts.models import Membership, Role
 from notifications import dispatch, outbox
 from notifications.models import Delivery
-
-from .conftest import berlin
+from tests.conftest import berlin_time
 
 pytestmark = pytest.mark.django_db
 
@@ -21,14 +20,14 @@ def reminder_rows():
 
 
 def test_nothing_before_the_reminder_time(class_list, time_machine, run_dispatch):
-    time_machine.move_to(berlin("2026-09-01 15:55"))
+    time_machine.move_to(berlin_time("2026-09-01 15:55"))
     run_dispatch()
     assert not reminder_rows().exists()
     assert mail.outbox == []
 
 
 def test_reminders_go_only_to_participants_with_work_left(class_list, time_machine, run_dispatch):
-    time_machine.move_to(berlin("2026-09-01 16:00"))
+    time_machine.move_to(berlin_time("2026-09-01 16:00"))
     run_dispatch()
 
     assert sorted(m.to[0] for m in mail.outbox) == ["bea@example.com", "par@example.com"]
@@ -41,7 +40,7 @@ def test_reminders_go_only_to_participants_with_work_left(class_list, time_machi
 def test_the_email_says_exactly_what_is_left_and_when_the_session_is(
     class_list, prework, time_machine, run_dispatch
 ):
-    time_machine.move_to(berlin("2026-09-01 16:05"))
+    time_machine.move_to(berlin_time("2026-09-01 16:05"))
     run_dispatch()
     [email] = [m for m in mail.outbox if m.to == ["bea@example.com"]]
 
@@ -64,7 +63,7 @@ def test_the_email_says_exactly_what_is_left_and_when_the_session_is(
 
 
 def test_reminders_carry_one_click_unsubscribe_headers(class_list, time_machine, run_dispatch):
-    time_machine.move_to(berlin("2026-09-01 16:05"))
+    time_machine.move_to(berlin_time("2026-09-01 16:05"))
     run_dispatch()
     email = mail.outbox[0]
     membership = Membership.objects.get(user__email=email.to[0])
@@ -79,10 +78,10 @@ def test_reminders_carry_one_click_unsubscribe_headers(class_list, time_machine,
 def test_one_reminder_per_person_per_week_however_often_dispatch_runs(
     class_list, time_machine, run_dispatch
 ):
-    time_machine.move_to(berlin("2026-09-01 16:00"))
+    time_machine.move_to(berlin_time("2026-09-01 16:00"))
     run_dispatch()
     for minutes in (5, 10, 600, 1400):
-        time_machine.move_to(berlin("2026-09-01 16:00") + timedelta(minutes=minutes))
+        time_machine.move_to(berlin_time("2026-09-01 16:00") + timedelta(minutes=minutes))
         run_dispatch()
     assert len(mail.outbox) == 2
     assert reminder_rows().count() == 2
@@ -93,7 +92,7 @@ def test_a_facilitator_who_is_also_listed_gets_nothing_and_a_participant_gets_on
 ):
     # Roles are per membership, one membership per person and cohort: the organizer and the
     # facilitator are not participants, so they never get a homework reminder.
-    time_machine.move_to(berlin("2026-09-02 09:00"))
+    time_machine.move_to(berlin_time("2026-09-02 09:00"))
     run_dispatch()
     recipients = [m.to[0] for m in mail.outbox]
     assert people["organizer"].email not in recipients
@@ -102,33 +101,35 @@ def test_a_facilitator_who_is_also_listed_gets_nothing_and_a_participant_gets_on
 
 
 def test_no_reminder_once_the_session_has_begun(class_list, time_machine, run_dispatch):
-    time_machine.move_to(berlin("2026-09-03 16:00"))
+    time_machine.move_to(berlin_time("2026-09-03 16:00"))
     run_dispatch()
     assert not reminder_rows().filter(week__number=1).exists()
     assert mail.outbox == []
 
 
-def test_unpublished_week_waits_for_publishing(week, class_list, time_machine, run_dispatch):
-    week.publish_at = berlin("2026-09-02 12:00")
-    week.save()
-    time_machine.move_to(berlin("2026-09-01 16:00"))
+def test_unpublished_week_waits_for_publishing(
+    september_week, class_list, time_machine, run_dispatch
+):
+    september_week.publish_at = berlin_time("2026-09-02 12:00")
+    september_week.save()
+    time_machine.move_to(berlin_time("2026-09-01 16:00"))
     run_dispatch()
     assert mail.outbox == []
-    time_machine.move_to(berlin("2026-09-02 12:05"))
+    time_machine.move_to(berlin_time("2026-09-02 12:05"))
     run_dispatch()
     assert len(mail.outbox) == 2
 
 
-def test_a_moved_session_moves_its_reminder(week, class_list, time_machine, run_dispatch):
-    time_machine.move_to(berlin("2026-09-01 16:00"))
+def test_a_moved_session_moves_its_reminder(september_week, class_list, time_machine, run_dispatch):
+    time_machine.move_to(berlin_time("2026-09-01 16:00"))
     run_dispatch()
     assert len(mail.outbox) == 2
-    week.session_start = berlin("2026-09-05 10:00")  # postponed to Saturday
-    week.save()
-    time_machine.move_to(berlin("2026-09-02 16:00"))
+    september_week.session_start = berlin_time("2026-09-05 10:00")  # postponed to Saturday
+    september_week.save()
+    time_machine.move_to(berlin_time("2026-09-02 16:00"))
     run_dispatch()
     assert len(mail.outbox) == 2  # not yet: 48 h before Saturday 10:00 is Thursday 10:00
-    time_machine.move_to(berlin("2026-09-03 10:00"))
+    time_machine.move_to(berlin_time("2026-09-03 10:00"))
     run_dispatch()
     assert len(mail.outbox) == 4
     assert "Saturday 05 September, 10:00" in mail.outbox[-1].body
@@ -137,10 +138,10 @@ def test_a_moved_session_moves_its_reminder(week, class_list, time_machine, run_
 def test_changed_lead_time_is_honoured(cohort, class_list, time_machine, run_dispatch):
     cohort.reminder_lead_hours = 24
     cohort.save()
-    time_machine.move_to(berlin("2026-09-02 15:59"))
+    time_machine.move_to(berlin_time("2026-09-02 15:59"))
     run_dispatch()
     assert mail.outbox == []
-    time_machine.move_to(berlin("2026-09-02 16:00"))
+    time_machine.move_to(berlin_time("2026-09-02 16:00"))
     run_dispatch()
     assert len(mail.outbox) == 2
 
@@ -157,7 +158,7 @@ def test_changed_lead_time_is_honoured(cohort, class_list, time_machine, run_dis
 def test_the_send_rechecks_and_skips_who_no_longer_needs_one(
     class_list, prework, time_machine, django_capture_on_commit_callbacks, change, reason
 ):
-    time_machine.move_to(berlin("2026-09-01 16:00"))
+    time_machine.move_to(berlin_time("2026-09-01 16:00"))
     with django_capture_on_commit_callbacks(execute=False):  # claimed, not sent yet
         result = dispatch.run()
     bea = class_list["bea"]
@@ -189,7 +190,7 @@ def time_machine_now():
 def test_the_email_lists_what_is_left_when_it_is_sent(
     class_list, prework, time_machine, django_capture_on_commit_callbacks
 ):
-    time_machine.move_to(berlin("2026-09-01 16:00"))
+    time_machine.move_to(berlin_time("2026-09-01 16:00"))
     with django_capture_on_commit_callbacks(execute=False):
         result = dispatch.run()
     Completion.objects.create(user=class_list["par"], item=prework["video1"])
@@ -203,10 +204,10 @@ def test_the_email_lists_what_is_left_when_it_is_sent(
 def test_a_claimed_reminder_not_sent_before_the_session_is_marked_missed(
     class_list, time_machine, django_capture_on_commit_callbacks
 ):
-    time_machine.move_to(berlin("2026-09-01 16:00"))
+    time_machine.move_to(berlin_time("2026-09-01 16:00"))
     with django_capture_on_commit_callbacks(execute=False):
         result = dispatch.run()
-    time_machine.move_to(berlin("2026-09-03 16:00"))
+    time_machine.move_to(berlin_time("2026-09-03 16:00"))
     for pk in result.to_send:
         outbox.send(pk)
     assert mail.outbox == []
@@ -218,4 +219,4 @@ def test_reminder_time_keeps_the_local_clock_across_a_dst_change(cohort):
     week = cohort.weeks.get(number=9)  # Thu 29 Oct 2026 16:00 CET; DST ended Sun 25 Oct
     assert cohort.local(week.session_start).hour == 16
     cohort.reminder_lead_hours = 24 * 5  # the Saturday before, across the change
-    assert cohort.local(reminders.reminder_time(cohort, week)) == berlin("2026-10-24 16:00")
+    assert cohort.local(reminders.reminder_time(cohort, week)) == berlin_time("2026-10-24 16:00")

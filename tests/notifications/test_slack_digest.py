@@ -22,9 +22,9 @@ from notifications import dispatch, outbox
 from notifications.channels import slack
 from notifications.models import Delivery
 from notifications.tasks import send_delivery
+from tests.conftest import berlin_time
 
 from . import slack_standin as answers
-from .conftest import berlin
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def digests():
 
 def claim_digest(time_machine, when="2026-08-31 09:00"):
     """Claim week 1's digest without sending it; returns the row."""
-    time_machine.move_to(berlin(when))
+    time_machine.move_to(berlin_time(when))
     result = dispatch.run()
     [row] = Delivery.objects.filter(pk__in=result.to_send, kind="digest")
     return row
@@ -54,12 +54,12 @@ def claim_digest(time_machine, when="2026-08-31 09:00"):
 def test_digest_is_posted_once_at_the_cohorts_digest_time(
     slack_cohort, class_list, slack_standin, time_machine, run_dispatch
 ):
-    time_machine.move_to(berlin("2026-08-31 08:55"))
+    time_machine.move_to(berlin_time("2026-08-31 08:55"))
     run_dispatch()
     assert slack_standin.requests == []
 
     for when in ("2026-08-31 09:00", "2026-08-31 09:05", "2026-09-01 12:00", "2026-09-03 15:55"):
-        time_machine.move_to(berlin(when))
+        time_machine.move_to(berlin_time(when))
         run_dispatch()
 
     assert len(slack_standin.requests) == 1
@@ -70,14 +70,14 @@ def test_digest_is_posted_once_at_the_cohorts_digest_time(
 
 
 def test_the_digest_waits_for_the_week_to_be_published(
-    slack_cohort, week, class_list, slack_standin, time_machine, run_dispatch
+    slack_cohort, september_week, class_list, slack_standin, time_machine, run_dispatch
 ):
-    week.publish_at = berlin("2026-09-01 08:00")
-    week.save()
-    time_machine.move_to(berlin("2026-08-31 09:00"))
+    september_week.publish_at = berlin_time("2026-09-01 08:00")
+    september_week.save()
+    time_machine.move_to(berlin_time("2026-08-31 09:00"))
     run_dispatch()
     assert slack_standin.requests == []
-    time_machine.move_to(berlin("2026-09-01 08:05"))
+    time_machine.move_to(berlin_time("2026-09-01 08:05"))
     run_dispatch()
     assert len(slack_standin.requests) == 1
 
@@ -85,17 +85,17 @@ def test_the_digest_waits_for_the_week_to_be_published(
 def test_a_changed_digest_time_does_not_post_a_second_digest_that_week(
     slack_cohort, class_list, slack_standin, time_machine, run_dispatch
 ):
-    time_machine.move_to(berlin("2026-08-31 09:00"))
+    time_machine.move_to(berlin_time("2026-08-31 09:00"))
     run_dispatch()
     slack_cohort.digest_weekday = 2  # Wednesday
     slack_cohort.save()
-    time_machine.move_to(berlin("2026-09-02 09:00"))
+    time_machine.move_to(berlin_time("2026-09-02 09:00"))
     run_dispatch()
     assert len(slack_standin.requests) == 1
 
 
 def test_no_webhook_no_digest(cohort, class_list, time_machine, run_dispatch):
-    time_machine.move_to(berlin("2026-08-31 09:00"))
+    time_machine.move_to(berlin_time("2026-08-31 09:00"))
     run_dispatch()
     assert not digests().exists()
 
@@ -118,7 +118,7 @@ def test_digest_content(
 ):
     slack_cohort.location = "https://meet.example.com/ml"
     slack_cohort.save()
-    time_machine.move_to(berlin("2026-08-31 09:00"))
+    time_machine.move_to(berlin_time("2026-08-31 09:00"))
     run_dispatch()
     [message] = slack_standin.messages
     text = "\n".join(block_texts(message))
@@ -141,9 +141,9 @@ def test_digest_tells_how_many_finished_last_weeks_prework(
     slack_cohort, class_list, prework, slack_standin, time_machine, run_dispatch
 ):
     week2 = slack_cohort.weeks.get(number=2)
-    week2.publish_at = berlin("2026-09-03 18:00")
+    week2.publish_at = berlin_time("2026-09-03 18:00")
     week2.save()
-    time_machine.move_to(berlin("2026-09-07 09:00"))
+    time_machine.move_to(berlin_time("2026-09-07 09:00"))
     run_dispatch()
     [message] = slack_standin.messages
     # par, ada, bea, cat are active participants; ada finished week 1's required pre-work.
@@ -151,17 +151,17 @@ def test_digest_tells_how_many_finished_last_weeks_prework(
 
 
 def test_user_text_is_escaped_so_nobody_can_ping_the_channel_or_fake_a_link(
-    slack_cohort, week, class_list, slack_standin, time_machine, run_dispatch
+    slack_cohort, september_week, class_list, slack_standin, time_machine, run_dispatch
 ):
-    week.title = "<!channel> free pizza & <https://evil.example|your bank>"
-    week.save()
+    september_week.title = "<!channel> free pizza & <https://evil.example|your bank>"
+    september_week.save()
     PreworkItem.objects.create(
-        week=week,
+        week=september_week,
         title="Read <@U123> & friends",
         url="https://example.com/a|b>c?x=1&y=2",
         minutes=5,
     )
-    time_machine.move_to(berlin("2026-08-31 09:00"))
+    time_machine.move_to(berlin_time("2026-08-31 09:00"))
     run_dispatch()
     raw = json.dumps(slack_standin.messages[0])
 
@@ -173,17 +173,23 @@ def test_user_text_is_escaped_so_nobody_can_ping_the_channel_or_fake_a_link(
 
 
 def test_a_long_week_stays_within_slacks_limits(
-    slack_cohort, week, class_list, slack_standin, time_machine, run_dispatch
+    slack_cohort, september_week, class_list, slack_standin, time_machine, run_dispatch
 ):
     PreworkItem.objects.bulk_create(
-        PreworkItem(week=week, title=f"Lecture {n} " + "x" * 180, minutes=10, order=10 + n)
+        PreworkItem(
+            week=september_week, title=f"Lecture {n} " + "x" * 180, minutes=10, order=10 + n
+        )
         for n in range(400)
     )
     Assignment.objects.bulk_create(
-        Assignment(week=week, title=f"Exercise {n} " + "y" * 180, due_at=week.session_start)
+        Assignment(
+            week=september_week,
+            title=f"Exercise {n} " + "y" * 180,
+            due_at=september_week.session_start,
+        )
         for n in range(300)
     )
-    time_machine.move_to(berlin("2026-08-31 09:00"))
+    time_machine.move_to(berlin_time("2026-08-31 09:00"))
     run_dispatch()
     [message] = slack_standin.messages
     assert len(message["blocks"]) <= slack.MAX_BLOCKS
@@ -198,17 +204,19 @@ def test_a_long_week_stays_within_slacks_limits(
 
 
 def test_discussion_sections_join_the_digest(
-    slack_cohort, week, class_list, slack_standin, time_machine, run_dispatch
+    slack_cohort, september_week, class_list, slack_standin, time_machine, run_dispatch
 ):
     ada, bea = class_list["ada"], class_list["bea"]
-    hard = MuddiestPoint.objects.create(week=week, author=ada, text="Why is x² still <linear>?")
-    MuddiestPoint.objects.create(week=week, author=bea, text="Learning rates")
-    MuddiestVote.objects.create(point=hard, user=bea)
-    time_machine.move_to(berlin("2026-08-30 12:00"))
-    SharedResource.objects.create(
-        week=week, shared_by=bea, title="3Blue1Brown", url="https://youtube.com/3b1b"
+    hard = MuddiestPoint.objects.create(
+        week=september_week, author=ada, text="Why is x² still <linear>?"
     )
-    time_machine.move_to(berlin("2026-08-31 09:00"))
+    MuddiestPoint.objects.create(week=september_week, author=bea, text="Learning rates")
+    MuddiestVote.objects.create(point=hard, user=bea)
+    time_machine.move_to(berlin_time("2026-08-30 12:00"))
+    SharedResource.objects.create(
+        week=september_week, shared_by=bea, title="3Blue1Brown", url="https://youtube.com/3b1b"
+    )
+    time_machine.move_to(berlin_time("2026-08-31 09:00"))
     run_dispatch()
     text = "\n".join(block_texts(slack_standin.messages[0]))
     assert (
@@ -242,7 +250,7 @@ def test_a_gone_webhook_is_disabled_and_the_organizers_are_told(
     why,
 ):
     slack_standin.answer(answer)
-    time_machine.move_to(berlin("2026-08-31 09:00"))
+    time_machine.move_to(berlin_time("2026-08-31 09:00"))
     run_dispatch()
 
     row = digests().get()
@@ -265,7 +273,7 @@ def test_a_gone_webhook_is_disabled_and_the_organizers_are_told(
     assert "Slack digests are paused" not in page.content.decode()
 
     # Nothing more goes to the dead webhook, and the organizers are told once.
-    time_machine.move_to(berlin("2026-09-07 09:00"))
+    time_machine.move_to(berlin_time("2026-09-07 09:00"))
     run_dispatch()
     assert len(slack_standin.requests) == 1
     assert Delivery.objects.filter(kind="webhook_disabled").count() == 1
@@ -289,7 +297,7 @@ def test_a_new_webhook_url_resumes_the_digest(
     )
     slack_cohort.refresh_from_db()
     assert slack_cohort.slack_enabled
-    time_machine.move_to(berlin("2026-08-31 09:00"))
+    time_machine.move_to(berlin_time("2026-08-31 09:00"))
     run_dispatch()
     assert slack_standin.requests[0]["path"] == "/services/T1/B1/newnewnew1234"
 

@@ -7,8 +7,7 @@ import pytest
 
 from cohorts.models import Membership
 from notifications.models import Delivery
-
-from .conftest import berlin
+from tests.conftest import berlin_time
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +26,7 @@ def smtp(settings, smtp_server):
 def test_reminders_arrive_over_smtp_with_text_html_and_unsubscribe_headers(
     class_list, smtp, time_machine, run_dispatch
 ):
-    time_machine.move_to(berlin("2026-09-01 16:00"))
+    time_machine.move_to(berlin_time("2026-09-01 16:00"))
     run_dispatch()
     run_dispatch()
 
