@@ -1,5 +1,7 @@
 from datetime import UTC, date, datetime, time, timedelta
 
+import io
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -209,3 +211,18 @@ def test_cohort_page_tells_organizers_a_scheduled_week_from_a_draft(cohort, peop
     assert "Draft" in week_3
     participant_page = client_for(people["participant"]).get(cohort.get_absolute_url())
     assert "Scheduled" not in participant_page.content.decode()
+
+
+def test_the_demo_shows_people_behind_on_earlier_weeks(client):
+    call_command("seed_demo", stdout=io.StringIO())
+    client.force_login(User.objects.get(email="facilitator@example.com"))
+    cohort = Cohort.objects.get(slug=demo.SLUG)
+    assert all(
+        m.joined_at < cohort.weeks.get(number=1).session_start for m in cohort.memberships.all()
+    )
+    page = client.get(reverse("assignments:progress", args=[cohort.slug]), {"show": "behind"})
+    assert page.status_code == 200
+    # The demo's unprepared participants have sessions behind them they did not prepare for.
+    behind = [row.membership.user.email for row in page.context["rows"]]
+    assert behind, "the behind filter finds somebody in the demo"
+    assert all(email.startswith("participant") for email in behind)
