@@ -226,3 +226,17 @@ def test_the_demo_shows_people_behind_on_earlier_weeks(client):
     behind = [row.membership.user.email for row in page.context["rows"]]
     assert behind, "the behind filter finds somebody in the demo"
     assert all(email.startswith("participant") for email in behind)
+
+
+def test_a_cohort_months_away_says_next_session_not_this_week(cohort, people, client_for):
+    first = cohort.weeks.get(number=1).session_start
+    Week.objects.filter(cohort=cohort).update(publish_at=datetime(2026, 1, 1, tzinfo=UTC))
+    client = client_for(people["participant"])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(timezone, "now", lambda: first - timedelta(days=90))
+        months_ahead = client.get(cohort.get_absolute_url()).content.decode()
+        mp.setattr(timezone, "now", lambda: first - timedelta(days=2))
+        days_ahead = client.get(cohort.get_absolute_url()).content.decode()
+    assert "This week" not in months_ahead
+    assert "Next session" in months_ahead.split('aria-current="date"')[1][:600]
+    assert "This week" in days_ahead.split('aria-current="date"')[1][:600]
