@@ -240,3 +240,18 @@ def test_a_cohort_months_away_says_next_session_not_this_week(cohort, people, cl
     assert "This week" not in months_ahead
     assert "Next session" in months_ahead.split('aria-current="date"')[1][:600]
     assert "This week" in days_ahead.split('aria-current="date"')[1][:600]
+
+
+def test_the_meeting_link_is_a_link_on_the_cohort_week_and_session_pages(cohort, people, client_for):
+    cohort.location = "Room 4.12 “Ada” — or https://meet.example.com/ml-cohort"
+    cohort.save()
+    Week.objects.filter(cohort=cohort).update(publish_at=datetime(2026, 1, 1, tzinfo=UTC))
+    client = client_for(people["facilitator"])
+    for url in (
+        cohort.get_absolute_url(),
+        reverse("cohorts:week", args=[cohort.slug, 1]),
+        reverse("discussions:session", args=[cohort.slug, 1]),
+    ):
+        page = client.get(url).content.decode()
+        assert 'href="https://meet.example.com/ml-cohort"' in page, url
+        assert "Room 4.12 “Ada”" in page, url
