@@ -2,9 +2,10 @@ import csv
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -92,6 +93,37 @@ def schedule_badges(request, access, weeks):
             css = "badge badge--success" if status.prework_finished else "badge"
             badges[week.pk] = format_html('<span class="{}">{}% done</span>', css, status.percent)
     return badges
+
+
+def week_table_details(request, access, weeks):
+    """In the organizers' weeks table: how much pre-work and how many assignments each week
+    has (two queries for all weeks)."""
+    items = {
+        row["week"]: row
+        for row in PreworkItem.objects.filter(week__in=weeks)
+        .order_by()
+        .values("week")
+        .annotate(count=Count("pk"), minutes=Sum("minutes"))
+    }
+    assignment_counts = dict(
+        Assignment.objects.filter(week__in=weeks)
+        .order_by()
+        .values("week")
+        .annotate(count=Count("pk"))
+        .values_list("week", "count")
+    )
+    details = {}
+    for week in weeks:
+        row = items.get(week.pk)
+        parts = []
+        if row:
+            count, minutes = row["count"], row["minutes"] or 0
+            parts.append(f"{count} pre-work item{pluralize(count)}, {minutes} min")
+        if assignment_counts.get(week.pk):
+            count = assignment_counts[week.pk]
+            parts.append(f"{count} assignment{pluralize(count)}")
+        details[week.pk] = format_html("{}", " · ".join(parts) or "No pre-work yet")
+    return details
 
 
 @cohort_view(MEMBER)

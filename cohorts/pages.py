@@ -51,6 +51,9 @@ week_sections = Registry()
 # provider(request, access, weeks) -> {week.pk: HTML} shown beside each week in the schedule
 schedule_badges = Registry()
 
+# provider(request, access, weeks) -> {week.pk: HTML} shown in the organizers' weeks table
+week_table_details = Registry()
+
 # Link: the cohort's tabs (Schedule, Who is ready, Members, Notifications …)
 nav_links = Registry()
 

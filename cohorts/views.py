@@ -140,10 +140,17 @@ def manage_settings(request, access):
 @cohort_view(ORGANIZER)
 def manage_weeks(request, access):
     cohort = access.cohort
+    weeks = list(cohort.weeks.all())
+    details = {}
+    for provider in pages.week_table_details:
+        for week_id, html in provider(request, access, weeks).items():
+            details.setdefault(week_id, []).append(html)
+    for week in weeks:
+        week.details = details.get(week.pk, [])
     return render(
         request,
         "cohorts/manage/weeks.html",
-        {"access": access, "cohort": cohort, "weeks": cohort.weeks.all()},
+        {"access": access, "cohort": cohort, "weeks": weeks},
     )
 
 

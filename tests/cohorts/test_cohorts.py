@@ -1,6 +1,5 @@
-from datetime import UTC, date, datetime, time, timedelta
-
 import io
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -242,7 +241,9 @@ def test_a_cohort_months_away_says_next_session_not_this_week(cohort, people, cl
     assert "This week" in days_ahead.split('aria-current="date"')[1][:600]
 
 
-def test_the_meeting_link_is_a_link_on_the_cohort_week_and_session_pages(cohort, people, client_for):
+def test_the_meeting_link_is_a_link_on_the_cohort_week_and_session_pages(
+    cohort, people, client_for
+):
     cohort.location = "Room 4.12 “Ada” — or https://meet.example.com/ml-cohort"
     cohort.save()
     Week.objects.filter(cohort=cohort).update(publish_at=datetime(2026, 1, 1, tzinfo=UTC))
@@ -255,3 +256,19 @@ def test_the_meeting_link_is_a_link_on_the_cohort_week_and_session_pages(cohort,
         page = client.get(url).content.decode()
         assert 'href="https://meet.example.com/ml-cohort"' in page, url
         assert "Room 4.12 “Ada”" in page, url
+
+
+def test_the_weeks_table_shows_each_weeks_prework_and_links_to_its_editor(
+    cohort, people, client_for
+):
+    from assignments.models import Assignment, PreworkItem
+
+    week = cohort.weeks.get(number=2)
+    PreworkItem.objects.create(week=week, title="Lecture", url="https://e.com/1", minutes=30)
+    PreworkItem.objects.create(week=week, title="Reading", url="https://e.com/2", minutes=15)
+    Assignment.objects.create(week=week, title="Exercise", due_at=week.session_start)
+    page = client_for(people["organizer"]).get(reverse("cohorts:manage_weeks", args=[cohort.slug]))
+    row = page.content.decode().split(f'href="{week.get_absolute_url()}"')[1].split("</tr>")[0]
+    assert "2 pre-work items, 45 min · 1 assignment" in row
+    assert reverse("assignments:prework_editor", args=[cohort.slug, 2]) in row
+    assert "No pre-work yet" in page.content.decode()

@@ -121,7 +121,9 @@ def test_reset_link_revokes_the_old_one(client, course_cohort, members, client_f
     html = page.content.decode()
     assert f"/c/autumn-ml/calendar.ics?token={old_token}" in html
     # Links come from the site's one address, not from whatever host the page was asked on.
-    assert f'value="https://homeroom.example.com/c/autumn-ml/calendar.ics?token={old_token}"' in html
+    assert (
+        f'value="https://homeroom.example.com/c/autumn-ml/calendar.ics?token={old_token}"' in html
+    )
     assert f"webcal://homeroom.example.com/c/autumn-ml/calendar.ics?token={old_token}" in html
 
     response = signed_in.post(reverse("cohorts:calendar_reset", args=[course_cohort.slug]))
