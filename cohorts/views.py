@@ -16,6 +16,7 @@ from .forms import (
     CohortSettingsForm,
     InvitationPasteForm,
     MembershipForm,
+    NameForm,
     WeekForm,
 )
 from .models import Cohort, Invitation, Membership, Role, Week
@@ -384,3 +385,14 @@ def calendar_reset(request, access):
     return redirect(
         reverse("cohorts:preferences", kwargs={"slug": access.cohort.slug}) + "#calendar"
     )
+
+
+@login_required
+def account_name(request):
+    """Change the name others see (it is asked at sign-up, and people change it)."""
+    form = NameForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Your name is now “{request.user.name}”.")
+        return redirect("account_name")
+    return render(request, "cohorts/account_name.html", {"form": form})
