@@ -37,6 +37,9 @@ def home(request):
         if week and (access.can_facilitate or week.is_published()):
             return redirect(week)
         return redirect(cohort)
+    summaries = pages.cohort_summaries_for(request, cohorts)
+    for cohort in cohorts:
+        cohort.summary = summaries[cohort.pk]
     return render(
         request,
         "cohorts/home.html",

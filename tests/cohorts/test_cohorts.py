@@ -272,3 +272,36 @@ def test_the_weeks_table_shows_each_weeks_prework_and_links_to_its_editor(
     assert "2 pre-work items, 45 min · 1 assignment" in row
     assert reverse("assignments:prework_editor", args=[cohort.slug, 2]) in row
     assert "No pre-work yet" in page.content.decode()
+
+
+def test_my_cohorts_shows_each_cohorts_next_session_and_what_is_left(
+    cohort, other_cohort, people, client_for, django_assert_max_num_queries
+):
+    from assignments.models import Completion, PreworkItem
+
+    Week.objects.filter(cohort=cohort).update(publish_at=datetime(2026, 1, 1, tzinfo=UTC))
+    first = cohort.weeks.get(number=1)
+    first.title = "Framing"
+    first.save()
+    items = [
+        PreworkItem.objects.create(week=first, title=f"Video {n}", url="https://e.com", minutes=5)
+        for n in range(3)
+    ]
+    Completion.objects.create(user=people["participant"], item=items[0])
+    Membership.objects.create(user=people["participant"], cohort=other_cohort)
+    Membership.objects.create(user=people["facilitator"], cohort=other_cohort)
+    now = first.session_start - timedelta(days=2)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(timezone, "now", lambda: now)
+        page = client_for(people["participant"]).get(reverse("home")).content.decode()
+        facilitator = client_for(people["facilitator"])
+        # A fixed number of queries, however many cohorts and people.
+        with django_assert_max_num_queries(14):
+            staff_page = facilitator.get(reverse("home"))
+
+    def card(html):
+        return html.split('class="card__title"><a href="/c/ml/">')[1].split("</li>")[0]
+
+    assert "Next session:" in card(page) and "Framing" in card(page)
+    assert "1 of 3 required pre-work done" in card(page)
+    assert "0 of 1 participants ready for Framing" in card(staff_page.content.decode())
