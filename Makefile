@@ -15,11 +15,13 @@ $(STAMP): requirements-dev.lock
 
 # Web, Celery worker and Celery beat on the embedded defaults (SQLite, SQLite broker,
 # email printed to the console). Ctrl-C stops all three.
+# Links in emails and calendar feeds point where the web server listens (one source: SITE_URL).
+run: export SITE_URL ?= http://$(or $(HOMEROOM_HOST),127.0.0.1):$(or $(HOMEROOM_PORT),8000)
 run: $(STAMP)
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --no-input
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo --if-empty
 	@echo ""
-	@echo "  Homeroom is starting at http://127.0.0.1:$${HOMEROOM_PORT:-8000}/"
+	@echo "  Homeroom is starting at $$SITE_URL/"
 	@echo "  Demo accounts (password: homeroom-demo):"
 	@echo "    organizer@example.com    (organizer, site staff: /admin/)"
 	@echo "    facilitator@example.com  (facilitator)"

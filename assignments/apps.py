@@ -17,6 +17,8 @@ class AssignmentsConfig(AppConfig):
 
         pages.week_sections.register(views.week_section, order=10)
         pages.schedule_badges.register(views.schedule_badges)
+        pages.week_table_details.register(views.week_table_details)
+        pages.home_lines.register(views.home_lines)
         who_is_ready = pages.Link(
             "Who is ready",
             "assignments:progress",

@@ -1,5 +1,5 @@
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -36,11 +36,26 @@ class PastedItem:
     minutes: int
 
 
+UNTITLED = PreworkItem.UNTITLED
+
+
 def title_from_url(url):
+    """A readable stand-in title for a bare URL, marked so the editor asks for a real one:
+    the video id for YouTube and Vimeo, else the last part of the path, else the host."""
     parts = urlsplit(url)
-    last = parts.path.rstrip("/").rsplit("/", 1)[-1]
-    words = last.rsplit(".", 1)[0].replace("-", " ").replace("_", " ").strip()
-    return (words[:1].upper() + words[1:]) if words else parts.netloc
+    host = parts.netloc.lower().removeprefix("www.").removeprefix("m.")
+    segments = [segment for segment in parts.path.split("/") if segment]
+    if host in ("youtube.com", "youtu.be"):
+        video = parse_qs(parts.query).get("v", [""])[0] if host == "youtube.com" else ""
+        video = video or (segments[-1] if segments and segments[-1] != "watch" else "")
+        if video:
+            return f"YouTube video {video[:40]} {UNTITLED}"
+    if host == "vimeo.com" and segments and segments[-1].isdigit():
+        return f"Vimeo video {segments[-1][:20]} {UNTITLED}"
+    last = segments[-1] if segments else ""
+    words = last.rsplit(".", 1)[0].replace("-", " ").replace("_", " ").strip()[:120]
+    name = (words[:1].upper() + words[1:]) if words else parts.netloc[:120]
+    return f"{name} {UNTITLED}"
 
 
 def parse_pasted_items(text):
@@ -117,10 +132,23 @@ class PublishForm(forms.Form):
         label="Publish at",
     )
 
+    publish_anyway = forms.BooleanField(
+        required=False, label="Publish anyway: participants will see those items as they are"
+    )
+
     def __init__(self, *args, week, **kwargs):
         super().__init__(*args, **kwargs)
         self.week = week
         self.fields["publish_at"].help_text = f"In the cohort's time zone, {week.cohort.time_zone}."
+        self.incomplete = [item for item in week.prework_items.all() if item.missing]
+        if self.incomplete:
+            names = "; ".join(
+                f"{item.title} (needs {' and '.join(item.missing)})" for item in self.incomplete[:5]
+            )
+            more = f" and {len(self.incomplete) - 5} more" if len(self.incomplete) > 5 else ""
+            self.fields["publish_anyway"].help_text = f"Still unfinished: {names}{more}."
+        else:
+            del self.fields["publish_anyway"]
         if not self.is_bound:
             if week.publish_at is None:
                 self.initial["when"] = self.DRAFT
@@ -137,6 +165,14 @@ class PublishForm(forms.Form):
                 self.add_error("publish_at", "Choose the date and time to publish.")
             else:
                 cleaned["publish_at"] = self.week.cohort.from_local(cleaned["publish_at"])
+        publishing = cleaned.get("when") in (self.NOW, self.SCHEDULE)
+        if publishing and self.incomplete and not cleaned.get("publish_anyway"):
+            count = len(self.incomplete)
+            self.add_error(
+                "publish_anyway",
+                f"{count} item{'s' if count != 1 else ''} still need{'' if count != 1 else 's'} "
+                "a title or minutes. Fix them first, or tick “Publish anyway”.",
+            )
         return cleaned
 
 

@@ -30,6 +30,19 @@ class PreworkItem(OrderedInWeek):
     def done_verb(self):
         return {"video": "watched", "reading": "read"}.get(self.kind, "done")
 
+    # Ends the stand-in title a pasted bare URL gets, until the organizer writes a real one.
+    UNTITLED = "(untitled — add a title)"
+
+    @property
+    def missing(self):
+        """What participants would miss in this item: ["a title", "minutes"], or []."""
+        gaps = []
+        if self.title.endswith(self.UNTITLED):
+            gaps.append("a title")
+        if not self.minutes and self.kind != self.Kind.EXERCISE:
+            gaps.append("minutes")
+        return gaps
+
 
 class Completion(models.Model):
     user = models.ForeignKey(

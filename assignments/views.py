@@ -2,15 +2,17 @@ import csv
 
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from cohorts.models import Week
+from cohorts.models import Membership, Role, Week
 from cohorts.permissions import FACILITATOR, MEMBER, ORGANIZER, cohort_view, visible_week
 
 from . import progress
@@ -91,6 +93,83 @@ def schedule_badges(request, access, weeks):
             css = "badge badge--success" if status.prework_finished else "badge"
             badges[week.pk] = format_html('<span class="{}">{}% done</span>', css, status.percent)
     return badges
+
+
+def home_lines(request, summaries):
+    """On My cohorts, per cohort: what is left for me this week, or (for facilitators and
+    organizers) how many participants are ready. Five queries for all cohorts together."""
+    weeks = [
+        s.next_week
+        for s in summaries
+        if s.next_week is not None and (s.access.can_facilitate or s.next_week.is_published())
+    ]
+    if not weeks:
+        return {}
+    facilitated = [s.next_week.cohort_id for s in summaries if s.access.can_facilitate]
+    participants = {}
+    for cohort_id, user_id in (
+        Membership.objects.active()
+        .filter(cohort__in=facilitated, role=Role.PARTICIPANT)
+        .values_list("cohort", "user")
+    ):
+        participants.setdefault(cohort_id, []).append(user_id)
+    user_ids = {request.user.pk, *(pk for ids in participants.values() for pk in ids)}
+    table = progress.statuses(weeks, list(user_ids))
+    lines = {}
+    for week in weeks:
+        cohort_id = week.cohort_id
+        if week.cohort_id in facilitated:
+            ids = participants.get(cohort_id, [])
+            ready = sum(table[(pk, week.pk)].prework_finished for pk in ids)
+            lines[cohort_id] = format_html(
+                "{} of {} participants ready for {}", ready, len(ids), week.title
+            )
+            continue
+        status = table[(request.user.pk, week.pk)]
+        if not status.required_total and not status.assignments_total:
+            lines[cohort_id] = format_html("Nothing to prepare for {}", week.title)
+        elif status.prework_finished and status.assignments_done >= status.assignments_total:
+            lines[cohort_id] = format_html("You are ready for {}", week.title)
+        else:
+            lines[cohort_id] = format_html(
+                "{} of {} required pre-work done, {} of {} assignments handed in",
+                status.required_done,
+                status.required_total,
+                status.assignments_done,
+                status.assignments_total,
+            )
+    return lines
+
+
+def week_table_details(request, access, weeks):
+    """In the organizers' weeks table: how much pre-work and how many assignments each week
+    has (two queries for all weeks)."""
+    items = {
+        row["week"]: row
+        for row in PreworkItem.objects.filter(week__in=weeks)
+        .order_by()
+        .values("week")
+        .annotate(count=Count("pk"), minutes=Sum("minutes"))
+    }
+    assignment_counts = dict(
+        Assignment.objects.filter(week__in=weeks)
+        .order_by()
+        .values("week")
+        .annotate(count=Count("pk"))
+        .values_list("week", "count")
+    )
+    details = {}
+    for week in weeks:
+        row = items.get(week.pk)
+        parts = []
+        if row:
+            count, minutes = row["count"], row["minutes"] or 0
+            parts.append(f"{count} pre-work item{pluralize(count)}, {minutes} min")
+        if assignment_counts.get(week.pk):
+            count = assignment_counts[week.pk]
+            parts.append(f"{count} assignment{pluralize(count)}")
+        details[week.pk] = format_html("{}", " · ".join(parts) or "No pre-work yet")
+    return details
 
 
 @cohort_view(MEMBER)

@@ -115,8 +115,10 @@ def seed(now=None):
             f"Hard on first viewing: {summary}"
         )
         week.save()
+    # Everyone joined before week 1's pre-work came out, so earlier weeks count for them.
+    joined = weeks[0].publish_at - timedelta(days=1)
     Membership.objects.bulk_create(
-        Membership(user=user, cohort=cohort, role=role, experience=level)
+        Membership(user=user, cohort=cohort, role=role, experience=level, joined_at=joined)
         for user, role, level in users.values()
     )
     return cohort, True

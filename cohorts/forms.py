@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .models import TIME_ZONE_CHOICES, Cohort, Membership, Role, Week
+from .models import TIME_ZONE_CHOICES, Cohort, Membership, Role, User, Week
 
 
 class SignupDetailsForm(forms.Form):
@@ -13,6 +13,22 @@ class SignupDetailsForm(forms.Form):
     def signup(self, request, user):
         user.name = self.cleaned_data["name"].strip()
         user.save(update_fields=["name"])
+
+
+class NameForm(forms.ModelForm):
+    """The name others in one's cohorts see; one line."""
+
+    class Meta:
+        model = User
+        fields = ["name"]
+        labels = {"name": "Your name"}
+        help_texts = {"name": "Shown to your cohorts: on member lists, pair sheets and in Slack."}
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise ValidationError("Type the name others should see.")
+        return name
 
 
 class DateInput(forms.DateInput):

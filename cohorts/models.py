@@ -385,5 +385,10 @@ class Week(models.Model):
     def session_end(self):
         return self.session_start + timedelta(minutes=self.cohort.session_minutes)
 
+    @property
+    def is_this_week(self):
+        """The session is at most a week away (or running): "This week" rather than "Next"."""
+        return self.session_start - timezone.now() <= timedelta(days=7)
+
     def is_published(self, now=None):
         return self.publish_at is not None and self.publish_at <= (now or timezone.now())

@@ -11,7 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils import timezone
 
+from .models import Membership, Week
+from .permissions import CohortAccess
 from .registry import Registry
 
 
@@ -51,6 +54,9 @@ week_sections = Registry()
 # provider(request, access, weeks) -> {week.pk: HTML} shown beside each week in the schedule
 schedule_badges = Registry()
 
+# provider(request, access, weeks) -> {week.pk: HTML} shown in the organizers' weeks table
+week_table_details = Registry()
+
 # Link: the cohort's tabs (Schedule, Who is ready, Members, Notifications …)
 nav_links = Registry()
 
@@ -71,3 +77,42 @@ preference_sections = Registry()
 
 # provider(request) -> [(label, url)]: actions on "My cohorts"
 home_actions = Registry()
+
+# provider(request, summaries) -> {cohort.pk: HTML}: a line per cohort on "My cohorts"
+# (what is left for me, or who is ready), given every CohortSummary at once.
+home_lines = Registry()
+
+
+@dataclass
+class CohortSummary:
+    """One card on "My cohorts": my access and the session that is next (or running)."""
+
+    access: object  # permissions.CohortAccess
+    next_week: object | None
+    lines: list
+
+
+def cohort_summaries_for(request, cohorts):
+    """{cohort.pk: CohortSummary} for the signed-in member's cohorts, in a fixed number of
+    queries however many cohorts there are."""
+    memberships = {
+        membership.cohort_id: membership
+        for membership in Membership.objects.active().filter(user=request.user, cohort__in=cohorts)
+    }
+    by_pk = {cohort.pk: cohort for cohort in cohorts}
+    weeks = {}
+    for week in Week.objects.filter(cohort__in=cohorts):
+        week.cohort = by_pk[week.cohort_id]
+        weeks.setdefault(week.cohort_id, []).append(week)
+    now = timezone.now()
+    summaries = {}
+    for cohort in cohorts:
+        access = CohortAccess(cohort=cohort, membership=memberships.get(cohort.pk))
+        week = cohort.current_week(weeks.get(cohort.pk, []), now=now)
+        if week is not None and week.session_end < now:
+            week = None  # the course is over
+        summaries[cohort.pk] = CohortSummary(access, week, [])
+    for provider in home_lines:
+        for cohort_id, html in provider(request, list(summaries.values())).items():
+            summaries[cohort_id].lines.append(html)
+    return summaries

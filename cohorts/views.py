@@ -16,6 +16,7 @@ from .forms import (
     CohortSettingsForm,
     InvitationPasteForm,
     MembershipForm,
+    NameForm,
     WeekForm,
 )
 from .models import Cohort, Invitation, Membership, Role, Week
@@ -36,6 +37,9 @@ def home(request):
         if week and (access.can_facilitate or week.is_published()):
             return redirect(week)
         return redirect(cohort)
+    summaries = pages.cohort_summaries_for(request, cohorts)
+    for cohort in cohorts:
+        cohort.summary = summaries[cohort.pk]
     return render(
         request,
         "cohorts/home.html",
@@ -140,10 +144,17 @@ def manage_settings(request, access):
 @cohort_view(ORGANIZER)
 def manage_weeks(request, access):
     cohort = access.cohort
+    weeks = list(cohort.weeks.all())
+    details = {}
+    for provider in pages.week_table_details:
+        for week_id, html in provider(request, access, weeks).items():
+            details.setdefault(week_id, []).append(html)
+    for week in weeks:
+        week.details = details.get(week.pk, [])
     return render(
         request,
         "cohorts/manage/weeks.html",
-        {"access": access, "cohort": cohort, "weeks": cohort.weeks.all()},
+        {"access": access, "cohort": cohort, "weeks": weeks},
     )
 
 
@@ -377,3 +388,14 @@ def calendar_reset(request, access):
     return redirect(
         reverse("cohorts:preferences", kwargs={"slug": access.cohort.slug}) + "#calendar"
     )
+
+
+@login_required
+def account_name(request):
+    """Change the name others see (it is asked at sign-up, and people change it)."""
+    form = NameForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Your name is now “{request.user.name}”.")
+        return redirect("account_name")
+    return render(request, "cohorts/account_name.html", {"form": form})

@@ -13,6 +13,7 @@ urlpatterns = [
     path("invite/<str:token>/", cohort_views.invitation, name="invitation"),
     path("unsubscribe/<str:token>/", notification_views.unsubscribe, name="unsubscribe"),
     path("healthz", config_views.healthz, name="healthz"),
+    path("accounts/name/", cohort_views.account_name, name="account_name"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("c/<slug:slug>/", include("cohorts.urls")),

@@ -1,4 +1,5 @@
 from django import template
+from django.conf import settings
 
 from cohorts import pages
 from cohorts.markdown import render_markdown
@@ -40,3 +41,15 @@ def cohort_links(where, access, week=None):
 @register.filter
 def is_current(link, request):
     return link.is_current(request)
+
+
+@register.filter
+def absolute(path):
+    """An absolute URL on the site's one address (SITE_URL), whatever host the page came in on."""
+    return f"{settings.SITE_URL}{path}"
+
+
+@register.filter
+def webcal(path):
+    """The same address for calendar apps: webcal:// asks them to subscribe."""
+    return "webcal://" + f"{settings.SITE_URL}{path}".split("://", 1)[1]

@@ -61,7 +61,11 @@ def test_pasting_lines_adds_one_item_per_line(upcoming_week, items, people, clie
         )
     )
     assert [(i.title, i.url, i.minutes) for i in new] == [
-        ("Feature crosses", "https://example.com/papers/feature-crosses.html", 0),
+        (
+            "Feature crosses (untitled — add a title)",
+            "https://example.com/papers/feature-crosses.html",
+            0,
+        ),
         ("Why L2", "https://example.com/l2", 12),
     ]
     assert [i.order for i in new] == [5, 6]  # after the four existing items
@@ -246,3 +250,51 @@ def test_schedule_does_not_reveal_unpublished_week_titles(cohort, people, client
     assert "Secret topic" not in page and "Topic not published yet" in page
     page = client_for(people["facilitator"]).get(cohort.get_absolute_url()).content.decode()
     assert "Secret topic" in page
+
+
+@pytest.mark.parametrize(
+    ("url", "title"),
+    [
+        ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "YouTube video dQw4w9WgXcQ"),
+        ("https://youtu.be/aircAruvnKk", "YouTube video aircAruvnKk"),
+        ("https://vimeo.com/76979871", "Vimeo video 76979871"),
+        ("https://example.com/papers/feature-crosses.html", "Feature crosses"),
+        ("https://example.com/", "example.com"),
+    ],
+)
+def test_a_bare_url_gets_a_readable_title_marked_untitled(url, title):
+    [item], errors = parse_pasted_items(url)
+    assert errors == []
+    assert item.title == f"{title} (untitled — add a title)"
+
+
+def test_publishing_asks_first_while_items_lack_a_title_or_minutes(cohort, people, client_for):
+    week = cohort.weeks.get(number=1)
+    organizer = client_for(people["organizer"])
+    organizer.post(
+        editor_url(week),
+        {
+            "action": "paste",
+            "paste-kind": "video",
+            "paste-lines": "https://www.youtube.com/watch?v=one\nhttps://www.youtube.com/watch?v=two",
+        },
+    )
+    editor = organizer.get(editor_url(week)).content.decode()
+    assert editor.count("Needs a title and minutes") == 2
+    assert [item.title for item in week.prework_items.all()] == [
+        "YouTube video one (untitled — add a title)",
+        "YouTube video two (untitled — add a title)",
+    ]
+
+    response = organizer.post(editor_url(week), {"action": "publish", "publish-when": "now"})
+    assert response.status_code == 200
+    assert "2 items still need a title or minutes" in response.content.decode()
+    week.refresh_from_db()
+    assert not week.is_published()
+
+    organizer.post(
+        editor_url(week),
+        {"action": "publish", "publish-when": "now", "publish-publish_anyway": "on"},
+    )
+    week.refresh_from_db()
+    assert week.is_published()

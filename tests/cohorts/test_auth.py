@@ -91,3 +91,26 @@ def test_sign_in_pages_use_our_layout(client):
         page = client.get(reverse(name)).content.decode()
         assert 'class="site-header"' in page, name
         assert "<style" not in page and "style=" not in page, name
+
+
+def test_a_member_changes_their_name_on_the_account_pages(make_user, client_for):
+    user = make_user("ada@example.com", "Ada")
+    client = client_for(user)
+    page = client.get(reverse("account_email")).content.decode()
+    assert reverse("account_name") in page  # the account pages link to it
+    response = client.post(reverse("account_name"), {"name": "  Ada   Lovelace\n"})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.name == "Ada Lovelace"
+    assert "Your name is now “Ada Lovelace”" in client.get(response["Location"]).content.decode()
+    blank = client.post(reverse("account_name"), {"name": "   "})
+    assert blank.status_code == 200
+    assert "Type the name others should see." in blank.content.decode()
+    user.refresh_from_db()
+    assert user.name == "Ada Lovelace"
+
+
+def test_the_name_page_asks_strangers_to_sign_in(client):
+    response = client.get(reverse("account_name"))
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]

@@ -1,3 +1,4 @@
+import io
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -230,3 +231,98 @@ def test_an_access_check_is_one_query_on_the_membership_table(cohort, people):
         assert access_for(people["participant"], cohort).is_member
     assert len(queries) == 1
     assert " JOIN " not in queries[0]["sql"].upper()
+
+
+def test_the_demo_shows_people_behind_on_earlier_weeks(client):
+    call_command("seed_demo", stdout=io.StringIO())
+    client.force_login(User.objects.get(email="facilitator@example.com"))
+    cohort = Cohort.objects.get(slug=demo.SLUG)
+    assert all(
+        m.joined_at < cohort.weeks.get(number=1).session_start for m in cohort.memberships.all()
+    )
+    page = client.get(reverse("assignments:progress", args=[cohort.slug]), {"show": "behind"})
+    assert page.status_code == 200
+    # The demo's unprepared participants have sessions behind them they did not prepare for.
+    behind = [row.membership.user.email for row in page.context["rows"]]
+    assert behind, "the behind filter finds somebody in the demo"
+    assert all(email.startswith("participant") for email in behind)
+
+
+def test_a_cohort_months_away_says_next_session_not_this_week(cohort, people, client_for):
+    first = cohort.weeks.get(number=1).session_start
+    Week.objects.filter(cohort=cohort).update(publish_at=datetime(2026, 1, 1, tzinfo=UTC))
+    client = client_for(people["participant"])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(timezone, "now", lambda: first - timedelta(days=90))
+        months_ahead = client.get(cohort.get_absolute_url()).content.decode()
+        mp.setattr(timezone, "now", lambda: first - timedelta(days=2))
+        days_ahead = client.get(cohort.get_absolute_url()).content.decode()
+    assert "This week" not in months_ahead
+    assert "Next session" in months_ahead.split('aria-current="date"')[1][:600]
+    assert "This week" in days_ahead.split('aria-current="date"')[1][:600]
+
+
+def test_the_meeting_link_is_a_link_on_the_cohort_week_and_session_pages(
+    cohort, people, client_for
+):
+    cohort.location = "Room 4.12 “Ada” — or https://meet.example.com/ml-cohort"
+    cohort.save()
+    Week.objects.filter(cohort=cohort).update(publish_at=datetime(2026, 1, 1, tzinfo=UTC))
+    client = client_for(people["facilitator"])
+    for url in (
+        cohort.get_absolute_url(),
+        reverse("cohorts:week", args=[cohort.slug, 1]),
+        reverse("discussions:session", args=[cohort.slug, 1]),
+    ):
+        page = client.get(url).content.decode()
+        assert 'href="https://meet.example.com/ml-cohort"' in page, url
+        assert "Room 4.12 “Ada”" in page, url
+
+
+def test_the_weeks_table_shows_each_weeks_prework_and_links_to_its_editor(
+    cohort, people, client_for
+):
+    from assignments.models import Assignment, PreworkItem
+
+    week = cohort.weeks.get(number=2)
+    PreworkItem.objects.create(week=week, title="Lecture", url="https://e.com/1", minutes=30)
+    PreworkItem.objects.create(week=week, title="Reading", url="https://e.com/2", minutes=15)
+    Assignment.objects.create(week=week, title="Exercise", due_at=week.session_start)
+    page = client_for(people["organizer"]).get(reverse("cohorts:manage_weeks", args=[cohort.slug]))
+    row = page.content.decode().split(f'href="{week.get_absolute_url()}"')[1].split("</tr>")[0]
+    assert "2 pre-work items, 45 min · 1 assignment" in row
+    assert reverse("assignments:prework_editor", args=[cohort.slug, 2]) in row
+    assert "No pre-work yet" in page.content.decode()
+
+
+def test_my_cohorts_shows_each_cohorts_next_session_and_what_is_left(
+    cohort, other_cohort, people, client_for, django_assert_max_num_queries
+):
+    from assignments.models import Completion, PreworkItem
+
+    Week.objects.filter(cohort=cohort).update(publish_at=datetime(2026, 1, 1, tzinfo=UTC))
+    first = cohort.weeks.get(number=1)
+    first.title = "Framing"
+    first.save()
+    items = [
+        PreworkItem.objects.create(week=first, title=f"Video {n}", url="https://e.com", minutes=5)
+        for n in range(3)
+    ]
+    Completion.objects.create(user=people["participant"], item=items[0])
+    Membership.objects.create(user=people["participant"], cohort=other_cohort)
+    Membership.objects.create(user=people["facilitator"], cohort=other_cohort)
+    now = first.session_start - timedelta(days=2)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(timezone, "now", lambda: now)
+        page = client_for(people["participant"]).get(reverse("home")).content.decode()
+        facilitator = client_for(people["facilitator"])
+        # A fixed number of queries, however many cohorts and people.
+        with django_assert_max_num_queries(14):
+            staff_page = facilitator.get(reverse("home"))
+
+    def card(html):
+        return html.split('class="card__title"><a href="/c/ml/">')[1].split("</li>")[0]
+
+    assert "Next session:" in card(page) and "Framing" in card(page)
+    assert "1 of 3 required pre-work done" in card(page)
+    assert "0 of 1 participants ready for Framing" in card(staff_page.content.decode())

@@ -111,14 +111,19 @@ def test_due_dates_in_summer_and_winter_time(client, course_cohort, members):
     assert all(d.astimezone(BERLIN).strftime("%a %H:%M") == "Sat 18:00" for d in due)
 
 
-def test_reset_link_revokes_the_old_one(client, course_cohort, members, client_for):
+def test_reset_link_revokes_the_old_one(client, course_cohort, members, client_for, settings):
+    settings.SITE_URL = "https://homeroom.example.com"
     pat = members["pat"]
     old_token = pat.calendar_token
     signed_in = client_for(pat.user)
     page = signed_in.get(reverse("cohorts:preferences", args=[course_cohort.slug]))
     html = page.content.decode()
     assert f"/c/autumn-ml/calendar.ics?token={old_token}" in html
-    assert f"webcal://testserver/c/autumn-ml/calendar.ics?token={old_token}" in html
+    # Links come from the site's one address, not from whatever host the page was asked on.
+    assert (
+        f'value="https://homeroom.example.com/c/autumn-ml/calendar.ics?token={old_token}"' in html
+    )
+    assert f"webcal://homeroom.example.com/c/autumn-ml/calendar.ics?token={old_token}" in html
 
     response = signed_in.post(reverse("cohorts:calendar_reset", args=[course_cohort.slug]))
     assert response.status_code == 302
