@@ -75,7 +75,7 @@ def event(cohort, *, uid, summary, start, stamp, end=None, description="", locat
 
 def session_event(cohort, week, stamp, show_title=True):
     # Participants learn a week's topic when its pre-work is published, here as on the site.
-    heading = f"Week {week.number}: {week.title}" if show_title else f"Week {week.number}"
+    heading = week.heading if show_title else week.label
     lines = [f"{heading} of {cohort.title}"]
     if cohort.location.startswith(("https://", "http://")):
         lines.append(f"Join the call: {cohort.location}")

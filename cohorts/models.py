@@ -376,7 +376,7 @@ class Week(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.cohort} · Week {self.number}: {self.title}"
+        return f"{self.cohort} · {self.heading}"
 
     def get_absolute_url(self):
         return reverse("cohorts:week", kwargs={"slug": self.cohort.slug, "number": self.number})
@@ -384,6 +384,18 @@ class Week(models.Model):
     @property
     def session_end(self):
         return self.session_start + timedelta(minutes=self.cohort.session_minutes)
+
+    @property
+    def label(self):
+        """ "Week 3" — how pages name the session, short."""
+        return f"Week {self.number}"
+
+    @property
+    def heading(self):
+        """ "Week 3: Gradient descent", or just "Week 3" while the title is the default one."""
+        if not self.title or self.title == self.label:
+            return self.label
+        return f"{self.label}: {self.title}"
 
     @property
     def is_this_week(self):

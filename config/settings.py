@@ -235,6 +235,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
+# What a task prints (the console email backend's emails in `make run`) goes to the terminal
+# as it is, not re-logged line by line as warnings.
+CELERY_WORKER_REDIRECT_STDOUTS = False
 # Only needed when several apps share one broker; tests use it to keep their own queue.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery") or "celery"
 # Dispatch (homework reminders, Slack digests) works out what is due every few minutes.
@@ -312,7 +315,10 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # The development server's line per static file would bury what matters in `make run`.
+    "filters": {"no_static_requests": {"()": "config.logging.SkipStaticRequests"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.server": {"filters": ["no_static_requests"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
 }
 

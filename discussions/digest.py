@@ -161,7 +161,7 @@ def build(cohort, week, now=None):
 
     blocks = [
         slack.section(
-            f"*{slack.link(week_url, f'Week {week.number}: {week.title}')}* · "
+            f"*{slack.link(week_url, week.heading)}* · "
             f"{slack.escape(cohort.title)}\n*Session:* {slack.escape(session)}"
             + (f" · {_location(cohort.location)}" if cohort.location else "")
         )

@@ -326,3 +326,15 @@ def test_my_cohorts_shows_each_cohorts_next_session_and_what_is_left(
     assert "Next session:" in card(page) and "Framing" in card(page)
     assert "1 of 3 required pre-work done" in card(page)
     assert "0 of 1 participants ready for Framing" in card(staff_page.content.decode())
+
+
+def test_a_week_with_its_default_title_is_not_named_twice(cohort, people, client_for):
+    week = cohort.weeks.get(number=1)
+    assert week.title == "Week 1"
+    page = client_for(people["facilitator"]).get(week.get_absolute_url()).content.decode()
+    assert "Week 1: Week 1" not in page
+    assert "<title>Week 1 · Homeroom</title>" in page
+    week.title = "Framing"
+    week.save()
+    page = client_for(people["facilitator"]).get(week.get_absolute_url()).content.decode()
+    assert "<title>Week 1: Framing · Homeroom</title>" in page

@@ -114,3 +114,14 @@ def test_production_values_pass_the_deploy_checks_without_a_warning(tmp_path):
     assert result.returncode == 0, output
     assert "WARNING" not in output.upper(), output
     assert "System check identified no issues" in output, output
+
+
+def test_the_development_server_logs_pages_but_not_each_static_file(caplog):
+    import logging
+
+    server = logging.getLogger("django.server")
+    with caplog.at_level(logging.INFO, logger="django.server"):
+        server.info('"%s" %s %s', "GET /static/css/homeroom.css HTTP/1.1", "200", "9000")
+        server.info('"%s" %s %s', "GET /c/ml/weeks/1/ HTTP/1.1", "200", "12000")
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages == ['"GET /c/ml/weeks/1/ HTTP/1.1" 200 12000']
