@@ -4,6 +4,13 @@ from django.db import models, transaction
 from django.db.models import Avg, Count, Max, Q
 from django.utils import timezone
 
+from cohorts.markdown import (
+    SHORT_TEXT,
+    MarkdownHTMLField,
+    MarkdownModel,
+    MarkdownQuerySet,
+    validate_markdown,
+)
 from cohorts.models import Membership, Role, Week
 
 User = settings.AUTH_USER_MODEL
@@ -30,7 +37,7 @@ class SessionSettings(models.Model):
         cls.objects.update_or_create(week=week, defaults={"points_visible": visible})
 
 
-class OrderedQuerySet(models.QuerySet):
+class OrderedQuerySet(MarkdownQuerySet):
     def next_order(self, week):
         return (self.filter(week=week).aggregate(top=Max("order"))["top"] or 0) + 1
 
@@ -122,11 +129,14 @@ class MuddiestVote(models.Model):
         return f"+1 by {self.user} on {self.point}"
 
 
-class DiscussionPoint(Ordered):
+class DiscussionPoint(Ordered, MarkdownModel):
     """A concept to walk through in the session (Markdown)."""
 
     week = models.ForeignKey(Week, on_delete=models.CASCADE, related_name="discussion_points")
-    text = models.TextField(help_text="Markdown.")
+    text = models.TextField(
+        max_length=SHORT_TEXT, validators=[validate_markdown], help_text="Markdown."
+    )
+    text_html = MarkdownHTMLField()
     source = models.OneToOneField(
         MuddiestPoint,
         on_delete=models.SET_NULL,
@@ -135,6 +145,7 @@ class DiscussionPoint(Ordered):
         related_name="discussion_point",
         help_text="The muddiest point it came from, if any.",
     )
+    markdown_fields = ("text",)
     created_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -147,11 +158,15 @@ class DiscussionPoint(Ordered):
         return self.text[:60]
 
 
-class PairPrompt(Ordered):
+class PairPrompt(Ordered, MarkdownModel):
     """A pair-explanation prompt ("A, explain to B why …"): one turn per prompt."""
 
     week = models.ForeignKey(Week, on_delete=models.CASCADE, related_name="pair_prompts")
-    prompt = models.TextField(help_text="Markdown.")
+    prompt = models.TextField(
+        max_length=SHORT_TEXT, validators=[validate_markdown], help_text="Markdown."
+    )
+    prompt_html = MarkdownHTMLField()
+    markdown_fields = ("prompt",)
     minutes = models.PositiveSmallIntegerField(
         "minutes per turn", default=5, validators=[MinValueValidator(1), MaxValueValidator(60)]
     )
