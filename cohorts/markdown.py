@@ -486,7 +486,7 @@ class MarkdownQuerySet(models.QuerySet):
 
     def update(self, **kwargs):
         for name in self._markdown_fields():
-            if name in kwargs:
+            if name in kwargs and html_field(name) not in kwargs:  # (bulk_update sends both)
                 if not isinstance(kwargs[name], str):
                     raise TypeError(f"{name} takes text here, so its HTML can be rendered")
                 kwargs[html_field(name)] = render_markdown(kwargs[name])
