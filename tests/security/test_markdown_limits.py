@@ -4,7 +4,7 @@ HTML without rendering anything, and rows saved before the HTML was stored get i
 
 import signal
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import time, timedelta
 
 import markdown as python_markdown
 import pytest
@@ -375,3 +375,39 @@ def test_migration_fills_the_html_of_existing_rows():
     assert stored("assignments", "Submission", "feedback_html") == "<p><code>ok</code></p>"
     assert stored("discussions", "DiscussionPoint", "text_html") == "<h1>Point</h1>"
     assert stored("discussions", "PairPrompt", "prompt_html") == "<p><strong>Prompt</strong></p>"
+
+
+@pytest.mark.django_db
+def test_a_cohort_made_from_a_course_file_has_its_html_stored(people):
+    course, problems = parse_course(
+        "homeroom_course: 1\n"
+        "title: Stored\n"
+        "description: The **course**\n"
+        "weeks:\n"
+        "  - title: One\n"
+        "    summary: '*summary*'\n"
+        "    facilitator_notes: '`notes`'\n"
+        "    prework:\n"
+        "      - title: Video\n        notes: '**watch**'\n"
+        "    assignments:\n"
+        "      - title: Task\n        instructions: '# Do'\n"
+        "    discussion_points:\n      - '*point*'\n"
+        "    pair_prompts:\n      - '**prompt**'\n"
+    )
+    assert problems == []
+    cohort = course.create(
+        course.new_run(
+            start_date=timezone.localdate(), session_weekday=0, session_time=time(10, 0)
+        ),
+        people["organizer"],
+    )
+    week = cohort.weeks.get()
+    assert cohort.description_html == "<p>The <strong>course</strong></p>"
+    assert (week.summary_html, week.facilitator_notes_html) == (
+        "<p><em>summary</em></p>",
+        "<p><code>notes</code></p>",
+    )
+    assert week.prework_items.get().notes_html == "<p><strong>watch</strong></p>"
+    assert week.assignments.get().instructions_html == "<h1>Do</h1>"
+    assert week.discussion_points.get().text_html == "<p><em>point</em></p>"
+    assert week.pair_prompts.get().prompt_html == "<p><strong>prompt</strong></p>"
