@@ -13,6 +13,9 @@ Bounds, so no text can make a save or a page slow or fatal:
   (`validate_markdown`); text that arrives deeper by another road is shown as plain text;
 - the link and image patterns scan linearly (Python-Markdown's own rescan the rest of the
   text for every `[`, so 10 KB of `[` took 15 s);
+- a conversion has a budget of CPU time (RENDER_BUDGET_SECONDS) for what is still
+  super-linear in Python-Markdown (e.g. thousands of definition-list lines in one block);
+  past it the text is shown as plain text;
 - any error inside the converter is logged and the text is shown as plain text: a page
   never fails because of what someone typed.
 """
@@ -182,9 +185,9 @@ class LinearLinks:
         """Python-Markdown's `(destination "title")` scan, visiting only the characters
         it acts on (parentheses and quotes) and bounded as the class says."""
         m = self.RE_LINK.match(data, pos=index)
-        if not m or m.group(1) or index > self._scan(data).last_paren:
-            if m and m.group(1):
-                return super().getLink(data, index)  # [text](<link> "title"): one regex
+        if m and m.group(1):
+            return super().getLink(data, index)  # [text](<link> "title"): one regex
+        if not m or index > self._scan(data).last_paren:
             return "", None, index, False
         start = m.end()
         stop = min(len(data), start + MAX_LINK_DESTINATION)

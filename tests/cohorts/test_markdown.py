@@ -227,3 +227,35 @@ def test_one_converter_per_thread_is_reused(monkeypatch):
     thread.start()
     thread.join()
     assert results == ["<p><em>t</em></p>"] and len(built) == 2
+
+
+def test_bounded_link_scanning_reads_links_as_python_markdown_does():
+    """The linear link scanners against Python-Markdown's own, on random bracket soup.
+
+    One difference is on purpose: with no `)` left in the text, Python-Markdown may still
+    make a link that swallows the rest of the text; here that is no link. The reference
+    converter is given the same rule, and then every output must be the same."""
+    import random
+
+    import markdown
+    from markdown import inlinepatterns as patterns
+
+    class NoParenLeftNoLink:
+        def getLink(self, data, index):  # noqa: N802
+            if index > data.rfind(")"):
+                return "", None, index, False
+            return super().getLink(data, index)
+
+    reference = markdown.Markdown(extensions=["extra", "sane_lists", "nl2br"], output_format="html")
+    for name, processor, pattern, priority in [
+        ("reference", patterns.ReferenceInlineProcessor, patterns.REFERENCE_RE, 170),
+        ("link", patterns.LinkInlineProcessor, patterns.LINK_RE, 160),
+    ]:
+        patched = type(name, (NoParenLeftNoLink, processor), {})
+        reference.inlinePatterns.register(patched(pattern, reference), name, priority)
+
+    pieces = [*"[]()\"' ab:/.\n", "](", "[a](", "https://x.example", '"t"']
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 40)))
+        assert markdown_module._convert(text) == reference.reset().convert(text), text
