@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import F
 
+from cohorts.markdown import LONG_TEXT, SHORT_TEXT
 from curriculum.course import Line, Part, plain_text
 from curriculum.relative import Relative
 
@@ -96,7 +97,7 @@ def read(fields):
                 url=entry.url("url"),
                 minutes=entry.integer("minutes", default=0, low=0, high=600),
                 required=entry.boolean("required", default=True),
-                notes=entry.text("notes"),
+                notes=entry.text("notes", max_length=SHORT_TEXT),
             )
         )
     tasks = []
@@ -107,7 +108,7 @@ def read(fields):
         tasks.append(
             Task(
                 title=entry.text("title", required=True, max_length=200),
-                instructions=entry.text("instructions"),
+                instructions=entry.text("instructions", max_length=LONG_TEXT),
                 due=entry.relative("due", default=SESSION),
                 submission_kind=entry.choice(
                     "submission", SUBMISSION_KINDS, default=Assignment.SubmissionKind.LINK

@@ -2,11 +2,19 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from cohorts.markdown import (
+    LONG_TEXT,
+    SHORT_TEXT,
+    MarkdownHTMLField,
+    MarkdownModel,
+    MarkdownQuerySet,
+    validate_markdown,
+)
 from cohorts.models import Week
 from cohorts.ordered import OrderedInWeek
 
 
-class PreworkItem(OrderedInWeek):
+class PreworkItem(OrderedInWeek, MarkdownModel):
     class Kind(models.TextChoices):
         VIDEO = "video", "Video"
         READING = "reading", "Reading"
@@ -18,7 +26,12 @@ class PreworkItem(OrderedInWeek):
     url = models.URLField(max_length=500, blank=True)
     minutes = models.PositiveSmallIntegerField(default=0, help_text="Estimated minutes.")
     required = models.BooleanField(default=True)
-    notes = models.TextField(blank=True, help_text="Markdown.")
+    notes = models.TextField(
+        blank=True, max_length=SHORT_TEXT, validators=[validate_markdown], help_text="Markdown."
+    )
+    notes_html = MarkdownHTMLField()
+
+    markdown_fields = ("notes",)
 
     class Meta:
         ordering = ["week", "order", "pk"]
@@ -60,7 +73,7 @@ class Completion(models.Model):
         return f"{self.user} finished {self.item}"
 
 
-class Assignment(models.Model):
+class Assignment(MarkdownModel):
     class SubmissionKind(models.TextChoices):
         LINK = "link", "A link (e.g. a notebook)"
         TEXT = "text", "A short text"
@@ -68,11 +81,17 @@ class Assignment(models.Model):
 
     week = models.ForeignKey(Week, on_delete=models.CASCADE, related_name="assignments")
     title = models.CharField(max_length=200)
-    instructions = models.TextField(blank=True, help_text="Markdown.")
+    instructions = models.TextField(
+        blank=True, max_length=LONG_TEXT, validators=[validate_markdown], help_text="Markdown."
+    )
+    instructions_html = MarkdownHTMLField()
     due_at = models.DateTimeField(help_text="Defaults to the week's session start.")
     submission_kind = models.CharField(
         max_length=4, choices=SubmissionKind.choices, default=SubmissionKind.LINK
     )
+
+    objects = MarkdownQuerySet.as_manager()
+    markdown_fields = ("instructions",)
 
     class Meta:
         ordering = ["week", "due_at", "pk"]
@@ -84,7 +103,7 @@ class Assignment(models.Model):
         return (now or timezone.now()) > self.due_at
 
 
-class Submission(models.Model):
+class Submission(MarkdownModel):
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="submissions")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions"
@@ -93,11 +112,20 @@ class Submission(models.Model):
     body = models.TextField(blank=True)
     submitted_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
-    feedback = models.TextField(blank=True, help_text="Markdown; only the participant sees it.")
+    feedback = models.TextField(
+        blank=True,
+        max_length=LONG_TEXT,
+        validators=[validate_markdown],
+        help_text="Markdown; only the participant sees it.",
+    )
+    feedback_html = MarkdownHTMLField()
     feedback_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     feedback_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MarkdownQuerySet.as_manager()
+    markdown_fields = ("feedback",)
 
     class Meta:
         constraints = [

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from cohorts.forms import form_status
 from cohorts.models import Membership, Role, Week
 from cohorts.permissions import FACILITATOR, MEMBER, ORGANIZER, cohort_view, visible_week
 
@@ -303,6 +304,7 @@ def prework_editor(request, access, number):
             "paste_form": paste_form,
             "publish_form": publish_form,
         },
+        status=form_status(item_form, paste_form, publish_form),
     )
 
 
@@ -326,6 +328,7 @@ def item_edit(request, access, item_id):
         request,
         "assignments/item_form.html",
         {"access": access, "cohort": access.cohort, "week": item.week, "item": item, "form": form},
+        status=form_status(form),
     )
 
 
@@ -378,6 +381,7 @@ def assignment_create(request, access, number):
         request,
         "assignments/assignment_form.html",
         {"access": access, "cohort": access.cohort, "week": week, "form": form},
+        status=form_status(form),
     )
 
 
@@ -407,6 +411,7 @@ def assignment_edit(request, access, assignment_id):
             "form": form,
             "assignment": assignment,
         },
+        status=form_status(form),
     )
 
 
@@ -528,4 +533,5 @@ def submission_feedback(request, access, submission_id):
             "week": submission.assignment.week,
             "form": form,
         },
+        status=form_status(form),
     )

@@ -136,3 +136,18 @@ class MembershipForm(forms.ModelForm):
     class Meta:
         model = Membership
         fields = ["role", "experience"]
+
+
+# Input over a limit: too long for its field, Markdown nested too deep.
+LIMIT_ERRORS = {"max_length", "markdown_nesting"}
+
+
+def form_status(*forms):
+    """400 when a form refused input over a limit (the page says which); 200 otherwise,
+    with any other errors shown on the form as before."""
+    for form in forms:
+        if form.is_bound and form.errors:
+            for errors in form.errors.as_data().values():
+                if any(error.code in LIMIT_ERRORS for error in errors):
+                    return 400
+    return 200

@@ -13,6 +13,14 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 
+from .markdown import (
+    LONG_TEXT,
+    MarkdownHTMLField,
+    MarkdownModel,
+    MarkdownQuerySet,
+    validate_markdown,
+)
+
 TIME_ZONE_CHOICES = sorted((name, name.replace("_", " ")) for name in available_timezones())
 
 
@@ -85,14 +93,14 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, "Sunday"
 
 
-class CohortQuerySet(models.QuerySet):
+class CohortQuerySet(MarkdownQuerySet):
     def for_user(self, user):
         if not user.is_authenticated:
             return self.none()
         return self.filter(memberships__user=user, memberships__left_at__isnull=True).distinct()
 
 
-class Cohort(models.Model):
+class Cohort(MarkdownModel):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         ACTIVE = "active", "Active"
@@ -100,7 +108,10 @@ class Cohort(models.Model):
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
-    description = models.TextField(blank=True, help_text="Markdown.")
+    description = models.TextField(
+        blank=True, max_length=LONG_TEXT, validators=[validate_markdown], help_text="Markdown."
+    )
+    description_html = MarkdownHTMLField()
     # Validated rather than given as choices, so ~600 zone names do not land in migrations.
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     start_date = models.DateField(help_text="The date of the first session.")
@@ -125,6 +136,7 @@ class Cohort(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CohortQuerySet.as_manager()
+    markdown_fields = ("description",)
 
     class Meta:
         ordering = ["-start_date", "title"]
@@ -358,16 +370,28 @@ class Invitation(models.Model):
         return "pending"
 
 
-class Week(models.Model):
+class Week(MarkdownModel):
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="weeks")
     number = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=200)
-    summary = models.TextField(blank=True, help_text="Markdown.")
+    summary = models.TextField(
+        blank=True, max_length=LONG_TEXT, validators=[validate_markdown], help_text="Markdown."
+    )
+    summary_html = MarkdownHTMLField()
     session_start = models.DateTimeField()
     publish_at = models.DateTimeField(
         null=True, blank=True, help_text="When the pre-work becomes visible to participants."
     )
-    facilitator_notes = models.TextField(blank=True, help_text="Markdown. Private to facilitators.")
+    facilitator_notes = models.TextField(
+        blank=True,
+        max_length=LONG_TEXT,
+        validators=[validate_markdown],
+        help_text="Markdown. Private to facilitators.",
+    )
+    facilitator_notes_html = MarkdownHTMLField()
+
+    objects = MarkdownQuerySet.as_manager()
+    markdown_fields = ("summary", "facilitator_notes")
 
     class Meta:
         ordering = ["cohort", "number"]

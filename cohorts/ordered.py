@@ -9,8 +9,12 @@ imports) still move one place at a time.
 from django.db import models, transaction
 from django.db.models import Max
 
+from .markdown import MarkdownQuerySet
 
-class OrderedQuerySet(models.QuerySet):
+
+# Ordered rows hold Markdown too: bulk writes keep their stored HTML current (MarkdownQuerySet
+# does nothing for a model without Markdown fields).
+class OrderedQuerySet(MarkdownQuerySet):
     def next_order(self, week):
         """The position after the last row of `week` (1 for an empty week)."""
         return (self.filter(week=week).aggregate(top=Max("order"))["top"] or 0) + 1

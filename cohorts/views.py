@@ -18,6 +18,7 @@ from .forms import (
     MembershipForm,
     NameForm,
     WeekForm,
+    form_status,
 )
 from .models import Cohort, Invitation, Membership, Role, Week
 from .permissions import MEMBER, ORGANIZER, access_for, cohort_view, visible_week
@@ -64,7 +65,7 @@ def cohort_create(request):
                 Membership.objects.create(user=request.user, cohort=cohort, role=Role.ORGANIZER)
         messages.success(request, f"“{cohort.title}” is ready with {cohort.weeks.count()} weeks.")
         return redirect(cohort)
-    return render(request, "cohorts/cohort_create.html", {"form": form})
+    return render(request, "cohorts/cohort_create.html", {"form": form}, status=form_status(form))
 
 
 def _members_by_role(cohort):
@@ -137,7 +138,10 @@ def manage_settings(request, access):
         messages.success(request, "Settings saved.")
         return redirect("cohorts:manage_settings", slug=cohort.slug)
     return render(
-        request, "cohorts/manage/settings.html", {"access": access, "cohort": cohort, "form": form}
+        request,
+        "cohorts/manage/settings.html",
+        {"access": access, "cohort": cohort, "form": form},
+        status=form_status(form),
     )
 
 
@@ -177,6 +181,7 @@ def manage_week(request, access, number):
         request,
         "cohorts/manage/week_form.html",
         {"access": access, "cohort": cohort, "week": week, "form": form},
+        status=form_status(form),
     )
 
 

@@ -11,6 +11,7 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from cohorts.markdown import LONG_TEXT
 from cohorts.models import Weekday, validate_time_zone
 
 from .course import FORMAT, MAX_WEEKS, Course, WeekPlan, parts, plain_text
@@ -226,7 +227,7 @@ def parse_course(text: str) -> tuple[Course | None, list[Problem]]:
         top.problem("homeroom_course", f"format {version} is not one this Homeroom reads (1)")
     course = Course(
         title=top.text("title", required=True, max_length=200),
-        description=top.text("description"),
+        description=top.text("description", max_length=LONG_TEXT),
     )
     schedule = top.mapping("schedule", SCHEDULE_KEYS)
     if schedule is not None:
@@ -246,9 +247,9 @@ def parse_course(text: str) -> tuple[Course | None, list[Problem]]:
         course.weeks.append(
             WeekPlan(
                 title=fields.text("title", required=True, max_length=200),
-                summary=fields.text("summary"),
+                summary=fields.text("summary", max_length=LONG_TEXT),
                 publish=fields.relative("publish"),
-                facilitator_notes=fields.text("facilitator_notes"),
+                facilitator_notes=fields.text("facilitator_notes", max_length=LONG_TEXT),
                 parts={part.name: part.read(fields) for part in parts},
             )
         )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from assignments import curriculum as prework
 from assignments.models import PreworkItem
+from cohorts.markdown import SHORT_TEXT
 from curriculum.course import Line, Part, plain_text
 
 from .models import DiscussionPoint, PairPrompt
@@ -88,7 +89,7 @@ def read(fields):
             continue
         prompts.append(
             Prompt(
-                prompt=entry.text("prompt", required=True),
+                prompt=entry.text("prompt", required=True, max_length=SHORT_TEXT),
                 minutes=entry.integer("minutes", default=DEFAULT_MINUTES, low=1, high=60),
             )
         )
@@ -107,6 +108,10 @@ def _text_entry(fields, path, node):
     if not text.strip():
         fields.problems.add(path, node.start_mark.line + 1, "is empty")
         return None
+    if len(text) > SHORT_TEXT:
+        fields.problems.add(
+            path, node.start_mark.line + 1, f"is longer than {SHORT_TEXT} characters"
+        )
     return text
 
 

@@ -4,6 +4,12 @@ from django.db import models, transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
+from cohorts.markdown import (
+    SHORT_TEXT,
+    MarkdownHTMLField,
+    MarkdownModel,
+    validate_markdown,
+)
 from cohorts.models import Membership, Week
 from cohorts.ordered import OrderedInWeek
 
@@ -88,11 +94,14 @@ class MuddiestVote(models.Model):
         return f"+1 by {self.user} on {self.point}"
 
 
-class DiscussionPoint(OrderedInWeek):
+class DiscussionPoint(OrderedInWeek, MarkdownModel):
     """A concept to walk through in the session (Markdown)."""
 
     week = models.ForeignKey(Week, on_delete=models.CASCADE, related_name="discussion_points")
-    text = models.TextField(help_text="Markdown.")
+    text = models.TextField(
+        max_length=SHORT_TEXT, validators=[validate_markdown], help_text="Markdown."
+    )
+    text_html = MarkdownHTMLField()
     source = models.OneToOneField(
         MuddiestPoint,
         on_delete=models.SET_NULL,
@@ -101,6 +110,7 @@ class DiscussionPoint(OrderedInWeek):
         related_name="discussion_point",
         help_text="The muddiest point it came from, if any.",
     )
+    markdown_fields = ("text",)
     created_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -113,11 +123,15 @@ class DiscussionPoint(OrderedInWeek):
         return self.text[:60]
 
 
-class PairPrompt(OrderedInWeek):
+class PairPrompt(OrderedInWeek, MarkdownModel):
     """A pair-explanation prompt ("A, explain to B why …"): one turn per prompt."""
 
     week = models.ForeignKey(Week, on_delete=models.CASCADE, related_name="pair_prompts")
-    prompt = models.TextField(help_text="Markdown.")
+    prompt = models.TextField(
+        max_length=SHORT_TEXT, validators=[validate_markdown], help_text="Markdown."
+    )
+    prompt_html = MarkdownHTMLField()
+    markdown_fields = ("prompt",)
     minutes = models.PositiveSmallIntegerField(
         "minutes per turn", default=5, validators=[MinValueValidator(1), MaxValueValidator(60)]
     )

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from assignments.progress import prework_status
+from cohorts.forms import form_status
 from cohorts.models import Membership, Role
 from cohorts.permissions import FACILITATOR, MEMBER, ORGANIZER, cohort_view, visible_week
 
@@ -479,6 +480,7 @@ def facilitator_notes(request, access, number):
         request,
         "discussions/notes_form.html",
         {"access": access, "cohort": access.cohort, "week": week, "notes_form": form},
+        status=form_status(form),
     )
 
 
@@ -518,6 +520,7 @@ def _add(request, access, number, kind):
             "label": label,
             "cancel_url": session_url(week, anchor),
         },
+        status=form_status(form),
     )
 
 
@@ -541,6 +544,7 @@ def _edit(request, access, number, kind, item_id):
             "label": label,
             "cancel_url": session_url(week, anchor),
         },
+        status=form_status(form),
     )
 
 

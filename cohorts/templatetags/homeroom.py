@@ -9,6 +9,8 @@ register = template.Library()
 
 @register.filter(name="markdown")
 def markdown_filter(text):
+    """Markdown that is not stored (none today): stored Markdown has its sanitized HTML
+    beside it (`{{ week.summary_html }}`), rendered once on save, never per request."""
     return render_markdown(text or "")
 
 

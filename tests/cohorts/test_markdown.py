@@ -1,9 +1,19 @@
+import threading
 from html.parser import HTMLParser
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.template import Context, Template
 
-from cohorts.markdown import ALLOWED_TAGS, render_markdown
+from cohorts import markdown as markdown_module
+from cohorts.markdown import (
+    ALLOWED_TAGS,
+    LONG_TEXT,
+    MAX_NESTING,
+    nesting_depth,
+    render_markdown,
+    validate_markdown,
+)
 
 XSS = [
     "<script>alert(1)</script>",
@@ -84,3 +94,168 @@ def test_template_filter_is_the_same_path():
         Context({"text": "<img src=x onerror=alert(1)> **ok**"})
     )
     assert "onerror" not in rendered and "<strong>ok</strong>" in rendered
+
+
+# --- Classes, pictures, links --------------------------------------------------------------
+
+
+def test_class_attributes_are_dropped():
+    html = render_markdown(
+        "```python\nx = 1\n```\n\nSee {: .button-danger }\n\n<span class=x>y</span>"
+    )
+    assert "class=" not in html
+    assert "<code>x = 1\n</code>" in html and "<span>y</span>" in html
+
+
+def test_pictures_from_anywhere_become_links_and_raw_images_are_dropped():
+    html = render_markdown(
+        '![the pixel](https://tracker.example/p.gif "Seen") and ![](https://x.example/a.png)'
+        "\n\n[ref]: https://tracker.example/r.gif\n\n![by reference][ref] "
+        '<img src="https://tracker.example/raw.gif" alt="raw">'
+    )
+    assert "<img" not in html
+    assert (
+        '<a href="https://tracker.example/p.gif" title="Seen" rel="noopener noreferrer">'
+        "the pixel</a>" in html
+    )
+    assert (
+        '<a href="https://x.example/a.png" rel="noopener noreferrer">https://x.example/a.png</a>'
+        in html
+    )
+    assert '<a href="https://tracker.example/r.gif" rel="noopener noreferrer">by reference</a>' in (
+        html
+    )
+    assert "raw.gif" not in html
+
+
+def test_the_content_security_policy_allows_no_pictures_from_other_sites(settings):
+    sources = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"]
+    assert not any(source in ("https:", "http:", "*") for source in sources)
+
+
+@pytest.mark.parametrize(
+    ("text", "link"),
+    [
+        ("[a [nested] text](https://example.com)", '<a href="https://example.com"'),
+        ('[t](https://example.com "A title")', 'title="A title"'),
+        ("[w](https://en.wikipedia.org/wiki/Bias_(statistics))", "wiki/Bias_(statistics)"),
+        ("[w](<https://example.com/a b>)", 'href="https://example.com/a b"'),
+        ("[r][x] and [x]\n\n[x]: https://example.com/r", '<a href="https://example.com/r"'),
+    ],
+)
+def test_links_read_as_before(text, link):
+    assert link in render_markdown(text)
+
+
+# --- Bounded: long, deep and odd texts --------------------------------------------------------
+
+
+def test_ten_thousand_brackets_show_as_typed():
+    assert render_markdown("[" * 10_000) == "<p>" + "[" * 10_000 + "</p>"
+    assert render_markdown("![" * 5_000) == "<p>" + "![" * 5_000 + "</p>"
+
+
+def test_nesting_is_counted_by_quote_list_and_indent():
+    assert nesting_depth("plain\n\n- a\n    - b\n        - c") == 3
+    assert nesting_depth("> > quoted\n> - in a list") == 2
+    assert nesting_depth("- - - - x") == 4
+    assert nesting_depth("- - - - - -") == 0  # a horizontal rule
+    assert nesting_depth("1. one\n    1. two") == 2
+    assert nesting_depth("\tcode") == 1
+
+
+def test_deeper_than_the_limit_is_plain_text_and_never_an_error():
+    for text in [
+        "".join("    " * level + "- item\n" for level in range(300)),
+        "> " * 300 + "deep",
+        "- " * 300 + "deep",
+        "1. " * 300 + "deep",
+    ]:
+        html = render_markdown(text)
+        assert "<ul>" not in html and "<ol>" not in html and "<blockquote>" not in html
+        assert html.startswith("<p>")
+        assert ("deep" in html) != ("item" in html)
+
+
+def test_validation_refuses_deep_nesting_with_a_clear_message():
+    validate_markdown("".join("    " * level + "- x\n" for level in range(MAX_NESTING)))
+    with pytest.raises(ValidationError, match="nested at most 20 levels deep"):
+        validate_markdown("".join("    " * level + "- x\n" for level in range(MAX_NESTING + 1)))
+
+
+def test_text_over_the_longest_limit_is_shown_as_plain_text():
+    html = render_markdown("**a** <b>" + "x" * LONG_TEXT)
+    assert html.startswith("<p>**a** &lt;b&gt;")
+
+
+def test_a_failing_converter_shows_plain_text(monkeypatch, caplog):
+    def explode(text):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(markdown_module, "_convert", explode)
+    assert render_markdown("**x** <script>") == "<p>**x** &lt;script&gt;</p>"
+    assert "could not be rendered" in caplog.text
+
+
+def test_a_conversion_over_its_time_budget_shows_plain_text(monkeypatch, caplog):
+    monkeypatch.setattr(markdown_module, "RENDER_BUDGET_SECONDS", -1)
+    monkeypatch.setattr(markdown_module._Budget, "CHECK_EVERY", 1)
+    assert render_markdown("**x**") == "<p>**x**</p>"
+    assert "took too long" in caplog.text
+    monkeypatch.undo()
+    assert render_markdown("**x**") == "<p><strong>x</strong></p>"
+
+
+def test_one_converter_per_thread_is_reused(monkeypatch):
+    built = []
+    original = markdown_module._new_converter
+
+    def counting():
+        built.append(threading.get_ident())
+        return original()
+
+    monkeypatch.setattr(markdown_module, "_new_converter", counting)
+    monkeypatch.setattr(markdown_module._local, "converter", None)
+    for n in range(5):
+        render_markdown(f"**{n}** [^1]\n\n[^1]: note {n}")
+    assert len(built) == 1
+    # Nothing leaks from one text into the next (footnotes, references).
+    assert "note 3" not in render_markdown("[^1] alone")
+
+    results = []
+    thread = threading.Thread(target=lambda: results.append(str(render_markdown("*t*"))))
+    thread.start()
+    thread.join()
+    assert results == ["<p><em>t</em></p>"] and len(built) == 2
+
+
+def test_bounded_link_scanning_reads_links_as_python_markdown_does():
+    """The linear link scanners against Python-Markdown's own, on random bracket soup.
+
+    One difference is on purpose: with no `)` left in the text, Python-Markdown may still
+    make a link that swallows the rest of the text; here that is no link. The reference
+    converter is given the same rule, and then every output must be the same."""
+    import random
+
+    import markdown
+    from markdown import inlinepatterns as patterns
+
+    class NoParenLeftNoLink:
+        def getLink(self, data, index):  # noqa: N802
+            if index > data.rfind(")"):
+                return "", None, index, False
+            return super().getLink(data, index)
+
+    reference = markdown.Markdown(extensions=["extra", "sane_lists", "nl2br"], output_format="html")
+    for name, processor, pattern, priority in [
+        ("reference", patterns.ReferenceInlineProcessor, patterns.REFERENCE_RE, 170),
+        ("link", patterns.LinkInlineProcessor, patterns.LINK_RE, 160),
+    ]:
+        patched = type(name, (NoParenLeftNoLink, processor), {})
+        reference.inlinePatterns.register(patched(pattern, reference), name, priority)
+
+    pieces = [*"[]()\"' ab:/.\n", "](", "[a](", "https://x.example", '"t"']
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 40)))
+        assert markdown_module._convert(text) == reference.reset().convert(text), text
