@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Count, Q
@@ -19,7 +18,14 @@ from .forms import (
     WeekForm,
 )
 from .models import Cohort, Invitation, Membership, Role, Week
-from .permissions import MEMBER, ORGANIZER, access_for, cohort_view, visible_week
+from .permissions import (
+    MEMBER,
+    ORGANIZER,
+    access_for,
+    cohort_view,
+    site_staff_required,
+    visible_week,
+)
 from .signals import session_moved
 
 
@@ -33,7 +39,7 @@ def home(request):
         cohort = active[0]
         access = access_for(request.user, cohort)
         week = cohort.current_week()
-        if week and (access.can_facilitate or week.is_published()):
+        if week and access.can_see_week(week):
             return redirect(week)
         return redirect(cohort)
     return render(
@@ -46,7 +52,7 @@ def home(request):
     )
 
 
-@staff_member_required
+@site_staff_required
 def cohort_create(request):
     form = CohortCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -110,6 +116,8 @@ def cohort_detail(request, access):
 def week_detail(request, access, number):
     week = visible_week(access, number)
     sections = [provider(request, access, week) for provider in pages.week_sections]
+    neighbours = access.cohort.weeks.filter(number__in=(week.number - 1, week.number + 1))
+    visible = {w.number: w for w in neighbours if access.can_see_week(w)}
     return render(
         request,
         "cohorts/week_detail.html",
@@ -118,8 +126,8 @@ def week_detail(request, access, number):
             "cohort": access.cohort,
             "week": week,
             "sections": [section for section in sections if section],
-            "previous_week": access.cohort.weeks.filter(number=week.number - 1).first(),
-            "next_week": access.cohort.weeks.filter(number=week.number + 1).first(),
+            "previous_week": visible.get(week.number - 1),
+            "next_week": visible.get(week.number + 1),
         },
     )
 
@@ -368,8 +376,6 @@ calendar_feed.token_access = True
 @cohort_view(MEMBER)
 @require_POST
 def calendar_reset(request, access):
-    if access.membership is None:
-        raise Http404("Site staff who are not members have no calendar link here.")
     access.membership.reset_calendar_token()
     messages.success(
         request, "Your calendar link is new; the old one no longer works. Subscribe with this one."

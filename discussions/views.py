@@ -174,7 +174,7 @@ def muddiest_vote(request, access, number, muddiest_id):
 def muddiest_delete(request, access, number, muddiest_id):
     week = visible_week(access, number)
     point = get_object_or_404(MuddiestPoint, pk=muddiest_id, week=week)
-    if point.author_id != request.user.pk and not access.can_facilitate:
+    if not access.can_remove(point):
         raise PermissionDenied("Only its author or a facilitator can remove this.")
     if request.method == "POST":
         point.delete()
@@ -271,7 +271,7 @@ def feedback(request, access, number):
     week = visible_week(access, number)
     existing = Feedback.objects.filter(week=week, user=request.user).first()
     form = FeedbackForm(request.POST or None, instance=existing)
-    can_answer = access.is_participant and session_started(week)
+    can_answer = access.can_give_feedback(week)
     if request.method == "POST":
         if not can_answer:
             raise PermissionDenied("Feedback is for participants, once the session has started.")
