@@ -8,7 +8,7 @@ from cohorts.models import Cohort
 from cohorts.permissions import ORGANIZER, can_import_courses, cohort_view
 
 from .course import CopyOptions, Course
-from .course_file import parse_course
+from .course_file import MAX_FILE_BYTES, parse_course
 from .forms import CohortCopyForm, CourseRunForm, CourseUploadForm
 
 # --- Run it again: copy a cohort, course files ----------------------------------------------
@@ -100,7 +100,7 @@ def course_import(request):
     course, problems = parse_course(text)
     if problems:
         # Pasted text comes back to be fixed in place; a file is fixed in the editor.
-        pasted = {} if request.FILES else {"text": text}
+        pasted = {} if request.FILES or len(text) > MAX_FILE_BYTES else {"text": text}
         context.update(problems=problems, upload_form=CourseUploadForm(initial=pasted))
         return render(request, "curriculum/course_file_import.html", context)
     data = request.POST if step == "run" else None
