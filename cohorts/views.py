@@ -256,11 +256,15 @@ def manage_invitations(request, access):
         if not line_errors and not lines:
             form.add_error("emails", "Paste at least one email address.")
         elif not line_errors:
-            invitations.invite(cohort, lines, request.user)
-            messages.success(
-                request, f"Sent {len(lines)} invitation{'s' if len(lines) != 1 else ''}."
-            )
-            return redirect("cohorts:manage_invitations", slug=cohort.slug)
+            try:
+                sent = invitations.invite(cohort, lines, request.user)
+            except invitations.LimitReached as limit:
+                form.add_error("emails", str(limit))
+            else:
+                messages.success(
+                    request, f"Sent {len(sent)} invitation{'s' if len(sent) != 1 else ''}."
+                )
+                return redirect("cohorts:manage_invitations", slug=cohort.slug)
     open_invitations = cohort.invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True)
     recent = cohort.invitations.filter(Q(accepted_at__isnull=False) | Q(revoked_at__isnull=False))[
         :20
@@ -285,8 +289,18 @@ def manage_invitation_resend(request, access, invitation_id):
     invitation = get_object_or_404(
         Invitation, pk=invitation_id, cohort=access.cohort, accepted_at=None, revoked_at=None
     )
-    invitations.renew(invitation)
-    messages.success(request, f"Sent the invitation to {invitation.email} again.")
+    try:
+        if invitations.renew(invitation):
+            messages.success(request, f"Sent the invitation to {invitation.email} again.")
+        else:
+            minutes = int(invitations.RESEND_AFTER.total_seconds() // 60)
+            messages.info(
+                request,
+                f"The invitation to {invitation.email} went out less than {minutes} minutes "
+                "ago; give it a little time before resending.",
+            )
+    except invitations.LimitReached as limit:
+        messages.error(request, str(limit))
     return redirect("cohorts:manage_invitations", slug=access.cohort.slug)
 
 

@@ -417,7 +417,11 @@ def session(request, access, number):
 def attendance_toggle(request, access, number, user_id):
     week = visible_week(access, number)
     membership = get_object_or_404(
-        Membership.objects.active(), cohort=access.cohort, user_id=user_id, role=Role.PARTICIPANT
+        # user__pk, not user_id: a number beyond the column's range then matches nothing.
+        Membership.objects.active(),
+        cohort=access.cohort,
+        user__pk=user_id,
+        role=Role.PARTICIPANT,
     )
     Attendance.toggle(week, membership.user, by=request.user)
     return redirect(session_url(week, "attendance"))
