@@ -416,8 +416,9 @@ def progress_csv(request, access):
 
 
 def _csv_safe(text):
-    # A name starting with = + - @ would run as a formula in a spreadsheet.
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+    # A name starting with = + - @ (or a tab, CR or space before one) would run as a formula
+    # in a spreadsheet.
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r", " ") else text
 
 
 @cohort_view(FACILITATOR)

@@ -36,13 +36,25 @@ class MembershipInline(admin.TabularInline):
     fields = ["user", "role", "experience", "reminders_opt_out", "joined_at", "left_at"]
 
 
+def masked(secret):
+    """Secrets are never shown in full, here as in the app: the last four characters."""
+    return f"…{secret[-4:]}" if secret else "—"
+
+
 @admin.register(Cohort)
 class CohortAdmin(admin.ModelAdmin):
     list_display = ["title", "slug", "status", "start_date", "time_zone"]
     list_filter = ["status"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
+    # The Slack webhook URL is a secret: organizers paste it in the app; here only its end.
+    exclude = ["slack_webhook_url"]
+    readonly_fields = ["slack_webhook"]
     inlines = [WeekInline, MembershipInline]
+
+    @admin.display(description="Slack webhook URL")
+    def slack_webhook(self, cohort):
+        return masked(cohort.slack_webhook_url)
 
 
 @admin.register(Membership)
@@ -66,8 +78,13 @@ class InvitationAdmin(admin.ModelAdmin):
     ]
     list_filter = ["role", "cohort"]
     search_fields = ["email"]
-    readonly_fields = ["token"]
+    # The token is the invitation link's secret: never shown in full.
+    readonly_fields = ["link_token"]
     autocomplete_fields = ["cohort", "invited_by", "accepted_by"]
+
+    @admin.display(description="Link token")
+    def link_token(self, invitation):
+        return masked(invitation.token)
 
 
 @admin.register(Week)
