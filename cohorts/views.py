@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from . import calendar, invitations, pages
+from . import calendar, invitations, members, pages
 from .forms import (
     CohortCreateForm,
     CohortSettingsForm,
@@ -205,10 +205,15 @@ def manage_member_update(request, access, member_id):
     membership = get_object_or_404(Membership.objects.active(), pk=member_id, cohort=access.cohort)
     form = MembershipForm(request.POST, instance=membership)
     if form.is_valid():
-        if _would_remove_last_organizer(membership, form.cleaned_data["role"]):
-            messages.error(request, "A cohort needs at least one organizer.")
+        try:
+            members.change(
+                membership,
+                role=form.cleaned_data["role"],
+                experience=form.cleaned_data["experience"],
+            )
+        except members.LastOrganizer as error:
+            messages.error(request, str(error))
         else:
-            form.save()
             messages.success(
                 request, f"{membership.user} is now {membership.get_role_display().lower()}."
             )
@@ -217,24 +222,17 @@ def manage_member_update(request, access, member_id):
     return redirect("cohorts:manage_members", slug=access.cohort.slug)
 
 
-def _would_remove_last_organizer(membership, new_role=None):
-    if membership.role != Role.ORGANIZER or new_role == Role.ORGANIZER:
-        return False
-    organizers = Membership.objects.active().filter(cohort=membership.cohort, role=Role.ORGANIZER)
-    return organizers.count() <= 1
-
-
 @cohort_view(ORGANIZER)
 def manage_member_remove(request, access, member_id):
     membership = get_object_or_404(
         Membership.objects.active().select_related("user"), pk=member_id, cohort=access.cohort
     )
     if request.method == "POST":
-        if _would_remove_last_organizer(membership):
-            messages.error(request, "A cohort needs at least one organizer.")
+        try:
+            members.remove(membership)
+        except members.LastOrganizer as error:
+            messages.error(request, str(error))
         else:
-            membership.left_at = timezone.now()
-            membership.save(update_fields=["left_at"])
             messages.success(request, f"{membership.user} has left {access.cohort}.")
         return redirect("cohorts:manage_members", slug=access.cohort.slug)
     return render(

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -13,6 +14,9 @@ from .forms import CohortCopyForm, CourseRunForm, CourseUploadForm
 
 # --- Run it again: copy a cohort, course files ----------------------------------------------
 
+# How long a used preview key is remembered (a double click comes within seconds).
+CLAIM_SECONDS = 24 * 3600
+
 
 def _new_run_page(request, template, context, form, course, create_message):
     """The shared second half of copying and importing: preview, then create.
@@ -25,11 +29,25 @@ def _new_run_page(request, template, context, form, course, create_message):
     if form.is_bound and form.is_valid():
         new = form.save(commit=False)
         wants_create = request.POST.get("action") == "create"
-        if wants_create and request.POST.get("preview_key") == form.preview_key():
-            cohort = course.create(new, request.user)
-            messages.success(request, create_message(cohort))
-            return redirect(cohort)
-        if wants_create:
+        key = request.POST.get("preview_key", "")
+        if wants_create and form.previewed(key):
+            # A preview's key creates one cohort: "Create" clicked four times makes one.
+            claim = f"homeroom:new-run:{request.user.pk}:{key}"
+            if cache.add(claim, "", timeout=CLAIM_SECONDS):
+                try:
+                    cohort = course.create(new, request.user)
+                except BaseException:
+                    cache.delete(claim)
+                    raise
+                cache.set(claim, cohort.slug, timeout=CLAIM_SECONDS)
+                messages.success(request, create_message(cohort))
+                return redirect(cohort)
+            slug = cache.get(claim)
+            if slug:
+                messages.info(request, "This preview already made its cohort; here it is.")
+                return redirect("cohorts:detail", slug=slug)
+            messages.warning(request, "The cohort is being created; check your cohorts first.")
+        elif wants_create:
             messages.warning(request, "The schedule changed since the preview; check it again.")
         context.update(preview=course.plan(new), preview_key=form.preview_key(), new_cohort=new)
     return render(request, template, context)

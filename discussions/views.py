@@ -108,6 +108,12 @@ def back_to_week(week, anchor="discussions"):
     return redirect(f"{week.get_absolute_url()}#{anchor}")
 
 
+def wanted(request):
+    """The state a +1 or upvote button asks for (on=1, on=0), so that a double click is
+    the same click twice; None (toggle) when a form does not say."""
+    return {"1": True, "0": False}.get(request.POST.get("on"))
+
+
 def is_htmx(request):
     return request.headers.get("HX-Request") == "true"
 
@@ -166,7 +172,7 @@ def muddiest_add(request, access, number):
 def muddiest_vote(request, access, number, muddiest_id):
     week = visible_week(access, number)
     point = get_object_or_404(MuddiestPoint, pk=muddiest_id, week=week)
-    point.toggle_vote(request.user)
+    point.toggle_vote(request.user, wanted(request))
     return back_to_week(week, f"muddiest-{point.pk}")
 
 
@@ -228,7 +234,7 @@ def resource_add(request, access, number):
 def resource_upvote(request, access, number, resource_id):
     week = visible_week(access, number)
     resource = get_object_or_404(SharedResource, pk=resource_id, week=week)
-    resource.toggle_upvote(request.user)
+    resource.toggle_upvote(request.user, wanted(request))
     return back_to_week(week, f"resource-{resource.pk}")
 
 
@@ -276,9 +282,10 @@ def feedback(request, access, number):
         if not can_answer:
             raise PermissionDenied("Feedback is for participants, once the session has started.")
         if form.is_valid():
-            form.instance.week = week
-            form.instance.user = request.user
-            form.save()
+            # One response per person and week, however many arrive at once.
+            Feedback.objects.update_or_create(
+                week=week, user=request.user, defaults=form.cleaned_data
+            )
             if not is_htmx(request):
                 messages.success(request, "Thank you — your feedback is saved.")
             return back_to_week(week, "feedback")
