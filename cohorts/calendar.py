@@ -104,8 +104,10 @@ def feed(membership, now=None):
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("name", cohort.title)
-    calendar.add("x-wr-calname", cohort.title)
+    # One line, whatever an old row holds: a line break here would end the property.
+    name = " ".join(cohort.title.split())
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", cohort.time_zone)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT6H")  # Outlook's older spelling of the same

@@ -92,7 +92,7 @@ class Fields:
             return None
         return node.value
 
-    def text(self, key, *, required=False, max_length=None):
+    def text(self, key, *, required=False, max_length=None, one_line=False):
         node = self.values.get(key)
         value = self.scalar(key)
         if node is not None and not isinstance(node, yaml.ScalarNode):
@@ -104,6 +104,8 @@ class Fields:
         value = plain_text(value)
         if max_length and len(value) > max_length:
             self.problem(key, f"is longer than {max_length} characters")
+        if one_line and "\n" in value.strip():
+            self.problem(key, "is more than one line; a title is one line")
         return value
 
     def integer(self, key, *, default, low, high):
@@ -318,7 +320,7 @@ def parse_course(text):
     elif version.strip() != str(FORMAT):
         top.problem("homeroom_course", f"format {version} is not one this Homeroom reads (1)")
     course = Course(
-        title=top.text("title", required=True, max_length=200),
+        title=top.text("title", required=True, max_length=200, one_line=True),
         description=top.text("description"),
     )
     schedule = top.mapping("schedule", SCHEDULE_KEYS)
@@ -350,7 +352,7 @@ def parse_course(text):
             continue
         course.weeks.append(
             WeekPlan(
-                title=fields.text("title", required=True, max_length=200),
+                title=fields.text("title", required=True, max_length=200, one_line=True),
                 summary=fields.text("summary"),
                 publish=fields.relative("publish"),
                 facilitator_notes=fields.text("facilitator_notes"),

@@ -179,3 +179,18 @@ def test_far_dates_in_old_rows_do_not_break_the_cohort_pages(cohort, people, org
     week.session_start = datetime(2100, 12, 31, 23, 0, tzinfo=UTC)
     week.save()
     assert organizer.get(reverse("cohorts:detail", args=[cohort.slug])).status_code == 200
+
+
+def test_an_old_title_with_line_breaks_keeps_the_calendar_whole(cohort, people, organizer):
+    Cohort.objects.filter(pk=cohort.pk).update(title="Evil\r\nX-INJECTED:1\rTitle")
+    feed = organizer.get(people["organizer"].memberships.get().get_calendar_url())
+    lines = feed.content.decode().split("\r\n")
+    assert "X-WR-CALNAME:Evil X-INJECTED:1 Title" in lines
+    assert not any(line.startswith("X-INJECTED") for line in lines)
+
+
+def test_a_course_file_title_is_one_line():
+    text = "homeroom_course: 1\ntitle: |\n  Two\n  lines\nweeks:\n  - title: W\n"
+    course, problems = parse_course(text)
+    assert course is None
+    assert "a title is one line" in problems[0].message
