@@ -94,6 +94,7 @@ def cohort_detail(request, access):
             badges.setdefault(week_id, []).append(html)
     for week in weeks:
         week.badges = badges.get(week.pk, [])
+        week.visible = access.can_see_week(week)
     notices = [provider(request, access) for provider in pages.cohort_notices]
     sections = [provider(request, access) for provider in pages.cohort_sections]
     return render(
@@ -116,6 +117,7 @@ def cohort_detail(request, access):
 def week_detail(request, access, number):
     week = visible_week(access, number)
     sections = [provider(request, access, week) for provider in pages.week_sections]
+    # Links to the weeks before and after, when this member may see them.
     neighbours = access.cohort.weeks.filter(number__in=(week.number - 1, week.number + 1))
     visible = {w.number: w for w in neighbours if access.can_see_week(w)}
     return render(

@@ -213,6 +213,13 @@ def test_can_see_week(cohort, started_week, people, client_for):
     assert client_for(people["participant"]).get(draft).status_code == 404
     published = reverse("cohorts:week", args=[cohort.slug, 1])
     assert client_for(people["participant"]).get(published).status_code == 200
+    # So do the schedule and the week pager.
+    week_2_link = f'href="{draft}"'
+    schedule = reverse("cohorts:detail", args=[cohort.slug])
+    assert week_2_link in client_for(people["facilitator"]).get(schedule).content.decode()
+    assert week_2_link not in client_for(people["participant"]).get(schedule).content.decode()
+    assert week_2_link not in client_for(people["participant"]).get(published).content.decode()
+    assert week_2_link in client_for(people["facilitator"]).get(published).content.decode()
     # The calendar feed asks the same question: a draft week's title stays hidden.
     cohort.weeks.filter(number=2).update(title="Secret topic")
     participant = Membership.objects.get(cohort=cohort, user=people["participant"])
