@@ -1,7 +1,26 @@
+from datetime import date
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
 
+from .forms import check_year
 from .models import Cohort, Invitation, Membership, User, Week
+
+
+class BoundedDates(forms.ModelForm):
+    """Dates typed into the admin lie in 2000–2100 too, like everywhere in the app."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in list(cleaned.items()):
+            if isinstance(value, date):
+                try:
+                    check_year(value)
+                except ValidationError as error:
+                    self.add_error(name, error)
+        return cleaned
 
 
 @admin.register(User)
@@ -25,6 +44,7 @@ class UserAdmin(BaseUserAdmin):
 
 class WeekInline(admin.TabularInline):
     model = Week
+    form = BoundedDates
     extra = 0
     fields = ["number", "title", "session_start", "publish_at"]
 
@@ -43,6 +63,7 @@ def masked(secret):
 
 @admin.register(Cohort)
 class CohortAdmin(admin.ModelAdmin):
+    form = BoundedDates
     list_display = ["title", "slug", "status", "start_date", "time_zone"]
     list_filter = ["status"]
     search_fields = ["title", "slug"]
@@ -89,6 +110,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
 @admin.register(Week)
 class WeekAdmin(admin.ModelAdmin):
+    form = BoundedDates
     list_display = ["cohort", "number", "title", "session_start", "publish_at"]
     list_filter = ["cohort"]
     search_fields = ["title"]

@@ -98,3 +98,30 @@ def test_healthz_says_which_part_is_down_but_not_why(client, monkeypatch, caplog
     assert response.json()["database"] == "unreachable"
     assert "RuntimeError" not in response.content.decode()
     assert "password authentication failed" in caplog.text
+
+
+def test_the_admin_bounds_dates_too(cohort, make_user, client):
+    admin = make_user("root@example.com", staff=True)
+    admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    week = cohort.weeks.get(number=1)
+    url = reverse("admin:cohorts_week_change", args=[week.pk])
+    response = client.post(
+        url,
+        {
+            "cohort": cohort.pk,
+            "number": 1,
+            "title": "Week 1",
+            "summary": "",
+            "session_start_0": "9999-12-31",
+            "session_start_1": "23:00:00",
+            "publish_at_0": "",
+            "publish_at_1": "",
+            "facilitator_notes": "",
+        },
+    )
+    assert response.status_code == 200
+    assert "between 2000 and 2100" in response.content.decode()
+    week.refresh_from_db()
+    assert week.session_start.year == 2026
