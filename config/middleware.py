@@ -33,10 +33,6 @@ class SecurityHeadersMiddleware:
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
+            # (patch_cache_control drops a `public` that `private` contradicts.)
             patch_cache_control(response, private=True, no_store=True)
-            # `private` and `public` contradict each other; a signed-in answer is private.
-            cache_control = response.get("Cache-Control", "")
-            if "public" in cache_control:
-                parts = [p.strip() for p in cache_control.split(",") if p.strip() != "public"]
-                response["Cache-Control"] = ", ".join(parts)
         return response
