@@ -1,3 +1,4 @@
+import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
@@ -5,11 +6,22 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
-from cohorts.forms import DateTimeLocalInput
+from cohorts.forms import DateTimeLocalInput, cohort_datetime, single_line
+from curriculum.relative import MAX_DAYS
 
 from .models import Assignment, PreworkItem, Submission
 
 validate_url = URLValidator(schemes=["http", "https"])
+MAX_URL = PreworkItem._meta.get_field("url").max_length
+MAX_PASTED_LINES = 200
+
+
+def near_session(moment, week, what):
+    """Due and publish times are within a year of their week's session (as course files
+    say them, so that a course exported is a course that imports)."""
+    if abs((moment - week.session_start).days) > MAX_DAYS - 1:
+        raise ValidationError(f"{what} must be within a year of the week's session.")
+    return moment
 
 
 class PreworkItemForm(forms.ModelForm):
@@ -53,14 +65,17 @@ def title_from_url(url):
     if host == "vimeo.com" and segments and segments[-1].isdigit():
         return f"Vimeo video {segments[-1][:20]} {UNTITLED}"
     last = segments[-1] if segments else ""
-    words = last.rsplit(".", 1)[0].replace("-", " ").replace("_", " ").strip()[:120]
-    name = (words[:1].upper() + words[1:]) if words else parts.netloc[:120]
-    return f"{name} {UNTITLED}"
+    words = last.rsplit(".", 1)[0].replace("-", " ").replace("_", " ").strip()
+    name = (words[:1].upper() + words[1:]) if words else parts.netloc
+    # The whole title fits the field (200 characters), marker included.
+    return f"{name[: 200 - len(UNTITLED) - 1]} {UNTITLED}"
 
 
 def parse_pasted_items(text):
     """`URL` or `title | URL | minutes` per line → (items, [(line number, text, message)])."""
     items, errors = [], []
+    if len(text.splitlines()) > MAX_PASTED_LINES:
+        return [], [(0, "", f"Paste at most {MAX_PASTED_LINES} lines at a time.")]
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line:
@@ -75,19 +90,24 @@ def parse_pasted_items(text):
         else:
             errors.append((number, line, "Use “URL” or “title | URL | minutes”."))
             continue
+        if len(url) > MAX_URL:
+            errors.append((number, line[:80], f"The URL is longer than {MAX_URL} characters."))
+            continue
         try:
             validate_url(url)
         except ValidationError:
             errors.append((number, line, f"“{url}” is not a web address (http:// or https://)."))
             continue
         minutes = minutes.lower().removesuffix("min").strip() or "0"
-        if not minutes.isdigit() or int(minutes) > 600:
+        # ASCII digits only: int() refuses "²" and numbers of thousands of digits with errors.
+        if not re.fullmatch(r"[0-9]{1,3}", minutes) or int(minutes) > 600:
             errors.append((number, line, f"“{minutes}” is not a number of minutes (0–600)."))
             continue
         if len(title) > 200:
             errors.append((number, line, "The title is longer than 200 characters."))
             continue
-        items.append(PastedItem(number, title or title_from_url(url), url, int(minutes)))
+        title = single_line(title) if title else title_from_url(url)[:200]
+        items.append(PastedItem(number, title, url, int(minutes)))
     return items, errors
 
 
@@ -164,7 +184,11 @@ class PublishForm(forms.Form):
             if not cleaned.get("publish_at"):
                 self.add_error("publish_at", "Choose the date and time to publish.")
             else:
-                cleaned["publish_at"] = self.week.cohort.from_local(cleaned["publish_at"])
+                try:
+                    moment = cohort_datetime(cleaned["publish_at"], self.week.cohort)
+                    cleaned["publish_at"] = near_session(moment, self.week, "The publish time")
+                except ValidationError as error:
+                    self.add_error("publish_at", error)
         publishing = cleaned.get("when") in (self.NOW, self.SCHEDULE)
         if publishing and self.incomplete and not cleaned.get("publish_anyway"):
             count = len(self.incomplete)
@@ -206,7 +230,10 @@ class AssignmentForm(forms.ModelForm):
         value = self.cleaned_data.get("due_at")
         if value is None:
             return self.week.session_start
-        return self.week.cohort.from_local(value)
+        return near_session(cohort_datetime(value, self.week.cohort), self.week, "The due time")
+
+    def clean_title(self):
+        return single_line(self.cleaned_data["title"])
 
 
 class SubmissionForm(forms.ModelForm):

@@ -205,13 +205,14 @@ def submit_assignment(request, access, assignment_id):
         assignment=assignment,
     )
     if request.method == "POST" and not locked and form.is_valid():
-        saved = form.save(commit=False)
-        saved.assignment = assignment
-        saved.user = request.user
-        saved.updated_at = now
-        if submission is None:
-            saved.submitted_at = now
-        saved.save()
+        # One row per person and assignment, however many hand-ins arrive at once.
+        answer = {name: form.cleaned_data[name] for name in form.fields}
+        saved, _ = Submission.objects.update_or_create(
+            assignment=assignment,
+            user=request.user,
+            defaults={**answer, "updated_at": now},
+            create_defaults={**answer, "updated_at": now, "submitted_at": now},
+        )
         late = " (late)" if saved.is_late else ""
         messages.success(request, f"Handed in “{assignment.title}”{late}.")
         return redirect(f"{week.get_absolute_url()}#assignment-{assignment.pk}")
@@ -488,8 +489,9 @@ def progress_csv(request, access):
 
 
 def _csv_safe(text):
-    # A name starting with = + - @ would run as a formula in a spreadsheet.
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+    # A name starting with = + - @ (or a tab, CR or space before one) would run as a formula
+    # in a spreadsheet.
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r", " ") else text
 
 
 @cohort_view(FACILITATOR)

@@ -1,7 +1,26 @@
+from datetime import date
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
 
+from .forms import check_year
 from .models import Cohort, Invitation, Membership, User, Week
+
+
+class BoundedDates(forms.ModelForm):
+    """Dates typed into the admin lie in 2000–2100 too, like everywhere in the app."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in list(cleaned.items()):
+            if isinstance(value, date):
+                try:
+                    check_year(value)
+                except ValidationError as error:
+                    self.add_error(name, error)
+        return cleaned
 
 
 @admin.register(User)
@@ -25,6 +44,7 @@ class UserAdmin(BaseUserAdmin):
 
 class WeekInline(admin.TabularInline):
     model = Week
+    form = BoundedDates
     extra = 0
     fields = ["number", "title", "session_start", "publish_at"]
 
@@ -37,13 +57,26 @@ class MembershipInline(admin.TabularInline):
     ordering = ["role", "user__name"]
 
 
+def masked(secret):
+    """Secrets are never shown in full, here as in the app: the last four characters."""
+    return f"…{secret[-4:]}" if secret else "—"
+
+
 @admin.register(Cohort)
 class CohortAdmin(admin.ModelAdmin):
+    form = BoundedDates
     list_display = ["title", "slug", "status", "start_date", "time_zone"]
     list_filter = ["status"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
+    # The Slack webhook URL is a secret: organizers paste it in the app; here only its end.
+    exclude = ["slack_webhook_url"]
+    readonly_fields = ["slack_webhook"]
     inlines = [WeekInline, MembershipInline]
+
+    @admin.display(description="Slack webhook URL")
+    def slack_webhook(self, cohort):
+        return masked(cohort.slack_webhook_url)
 
 
 @admin.register(Membership)
@@ -68,12 +101,18 @@ class InvitationAdmin(admin.ModelAdmin):
     ]
     list_filter = ["role", "cohort"]
     search_fields = ["email"]
-    readonly_fields = ["token"]
+    # The token is the invitation link's secret: never shown in full.
+    readonly_fields = ["link_token"]
     autocomplete_fields = ["cohort", "invited_by", "accepted_by"]
+
+    @admin.display(description="Link token")
+    def link_token(self, invitation):
+        return masked(invitation.token)
 
 
 @admin.register(Week)
 class WeekAdmin(admin.ModelAdmin):
+    form = BoundedDates
     list_display = ["cohort", "number", "title", "session_start", "publish_at"]
     list_filter = ["cohort"]
     search_fields = ["title"]

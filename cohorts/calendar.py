@@ -97,21 +97,22 @@ def feed(membership, now=None):
     """The member's calendar as iCalendar bytes."""
     cohort = membership.cohort
     stamp = (now or timezone.now()).astimezone(UTC)
-    access = CohortAccess(cohort=cohort, membership=membership)
+    access = CohortAccess.of(membership)
     weeks = list(cohort.weeks.all())
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Homeroom//Cohort calendar//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("name", cohort.title)
-    calendar.add("x-wr-calname", cohort.title)
+    # One line, whatever an old row holds: a line break here would end the property.
+    name = " ".join(cohort.title.split())
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", cohort.time_zone)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT6H")  # Outlook's older spelling of the same
     components = [
-        session_event(cohort, week, stamp, show_title=access.can_facilitate or week.is_published())
-        for week in weeks
+        session_event(cohort, week, stamp, show_title=access.can_see_week(week)) for week in weeks
     ]
     for provider in events:
         components.extend(provider(access, weeks, stamp))

@@ -3,6 +3,32 @@ from django.core.exceptions import ValidationError
 
 from .models import TIME_ZONE_CHOICES, Cohort, Membership, Role, User, Week
 
+# Every date the app accepts lies in these years: far enough for any real course, and far
+# from the edges of Python's datetime, where time-zone arithmetic overflows.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def check_year(value):
+    """Refuse a date or datetime outside FIRST_YEAR–LAST_YEAR (ValidationError)."""
+    if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(f"Choose a date between {FIRST_YEAR} and {LAST_YEAR}.")
+    return value
+
+
+def cohort_datetime(value, cohort):
+    """A naive datetime from a datetime-local field means the cohort's clock (not the
+    server's); its year must be within FIRST_YEAR–LAST_YEAR."""
+    check_year(value)
+    return cohort.from_local(value)
+
+
+def single_line(value):
+    """Titles are one line: a line break would break e-mail subjects and calendar feeds."""
+    value = " ".join(value.splitlines()).strip()
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        raise ValidationError("Use letters, digits and punctuation only (no control characters).")
+    return value
+
 
 class SignupDetailsForm(forms.Form):
     """Extra field on allauth's sign-up form: the name others see."""
@@ -68,6 +94,15 @@ class CohortFields(forms.ModelForm):
         }
         labels = {"session_minutes": "Session length (minutes)"}
 
+    def clean_title(self):
+        return single_line(self.cleaned_data["title"])
+
+    def clean_location(self):
+        return single_line(self.cleaned_data["location"])
+
+    def clean_start_date(self):
+        return check_year(self.cleaned_data["start_date"])
+
     def clean_session_minutes(self):
         minutes = self.cleaned_data["session_minutes"]
         if not 15 <= minutes <= 480:
@@ -79,6 +114,7 @@ class CohortCreateForm(CohortFields):
     weeks = forms.IntegerField(min_value=1, max_value=52, initial=12, label="Number of weeks")
     organizer_email = forms.EmailField(
         required=False,
+        max_length=254,
         help_text="Leave empty to organize it yourself; otherwise we invite this person as organizer.",
     )
 
@@ -116,18 +152,23 @@ class WeekForm(forms.ModelForm):
             "session_start"
         ].help_text = f"In the cohort's time zone, {self.cohort.time_zone}."
 
+    def clean_title(self):
+        return single_line(self.cleaned_data["title"])
+
     def clean_session_start(self):
         # The browser sends a naive local time; it means the cohort's clock, not the server's.
-        return self.cohort.from_local(self.cleaned_data["session_start"])
+        return cohort_datetime(self.cleaned_data["session_start"], self.cohort)
 
 
 class InvitationPasteForm(forms.Form):
     emails = forms.CharField(
+        max_length=100_000,
         widget=forms.Textarea(
             attrs={"rows": 6, "placeholder": "ada@example.com\ngrace@example.com, facilitator"}
         ),
         label="Email addresses",
-        help_text="One per line. Add “, facilitator” or “, organizer” to give someone that role.",
+        help_text="One per line, at most 200. Add “, facilitator” or “, organizer” to give "
+        "someone that role.",
     )
     role = forms.ChoiceField(choices=Role.choices, initial=Role.PARTICIPANT, label="Default role")
 

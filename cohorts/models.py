@@ -327,6 +327,9 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     sent_count = models.PositiveSmallIntegerField(default=0)
+    # When its email last went out: daily invitation limits count from it, and a resend
+    # waits a little after the last one (see cohorts.invitations).
+    last_sent_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

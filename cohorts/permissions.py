@@ -1,13 +1,21 @@
-"""What may this user do in this cohort? The one access check.
+"""What may this user do in this cohort? Every access rule, in this one module.
 
 Every view under /c/<slug>/ is wrapped in `cohort_view(rule)`. It sends an
 anonymous visitor to sign in, answers 404 to anyone who is not a member (so a
 cohort's existence does not leak), and 403 to a member whose role is not enough.
 The rule is kept on the view so the access test can check every URL pattern.
+
+Site staff are nobody inside a cohort unless they are members of it: staff create
+cohorts (`site_staff_required`) and use the Django admin, and that is all.
+
+The finer rules live here too, so that a view, a calendar feed and a template ask the
+same question: `CohortAccess.can_see_week`, `can_remove`, `can_give_feedback`, and
+`can_import_courses` for creating a cohort from a course file.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
@@ -25,25 +33,37 @@ FACILITATOR = "facilitator"
 ORGANIZER = "organizer"
 RULES = (MEMBER, FACILITATOR, ORGANIZER)
 
+View = Callable[..., HttpResponse]
+
 
 @dataclass(frozen=True)
 class CohortAccess:
+    """An active member's access to their cohort."""
+
     cohort: Cohort
-    membership: Membership | None
-    is_staff: bool = False
+    membership: Membership
+
+    @classmethod
+    def of(cls, membership: Membership) -> "CohortAccess":
+        """The access a membership gives (e.g. a calendar feed's token names one)."""
+        return cls(cohort=membership.cohort, membership=membership)
 
     @property
-    def role(self) -> str | None:
-        return self.membership.role if self.membership else None
+    def role(self) -> str:
+        return self.membership.role
+
+    @property
+    def user_id(self) -> int:
+        return self.membership.user_id
 
     @property
     def is_member(self) -> bool:
-        return self.membership is not None or self.is_staff
+        return True
 
     @property
     def can_manage(self) -> bool:
-        """Organizers (and site staff) run the cohort."""
-        return self.is_staff or self.role == Role.ORGANIZER
+        """Organizers run the cohort."""
+        return self.role == Role.ORGANIZER
 
     @property
     def can_facilitate(self) -> bool:
@@ -54,6 +74,21 @@ class CohortAccess:
     def is_participant(self) -> bool:
         return self.role == Role.PARTICIPANT
 
+    def can_see_week(self, week: Week, now: datetime | None = None) -> bool:
+        """Participants see a week (its topic, pre-work, due dates) once it is published;
+        facilitators and organizers see every week."""
+        return self.can_facilitate or week.is_published(now)
+
+    def can_remove(self, obj: object) -> bool:
+        """Something a member added to a week (a muddiest point …): its author, or a
+        facilitator or organizer, may remove it."""
+        author_id = getattr(obj, "author_id", None)
+        return self.can_facilitate or (author_id is not None and author_id == self.user_id)
+
+    def can_give_feedback(self, week: Week, now: datetime | None = None) -> bool:
+        """Participants rate a session once it has started."""
+        return self.is_participant and (now or timezone.now()) >= week.session_start
+
     def allows(self, rule: str) -> bool:
         return {
             MEMBER: self.is_member,
@@ -63,16 +98,15 @@ class CohortAccess:
 
 
 def access_for(user: User | AnonymousUser, cohort: Cohort) -> CohortAccess | None:
-    """The user's access to a cohort, or None when they are not in it."""
+    """The user's access to a cohort, or None when they are not an active member of it
+    (site staff included: staff who are not members are nobody here)."""
     if not user.is_authenticated:
         return None
     membership = Membership.objects.active().filter(user=user, cohort=cohort).first()
-    if membership is None and not user.is_staff:
+    if membership is None:
         return None
-    return CohortAccess(cohort=cohort, membership=membership, is_staff=user.is_staff)
-
-
-View = Callable[..., HttpResponse]
+    membership.cohort = cohort
+    return CohortAccess(cohort=cohort, membership=membership)
 
 
 def cohort_view(rule: str) -> Callable[[View], View]:
@@ -103,11 +137,31 @@ def cohort_view(rule: str) -> Callable[[View], View]:
 
 
 def visible_week(access: CohortAccess, number: int) -> Week:
-    """A week of the cohort this member may see: participants never see unpublished weeks."""
+    """A week of the cohort this member may see (see CohortAccess.can_see_week), or 404."""
     week = get_object_or_404(Week, cohort=access.cohort, number=number)
-    if not access.can_facilitate and not week.is_published():
+    if not access.can_see_week(week):
         raise Http404("No such week.")
     return week
+
+
+def is_site_staff(user: User | AnonymousUser) -> bool:
+    """Site staff create cohorts and use the Django admin."""
+    return user.is_authenticated and user.is_active and user.is_staff
+
+
+def site_staff_required(view: View) -> View:
+    """Anonymous visitors sign in; signed-in people who are not site staff get Homeroom's
+    403 page (not the Django admin's login)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_site_staff(request.user):
+            raise PermissionDenied("Only site staff create cohorts.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def can_import_courses(user: User | AnonymousUser) -> bool:
@@ -116,5 +170,6 @@ def can_import_courses(user: User | AnonymousUser) -> bool:
     if not user.is_authenticated:
         return False
     return (
-        user.is_staff or Membership.objects.active().filter(user=user, role=Role.ORGANIZER).exists()
+        is_site_staff(user)
+        or Membership.objects.active().filter(user=user, role=Role.ORGANIZER).exists()
     )

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Count, Q
@@ -10,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from . import calendar, invitations, pages
+from . import calendar, invitations, members, pages
 from .forms import (
     CohortCreateForm,
     CohortSettingsForm,
@@ -21,7 +20,14 @@ from .forms import (
     form_status,
 )
 from .models import Cohort, Invitation, Membership, Role, Week
-from .permissions import MEMBER, ORGANIZER, access_for, cohort_view, visible_week
+from .permissions import (
+    MEMBER,
+    ORGANIZER,
+    access_for,
+    cohort_view,
+    site_staff_required,
+    visible_week,
+)
 from .signals import session_moved
 
 
@@ -35,7 +41,7 @@ def home(request):
         cohort = active[0]
         access = access_for(request.user, cohort)
         week = cohort.current_week()
-        if week and (access.can_facilitate or week.is_published()):
+        if week and access.can_see_week(week):
             return redirect(week)
         return redirect(cohort)
     summaries = pages.cohort_summaries_for(request, cohorts)
@@ -51,7 +57,7 @@ def home(request):
     )
 
 
-@staff_member_required
+@site_staff_required
 def cohort_create(request):
     form = CohortCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -93,6 +99,7 @@ def cohort_detail(request, access):
             badges.setdefault(week_id, []).append(html)
     for week in weeks:
         week.badges = badges.get(week.pk, [])
+        week.visible = access.can_see_week(week)
     notices = [provider(request, access) for provider in pages.cohort_notices]
     sections = [provider(request, access) for provider in pages.cohort_sections]
     return render(
@@ -115,6 +122,9 @@ def cohort_detail(request, access):
 def week_detail(request, access, number):
     week = visible_week(access, number)
     sections = [provider(request, access, week) for provider in pages.week_sections]
+    # Links to the weeks before and after, when this member may see them.
+    neighbours = access.cohort.weeks.filter(number__in=(week.number - 1, week.number + 1))
+    visible = {w.number: w for w in neighbours if access.can_see_week(w)}
     return render(
         request,
         "cohorts/week_detail.html",
@@ -123,8 +133,8 @@ def week_detail(request, access, number):
             "cohort": access.cohort,
             "week": week,
             "sections": [section for section in sections if section],
-            "previous_week": access.cohort.weeks.filter(number=week.number - 1).first(),
-            "next_week": access.cohort.weeks.filter(number=week.number + 1).first(),
+            "previous_week": visible.get(week.number - 1),
+            "next_week": visible.get(week.number + 1),
         },
     )
 
@@ -213,10 +223,15 @@ def manage_member_update(request, access, member_id):
     membership = get_object_or_404(Membership.objects.active(), pk=member_id, cohort=access.cohort)
     form = MembershipForm(request.POST, instance=membership)
     if form.is_valid():
-        if _would_remove_last_organizer(membership, form.cleaned_data["role"]):
-            messages.error(request, "A cohort needs at least one organizer.")
+        try:
+            members.change(
+                membership,
+                role=form.cleaned_data["role"],
+                experience=form.cleaned_data["experience"],
+            )
+        except members.LastOrganizer as error:
+            messages.error(request, str(error))
         else:
-            form.save()
             messages.success(
                 request, f"{membership.user} is now {membership.get_role_display().lower()}."
             )
@@ -225,24 +240,17 @@ def manage_member_update(request, access, member_id):
     return redirect("cohorts:manage_members", slug=access.cohort.slug)
 
 
-def _would_remove_last_organizer(membership, new_role=None):
-    if membership.role != Role.ORGANIZER or new_role == Role.ORGANIZER:
-        return False
-    organizers = Membership.objects.active().filter(cohort=membership.cohort, role=Role.ORGANIZER)
-    return organizers.count() <= 1
-
-
 @cohort_view(ORGANIZER)
 def manage_member_remove(request, access, member_id):
     membership = get_object_or_404(
         Membership.objects.active().select_related("user"), pk=member_id, cohort=access.cohort
     )
     if request.method == "POST":
-        if _would_remove_last_organizer(membership):
-            messages.error(request, "A cohort needs at least one organizer.")
+        try:
+            members.remove(membership)
+        except members.LastOrganizer as error:
+            messages.error(request, str(error))
         else:
-            membership.left_at = timezone.now()
-            membership.save(update_fields=["left_at"])
             messages.success(request, f"{membership.user} has left {access.cohort}.")
         return redirect("cohorts:manage_members", slug=access.cohort.slug)
     return render(
@@ -264,11 +272,15 @@ def manage_invitations(request, access):
         if not line_errors and not lines:
             form.add_error("emails", "Paste at least one email address.")
         elif not line_errors:
-            invitations.invite(cohort, lines, request.user)
-            messages.success(
-                request, f"Sent {len(lines)} invitation{'s' if len(lines) != 1 else ''}."
-            )
-            return redirect("cohorts:manage_invitations", slug=cohort.slug)
+            try:
+                sent = invitations.invite(cohort, lines, request.user)
+            except invitations.LimitReached as limit:
+                form.add_error("emails", str(limit))
+            else:
+                messages.success(
+                    request, f"Sent {len(sent)} invitation{'s' if len(sent) != 1 else ''}."
+                )
+                return redirect("cohorts:manage_invitations", slug=cohort.slug)
     open_invitations = cohort.invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True)
     recent = cohort.invitations.filter(Q(accepted_at__isnull=False) | Q(revoked_at__isnull=False))[
         :20
@@ -293,8 +305,18 @@ def manage_invitation_resend(request, access, invitation_id):
     invitation = get_object_or_404(
         Invitation, pk=invitation_id, cohort=access.cohort, accepted_at=None, revoked_at=None
     )
-    invitations.renew(invitation)
-    messages.success(request, f"Sent the invitation to {invitation.email} again.")
+    try:
+        if invitations.renew(invitation):
+            messages.success(request, f"Sent the invitation to {invitation.email} again.")
+        else:
+            minutes = int(invitations.RESEND_AFTER.total_seconds() // 60)
+            messages.info(
+                request,
+                f"The invitation to {invitation.email} went out less than {minutes} minutes "
+                "ago; give it a little time before resending.",
+            )
+    except invitations.LimitReached as limit:
+        messages.error(request, str(limit))
     return redirect("cohorts:manage_invitations", slug=access.cohort.slug)
 
 
@@ -384,8 +406,6 @@ calendar_feed.token_access = True
 @cohort_view(MEMBER)
 @require_POST
 def calendar_reset(request, access):
-    if access.membership is None:
-        raise Http404("Site staff who are not members have no calendar link here.")
     access.membership.reset_calendar_token()
     messages.success(
         request, "Your calendar link is new; the old one no longer works. Subscribe with this one."

@@ -18,6 +18,13 @@ from .course import FORMAT, MAX_WEEKS, Course, WeekPlan, parts, plain_text
 from .relative import Relative
 
 MAX_FILE_BYTES = 1024 * 1024
+# A course file is a few levels deep (weeks → a week → its prework → an item); anything
+# deeper than this is not one, and refusing it early keeps parsing linear and recursion low.
+MAX_DEPTH = 20
+# A file with thousands of problems is not a course file with typos; list the first ones.
+MAX_PROBLEMS = 100
+# Values (scalars, lists, mappings) in one file: a long course has a few thousand.
+MAX_NODES = 50_000
 
 
 # --- Reading a course file: every problem, with where it is ----------------------------------
@@ -90,7 +97,14 @@ class Fields:
             return None
         return node.value
 
-    def text(self, key: str, *, required: bool = False, max_length: int | None = None) -> str:
+    def text(
+        self,
+        key: str,
+        *,
+        required: bool = False,
+        max_length: int | None = None,
+        one_line: bool = False,
+    ) -> str:
         node = self.values.get(key)
         value = self.scalar(key)
         if node is not None and not isinstance(node, yaml.ScalarNode):
@@ -102,13 +116,15 @@ class Fields:
         value = plain_text(value)
         if max_length and len(value) > max_length:
             self.problem(key, f"is longer than {max_length} characters")
+        if one_line and "\n" in value.strip():
+            self.problem(key, "is more than one line; a title is one line")
         return value
 
     def integer(self, key: str, *, default: int, low: int, high: int) -> int:
         value = self.scalar(key)
         if value is None:
             return default
-        if not re.fullmatch(r"\d+", value.strip()) or not low <= int(value) <= high:
+        if not re.fullmatch(r"[0-9]{1,9}", value.strip()) or not low <= int(value) <= high:
             self.problem(key, f"“{value}” is not a whole number from {low} to {high}")
             return default
         return int(value)
@@ -155,7 +171,7 @@ class Fields:
         value = self.scalar(key)
         if value is None:
             return None
-        match = re.fullmatch(r"(\d{1,2}):(\d{2})", value.strip())
+        match = re.fullmatch(r"([0-9]{1,2}):([0-9]{2})", value.strip())
         if not match or int(match[1]) > 23 or int(match[2]) > 59:
             self.problem(key, f'“{value}” is not a time of day such as 18:30 (quote it: "18:30")')
             return None
@@ -181,9 +197,11 @@ class Fields:
         if not isinstance(node, yaml.SequenceNode):
             self.problem(key, "should be a list (each entry starts with “- ”)")
             return []
-        if limit and len(node.value) > limit:
-            self.problem(key, f"has {len(node.value)} entries; at most {limit}")
-        return [(f"{self.at(key)}[{n}]", item) for n, item in enumerate(node.value, start=1)]
+        entries = node.value
+        if limit and len(entries) > limit:
+            self.problem(key, f"has {len(entries)} entries; at most {limit}")
+            entries = entries[:limit]  # the others are not read: the file is refused anyway
+        return [(f"{self.at(key)}[{n}]", item) for n, item in enumerate(entries, start=1)]
 
     def entry(self, path: str, node: yaml.Node, keys: Sequence[str]) -> "Fields | None":
         """A list entry that must be a mapping: its Fields, or None."""
@@ -207,12 +225,106 @@ def week_keys() -> tuple[str, ...]:
     return tuple(keys)
 
 
+class TooBig(yaml.YAMLError):
+    def __init__(self, line: int, what: str) -> None:
+        super().__init__(what)
+        self.line = line
+
+
+try:  # libyaml's scanner and parser, in C: several times faster than PyYAML's own
+    from yaml._yaml import CParser as _Parser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+
+    class _Parser(  # type: ignore[no-redef]
+        yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser
+    ):
+        def __init__(self, stream: str) -> None:
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+
+
+def _line_of(event: Any) -> int:
+    return int(event.start_mark.line) + 1
+
+
+class CourseLoader(yaml.composer.Composer, yaml.resolver.Resolver, _Parser):
+    """Composes the file's nodes (PyYAML's composer over libyaml's events) in one pass, and
+    on the way refuses what a course file never holds: aliases (a few lines of them can
+    expand into millions of nodes — "billion laughs"; each is listed as a problem and read
+    as empty), nesting deeper than MAX_DEPTH (YAML scanners slow down with each open level,
+    and composing recurses) and more than MAX_NODES values, so reading takes bounded time."""
+
+    def __init__(self, stream: str, problems: Problems) -> None:
+        _Parser.__init__(self, stream)
+        yaml.composer.Composer.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+        self.problems = problems
+        self.depth = self.nodes = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            line = _line_of(self.peek_event())
+            raise TooBig(line, f"more than {MAX_NODES:,} values")
+        if self.check_event(yaml.AliasEvent):
+            event: Any = self.get_event()
+            self.problems.add(
+                "",
+                event.start_mark.line + 1,
+                "aliases (*name) are not supported; write the value out",
+            )
+            return yaml.ScalarNode("tag:yaml.org,2002:null", "", event.start_mark, event.end_mark)
+        if self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent):
+            if self.depth >= MAX_DEPTH:
+                line = _line_of(self.peek_event())
+                raise TooBig(line, f"more than {MAX_DEPTH} levels of nesting")
+            self.depth += 1
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
+        return super().compose_node(parent, index)
+
+
+def compose(text: str, problems: Problems) -> yaml.Node | None:
+    """The document's root node, or None with the reason in `problems`."""
+    loader = CourseLoader(text, problems)
+    try:
+        return loader.get_single_node()
+    except TooBig as exc:
+        problems.add("", exc.line, f"this is not a Homeroom course file: {exc}")
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        detail = " ".join(part for part in (exc.context, exc.problem) if part)
+        problems.add("", mark.line + 1 if mark else 0, f"this is not valid YAML: {detail}")
+    except yaml.YAMLError as exc:
+        problems.add("", 0, f"this is not valid YAML: {exc}")
+    return None
+
+
+def finished(problems: Problems) -> tuple[None, list[Problem]]:
+    """(None, the first MAX_PROBLEMS problems in file order, and a count of the rest)."""
+    listed = sorted(problems)
+    if len(listed) > MAX_PROBLEMS:
+        rest = len(listed) - MAX_PROBLEMS
+        listed = [*listed[:MAX_PROBLEMS], Problem(0, "", f"… and {rest} more problems")]
+    return None, listed
+
+
 def parse_course(text: str) -> tuple[Course | None, list[Problem]]:
-    """(Course, []) for a valid course file, or (None, [Problem …]) naming every problem."""
+    """(Course, []) for a valid course file, or (None, [Problem …]) naming every problem.
+
+    Every way in (upload, paste, the create step's hidden copy) comes through here, so the
+    size limit is checked here too."""
     problems = Problems()
-    root = _compose(plain_text(text), problems)
+    if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        problems.add("", 0, "The file is larger than 1 MB; a course file is a few kilobytes.")
+        return None, problems
+    text = plain_text(text)
+    root = compose(text, problems)
     if problems:
-        return None, sorted(problems)
+        return finished(problems)
     if not isinstance(root, yaml.MappingNode):
         problems.add(
             "", 1, "this is not a Homeroom course file (it starts with “homeroom_course: 1”)"
@@ -226,7 +338,7 @@ def parse_course(text: str) -> tuple[Course | None, list[Problem]]:
     elif version.strip() != str(FORMAT):
         top.problem("homeroom_course", f"format {version} is not one this Homeroom reads (1)")
     course = Course(
-        title=top.text("title", required=True, max_length=200),
+        title=top.text("title", required=True, max_length=200, one_line=True),
         description=top.text("description", max_length=LONG_TEXT),
     )
     schedule = top.mapping("schedule", SCHEDULE_KEYS)
@@ -246,7 +358,7 @@ def parse_course(text: str) -> tuple[Course | None, list[Problem]]:
             continue
         course.weeks.append(
             WeekPlan(
-                title=fields.text("title", required=True, max_length=200),
+                title=fields.text("title", required=True, max_length=200, one_line=True),
                 summary=fields.text("summary", max_length=LONG_TEXT),
                 publish=fields.relative("publish"),
                 facilitator_notes=fields.text("facilitator_notes", max_length=LONG_TEXT),
@@ -254,32 +366,8 @@ def parse_course(text: str) -> tuple[Course | None, list[Problem]]:
             )
         )
     if problems:
-        return None, sorted(problems)
+        return finished(problems)
     return course, []
-
-
-def _compose(text: str, problems: Problems) -> yaml.Node | None:
-    """The YAML node tree of `text`, or None with what is wrong added to `problems`."""
-    try:
-        # Anchors and aliases are refused before anything is built: a few lines of them can
-        # expand into millions of nodes ("billion laughs").
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                problems.add(
-                    "",
-                    event.start_mark.line + 1,  # type: ignore[union-attr]
-                    "aliases (*name) are not supported; write the value out",
-                )
-        if problems:
-            return None
-        return yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        detail = " ".join(part for part in (exc.context, exc.problem) if part)
-        problems.add("", mark.line + 1 if mark else 0, f"this is not valid YAML: {detail}")
-    except yaml.YAMLError as exc:
-        problems.add("", 0, f"this is not valid YAML: {exc}")
-    return None
 
 
 def _read_schedule(schedule: Fields, course: Course) -> None:

@@ -1,3 +1,5 @@
+import secrets
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -16,7 +18,16 @@ class NewRunForm(CohortFields):
 
     def preview_key(self):
         """Changes whenever what the preview showed would change, so that "create" after an
-        edit shows the new preview instead of creating something nobody has seen."""
+        edit shows the new preview instead of creating something nobody has seen. Each
+        preview adds a random part, so that each key creates one cohort at most."""
+        return self._fingerprint() + secrets.token_hex(8)
+
+    def previewed(self, key):
+        """Whether `key` came from a preview of exactly this form's values."""
+        fingerprint = self._fingerprint()
+        return len(key) == len(fingerprint) + 16 and key.startswith(fingerprint)
+
+    def _fingerprint(self):
         return fingerprint(*(self.cleaned_data.get(name) for name in sorted(self.fields)))
 
 

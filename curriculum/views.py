@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -8,10 +9,13 @@ from cohorts.models import Cohort
 from cohorts.permissions import ORGANIZER, can_import_courses, cohort_view
 
 from .course import CopyOptions, Course
-from .course_file import parse_course
+from .course_file import MAX_FILE_BYTES, parse_course
 from .forms import CohortCopyForm, CourseRunForm, CourseUploadForm
 
 # --- Run it again: copy a cohort, course files ----------------------------------------------
+
+# How long a used preview key is remembered (a double click comes within seconds).
+CLAIM_SECONDS = 24 * 3600
 
 
 def _new_run_page(request, template, context, form, course, create_message):
@@ -25,11 +29,25 @@ def _new_run_page(request, template, context, form, course, create_message):
     if form.is_bound and form.is_valid():
         new = form.save(commit=False)
         wants_create = request.POST.get("action") == "create"
-        if wants_create and request.POST.get("preview_key") == form.preview_key():
-            cohort = course.create(new, request.user)
-            messages.success(request, create_message(cohort))
-            return redirect(cohort)
-        if wants_create:
+        key = request.POST.get("preview_key", "")
+        if wants_create and form.previewed(key):
+            # A preview's key creates one cohort: "Create" clicked four times makes one.
+            claim = f"homeroom:new-run:{request.user.pk}:{key}"
+            if cache.add(claim, "", timeout=CLAIM_SECONDS):
+                try:
+                    cohort = course.create(new, request.user)
+                except BaseException:
+                    cache.delete(claim)
+                    raise
+                cache.set(claim, cohort.slug, timeout=CLAIM_SECONDS)
+                messages.success(request, create_message(cohort))
+                return redirect(cohort)
+            slug = cache.get(claim)
+            if slug:
+                messages.info(request, "This preview already made its cohort; here it is.")
+                return redirect("cohorts:detail", slug=slug)
+            messages.warning(request, "The cohort is being created; check your cohorts first.")
+        elif wants_create:
             messages.warning(request, "The schedule changed since the preview; check it again.")
         context.update(preview=course.plan(new), preview_key=form.preview_key(), new_cohort=new)
     return render(request, template, context)
@@ -100,7 +118,7 @@ def course_import(request):
     course, problems = parse_course(text)
     if problems:
         # Pasted text comes back to be fixed in place; a file is fixed in the editor.
-        pasted = {} if request.FILES else {"text": text}
+        pasted = {} if request.FILES or len(text) > MAX_FILE_BYTES else {"text": text}
         context.update(problems=problems, upload_form=CourseUploadForm(initial=pasted))
         return render(request, "curriculum/course_file_import.html", context)
     data = request.POST if step == "run" else None

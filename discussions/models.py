@@ -37,6 +37,20 @@ class SessionSettings(models.Model):
         cls.objects.update_or_create(week=week, defaults={"points_visible": visible})
 
 
+def set_mark(model, on, **fields):
+    """A person's +1 (one row, unique on `fields`): set it, clear it, or flip it (on=None).
+    Clicks that arrive together end in one row or none, never an error."""
+    with transaction.atomic():
+        rows = model.objects.filter(**fields)
+        if on is None:
+            on = not rows.exists()
+        if on:
+            model.objects.get_or_create(**fields)
+        else:
+            rows.delete()
+    return on
+
+
 class MuddiestPointQuerySet(models.QuerySet):
     def ranked(self):
         """Most +1s first, then oldest first."""
@@ -61,14 +75,12 @@ class MuddiestPoint(models.Model):
     def __str__(self):
         return self.text[:60]
 
-    def toggle_vote(self, user):
-        """+1, or take the +1 back. Authors cannot +1 their own point. Returns voted?"""
+    def toggle_vote(self, user, on=None):
+        """+1 (on=True), take the +1 back (on=False), or the other of the two (None).
+        Authors cannot +1 their own point. Returns voted?"""
         if user.pk == self.author_id:
             return False
-        vote, created = MuddiestVote.objects.get_or_create(point=self, user=user)
-        if not created:
-            vote.delete()
-        return created
+        return set_mark(MuddiestVote, on, point=self, user=user)
 
     def make_discussion_point(self, by):
         """One click from a muddiest point to a discussion point (once)."""
@@ -376,14 +388,12 @@ class SharedResource(models.Model):
     def __str__(self):
         return self.title
 
-    def toggle_upvote(self, user):
-        """Upvote, or take it back. Sharing your own link already counts. Returns upvoted?"""
+    def toggle_upvote(self, user, on=None):
+        """Upvote (on=True), take it back (on=False), or the other of the two (None).
+        Sharing your own link already counts. Returns upvoted?"""
         if user.pk == self.shared_by_id:
             return False
-        upvote, created = ResourceUpvote.objects.get_or_create(resource=self, user=user)
-        if not created:
-            upvote.delete()
-        return created
+        return set_mark(ResourceUpvote, on, resource=self, user=user)
 
 
 class ResourceUpvote(models.Model):

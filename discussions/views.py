@@ -109,6 +109,12 @@ def back_to_week(week, anchor="discussions"):
     return redirect(f"{week.get_absolute_url()}#{anchor}")
 
 
+def wanted(request):
+    """The state a +1 or upvote button asks for (on=1, on=0), so that a double click is
+    the same click twice; None (toggle) when a form does not say."""
+    return {"1": True, "0": False}.get(request.POST.get("on"))
+
+
 def is_htmx(request):
     return request.headers.get("HX-Request") == "true"
 
@@ -167,7 +173,7 @@ def muddiest_add(request, access, number):
 def muddiest_vote(request, access, number, muddiest_id):
     week = visible_week(access, number)
     point = get_object_or_404(MuddiestPoint, pk=muddiest_id, week=week)
-    point.toggle_vote(request.user)
+    point.toggle_vote(request.user, wanted(request))
     return back_to_week(week, f"muddiest-{point.pk}")
 
 
@@ -175,7 +181,7 @@ def muddiest_vote(request, access, number, muddiest_id):
 def muddiest_delete(request, access, number, muddiest_id):
     week = visible_week(access, number)
     point = get_object_or_404(MuddiestPoint, pk=muddiest_id, week=week)
-    if point.author_id != request.user.pk and not access.can_facilitate:
+    if not access.can_remove(point):
         raise PermissionDenied("Only its author or a facilitator can remove this.")
     if request.method == "POST":
         point.delete()
@@ -229,7 +235,7 @@ def resource_add(request, access, number):
 def resource_upvote(request, access, number, resource_id):
     week = visible_week(access, number)
     resource = get_object_or_404(SharedResource, pk=resource_id, week=week)
-    resource.toggle_upvote(request.user)
+    resource.toggle_upvote(request.user, wanted(request))
     return back_to_week(week, f"resource-{resource.pk}")
 
 
@@ -272,14 +278,15 @@ def feedback(request, access, number):
     week = visible_week(access, number)
     existing = Feedback.objects.filter(week=week, user=request.user).first()
     form = FeedbackForm(request.POST or None, instance=existing)
-    can_answer = access.is_participant and session_started(week)
+    can_answer = access.can_give_feedback(week)
     if request.method == "POST":
         if not can_answer:
             raise PermissionDenied("Feedback is for participants, once the session has started.")
         if form.is_valid():
-            form.instance.week = week
-            form.instance.user = request.user
-            form.save()
+            # One response per person and week, however many arrive at once.
+            Feedback.objects.update_or_create(
+                week=week, user=request.user, defaults=form.cleaned_data
+            )
             if not is_htmx(request):
                 messages.success(request, "Thank you — your feedback is saved.")
             return back_to_week(week, "feedback")
@@ -413,7 +420,11 @@ def session(request, access, number):
 def attendance_toggle(request, access, number, user_id):
     week = visible_week(access, number)
     membership = get_object_or_404(
-        Membership.objects.active(), cohort=access.cohort, user_id=user_id, role=Role.PARTICIPANT
+        # user__pk, not user_id: a number beyond the column's range then matches nothing.
+        Membership.objects.active(),
+        cohort=access.cohort,
+        user__pk=user_id,
+        role=Role.PARTICIPANT,
     )
     Attendance.toggle(week, membership.user, by=request.user)
     return redirect(session_url(week, "attendance"))

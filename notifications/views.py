@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from cohorts.forms import FIRST_YEAR, LAST_YEAR
 from cohorts.models import Cohort, Membership
 from cohorts.permissions import ORGANIZER, cohort_view
 
@@ -119,6 +120,11 @@ def _as_of(request, cohort):
             naive = datetime.strptime(raw, "%Y-%m-%dT%H:%M")  # noqa: DTZ007 (the cohort's clock)
         except ValueError:
             return timezone.now(), "Use a date and time such as 2026-09-21T09:00; showing now."
+        if not FIRST_YEAR <= naive.year <= LAST_YEAR:
+            return (
+                timezone.now(),
+                f"Choose a time between {FIRST_YEAR} and {LAST_YEAR}; showing now.",
+            )
         return cohort.from_local(naive), None
     return timezone.now(), None
 

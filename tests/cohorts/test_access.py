@@ -11,6 +11,7 @@ opens nothing; only a current member's own token gets 200.
 """
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -20,7 +21,8 @@ from assignments.models import Assignment, PreworkItem, Submission
 from cohorts.models import Invitation, Membership
 from cohorts.permissions import FACILITATOR, MEMBER, ORGANIZER
 
-ACTORS = ["anonymous", "outsider", "participant", "facilitator", "organizer"]
+# "staff" is site staff who is not a member: nobody inside the cohort, like an outsider.
+ACTORS = ["anonymous", "outsider", "staff", "participant", "facilitator", "organizer"]
 # The only cohort URLs reached by a token instead of a session (see the docstring).
 TOKEN_ACCESS = {"cohorts:calendar"}
 ALLOWED = {
@@ -46,6 +48,11 @@ def cohort_patterns():
 
     walk(get_resolver().url_patterns, "", None)
     return found
+
+
+@pytest.fixture
+def actors(people, make_user):
+    return {**people, "staff": make_user("staff@example.com", "Sam Staff", staff=True)}
 
 
 @pytest.fixture
@@ -90,8 +97,9 @@ def test_walker_finds_the_cohort_urls():
     ("route", "name", "callback"), cohort_patterns(), ids=lambda v: v if isinstance(v, str) else ""
 )
 def test_every_cohort_url_checks_access(
-    route, name, callback, url_arguments, people, client_for, request
+    route, name, callback, url_arguments, actors, client_for, request
 ):
+    people = actors
     if getattr(callback, "token_access", False):
         assert name in TOKEN_ACCESS, f"{route} ({name}) uses token access but is not listed"
         check_token_access(route, name, url_arguments, people, client_for, request)
@@ -110,7 +118,7 @@ def test_every_cohort_url_checks_access(
         if actor == "anonymous":
             assert response.status_code == 302, (url, actor)
             assert response["Location"].startswith(reverse("account_login")), (url, actor)
-        elif actor == "outsider":
+        elif actor in ("outsider", "staff"):
             assert response.status_code == 404, (url, actor)
         elif actor in ALLOWED[rule]:
             assert response.status_code not in (302, 403, 404), (url, actor, response.status_code)
@@ -136,7 +144,7 @@ def check_token_access(route, name, url_arguments, people, client_for, request):
     foreign = anonymous.get(url, {"token": foreigner.calendar_token})
     assert foreign.status_code == 404, (url, "another cohort's member's token")
     assert anonymous.get(url, {"token": left.calendar_token}).status_code == 404, (url, "left")
-    for actor in ("participant", "organizer", "outsider"):
+    for actor in ("participant", "organizer", "outsider", "staff"):
         signed_in = client_for(people[actor])
         assert signed_in.get(url).status_code == 404, (url, actor, "a session is no key")
     assert client_for(None).get(url, {"token": own.calendar_token}).status_code == 200, url
@@ -183,3 +191,117 @@ def test_organizer_cannot_act_on_another_cohorts_rows(
     foreign.refresh_from_db()
     foreign_invite.refresh_from_db()
     assert foreign.left_at is None and foreign_invite.revoked_at is None
+
+
+# --- Each finer rule in cohorts.permissions, with an actor it allows and one it refuses ---
+
+
+@pytest.fixture
+def started_week(cohort):
+    """Week 1, published, its session an hour ago; week 2 stays a draft."""
+    week = cohort.weeks.get(number=1)
+    week.publish_at = timezone.now() - timedelta(days=6)
+    week.session_start = timezone.now() - timedelta(hours=1)
+    week.save()
+    return week
+
+
+@pytest.mark.django_db
+def test_can_see_week(cohort, started_week, people, client_for):
+    draft = reverse("cohorts:week", args=[cohort.slug, 2])
+    assert client_for(people["facilitator"]).get(draft).status_code == 200
+    assert client_for(people["participant"]).get(draft).status_code == 404
+    published = reverse("cohorts:week", args=[cohort.slug, 1])
+    assert client_for(people["participant"]).get(published).status_code == 200
+    # So do the schedule and the week pager.
+    week_2_link = f'href="{draft}"'
+    schedule = reverse("cohorts:detail", args=[cohort.slug])
+    assert week_2_link in client_for(people["facilitator"]).get(schedule).content.decode()
+    assert week_2_link not in client_for(people["participant"]).get(schedule).content.decode()
+    assert week_2_link not in client_for(people["participant"]).get(published).content.decode()
+    assert week_2_link in client_for(people["facilitator"]).get(published).content.decode()
+    # The calendar feed asks the same question: a draft week's title stays hidden.
+    cohort.weeks.filter(number=2).update(title="Secret topic")
+    participant = Membership.objects.get(cohort=cohort, user=people["participant"])
+    facilitator = Membership.objects.get(cohort=cohort, user=people["facilitator"])
+    feed = reverse("cohorts:calendar", args=[cohort.slug])
+    assert (
+        b"Secret topic"
+        not in client_for(None).get(feed, {"token": participant.calendar_token}).content
+    )
+    assert (
+        b"Secret topic" in client_for(None).get(feed, {"token": facilitator.calendar_token}).content
+    )
+
+
+@pytest.mark.django_db
+def test_can_remove(cohort, started_week, people, make_user, client_for):
+    from discussions.models import MuddiestPoint
+
+    other = make_user("other@example.com", "Other Participant")
+    Membership.objects.create(user=other, cohort=cohort)
+
+    def delete_as(user):
+        point = MuddiestPoint.objects.create(
+            week=started_week, author=people["participant"], text="?"
+        )
+        url = reverse("discussions:muddiest_delete", args=[cohort.slug, 1, point.pk])
+        status = client_for(user).post(url).status_code
+        return status, MuddiestPoint.objects.filter(pk=point.pk).exists()
+
+    assert delete_as(other) == (403, True)
+    assert delete_as(people["participant"]) == (302, False)
+    assert delete_as(people["facilitator"]) == (302, False)
+
+
+@pytest.mark.django_db
+def test_can_give_feedback(cohort, started_week, people, client_for):
+    from discussions.models import Feedback
+
+    ratings = {
+        "feedback-logistics": "4",
+        "feedback-content_quality": "4",
+        "feedback-content_relevance": "4",
+        "feedback-overall": "4",
+    }
+    url = reverse("discussions:feedback", args=[cohort.slug, 1])
+    assert client_for(people["facilitator"]).post(url, ratings).status_code == 403
+    assert client_for(people["participant"]).post(url, ratings).status_code == 302
+    assert Feedback.objects.filter(user=people["participant"]).count() == 1
+    # Before the session has started, nobody rates it.
+    week_2 = cohort.weeks.get(number=2)
+    week_2.publish_at = timezone.now()
+    week_2.session_start = timezone.now() + timedelta(days=1)
+    week_2.save()
+    url = reverse("discussions:feedback", args=[cohort.slug, 2])
+    assert client_for(people["participant"]).post(url, ratings).status_code == 403
+
+
+@pytest.mark.django_db
+def test_can_import_courses(cohort, people, actors, client_for):
+    url = reverse("course_import")
+    assert client_for(people["organizer"]).get(url).status_code == 200
+    assert client_for(actors["staff"]).get(url).status_code == 200
+    assert client_for(people["facilitator"]).get(url).status_code == 403
+
+
+@pytest.mark.django_db
+def test_site_staff_required(actors, client_for):
+    url = reverse("cohort_create")
+    assert client_for(actors["staff"]).get(url).status_code == 200
+    refused = client_for(actors["organizer"]).get(url)
+    # Homeroom's own 403 page, not the Django admin's login.
+    assert refused.status_code == 403
+    anonymous = client_for(None).get(url)
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.django_db
+def test_site_staff_are_nobody_inside_a_cohort(cohort, actors, client_for):
+    client = client_for(actors["staff"])
+    assert client.get(reverse("cohorts:detail", args=[cohort.slug])).status_code == 404
+    url = reverse("cohorts:manage_member_remove", args=[cohort.slug, 1])
+    assert client.post(url).status_code == 404
+    # …and the home page lists no cohort of which they are not a member.
+    assert "Machine Learning" not in client.get(reverse("home")).content.decode()

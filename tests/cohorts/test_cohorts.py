@@ -67,7 +67,7 @@ def test_create_form_reports_errors_inline(make_user, client_for):
 
 def test_non_staff_cannot_create_cohorts(make_user, client_for):
     response = client_for(make_user("p@example.com")).get(reverse("cohort_create"))
-    assert response.status_code == 302
+    assert response.status_code == 403
     assert Cohort.objects.count() == 0
 
 

@@ -15,6 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 SETTINGS_VARIABLES = {
     "ALLOWED_HOSTS",
     "BEHIND_TLS_PROXY",
+    "CACHE_URL",
     "CELERY_BROKER_URL",
     "CELERY_TASK_ALWAYS_EAGER",
     "CSRF_TRUSTED_ORIGINS",
@@ -36,6 +37,7 @@ SETTINGS_VARIABLES = {
     "SECURE_SSL_REDIRECT",
     "SITE_URL",
     "TIME_ZONE",
+    "TRUSTED_PROXY_COUNT",
 }
 
 
@@ -73,6 +75,8 @@ def last_line(text):
         ("CELERY_BROKER_URL", {"CELERY_BROKER_URL": "ftp://x"}),
         ("SITE_URL", {"SITE_URL": "notaurl"}),
         ("TIME_ZONE", {"TIME_ZONE": "Mars/Base"}),
+        ("CACHE_URL", {"CACHE_URL": "memcached://x"}),
+        ("TRUSTED_PROXY_COUNT", {"TRUSTED_PROXY_COUNT": "-1"}),
         ("SECRET_KEY", {"SECRET_KEY": None, "DEBUG": "0"}),
     ],
 )
