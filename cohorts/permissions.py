@@ -99,6 +99,7 @@ def cohort_view(rule):
 def visible_week(access, number):
     """A week of the cohort this member may see: participants never see unpublished weeks."""
     week = get_object_or_404(Week, cohort=access.cohort, number=number)
+    week.cohort = access.cohort  # pages use it: no second query for the cohort
     if not access.can_facilitate and not week.is_published():
         raise Http404("No such week.")
     return week

@@ -110,6 +110,10 @@ def cohort_detail(request, access):
 def week_detail(request, access, number):
     week = visible_week(access, number)
     sections = [provider(request, access, week) for provider in pages.week_sections]
+    neighbours = {
+        other.number: other
+        for other in access.cohort.weeks.filter(number__in=(week.number - 1, week.number + 1))
+    }
     return render(
         request,
         "cohorts/week_detail.html",
@@ -118,8 +122,8 @@ def week_detail(request, access, number):
             "cohort": access.cohort,
             "week": week,
             "sections": [section for section in sections if section],
-            "previous_week": access.cohort.weeks.filter(number=week.number - 1).first(),
-            "next_week": access.cohort.weeks.filter(number=week.number + 1).first(),
+            "previous_week": neighbours.get(week.number - 1),
+            "next_week": neighbours.get(week.number + 1),
         },
     )
 

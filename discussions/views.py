@@ -8,7 +8,7 @@ the browser simply follows the redirect.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, Exists, FilteredRelation, OuterRef, Q, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from assignments.progress import prework_status
-from cohorts.models import Membership, Role
+from cohorts.models import Membership, Role, Week
 from cohorts.permissions import FACILITATOR, MEMBER, ORGANIZER, cohort_view, visible_week
 
 from . import pairing, sheets
@@ -52,35 +52,61 @@ def session_started(week, now=None):
     return (now or timezone.now()) >= week.session_start
 
 
+# The week page lists the top muddiest points and shared links; "Show all" lists every one.
+TOP = 8
+
+
+def week_state(week, user, can_facilitate):
+    """The week with, in one query, its session settings and this person's feedback (or,
+    for facilitators, how many answered and the average overall rating)."""
+    query = Week.objects.filter(pk=week.pk).select_related("session_settings")
+    if can_facilitate:
+        answers = Feedback.objects.filter(week=OuterRef("pk")).values("week")
+        query = query.annotate(
+            responses=Subquery(answers.annotate(n=Count("pk")).values("n")),
+            overall=Subquery(answers.annotate(avg=Avg("overall")).values("avg")),
+        )
+    else:
+        query = query.annotate(
+            my=FilteredRelation("feedback", condition=Q(feedback__user=user))
+        ).select_related("my")
+    return query.get()
+
+
 def week_section_context(request, access, week, **forms):
     user = request.user
     can_facilitate = access.can_facilitate
-    points_visible = SessionSettings.points_visible_for(week)
-    muddiest = list(week.muddiest_points.ranked().select_related("discussion_point"))
-    resources = list(week.shared_resources.ranked().select_related("shared_by"))
-    feedback = None
-    if access.is_participant:
-        feedback = Feedback.objects.filter(week=week, user=user).first()
+    state = week_state(week, user, can_facilitate)
+    settings = getattr(state, "session_settings", None)
+    points_visible = bool(settings and settings.points_visible)
+    show_all = request.GET.get("all")
+    muddiest = (
+        week.muddiest_points.ranked()
+        .select_related("discussion_point")
+        .annotate(voted=Exists(MuddiestVote.objects.filter(point=OuterRef("pk"), user=user)))
+    )
+    resources = (
+        week.shared_resources.ranked()
+        .select_related("shared_by")
+        .annotate(upvoted=Exists(ResourceUpvote.objects.filter(resource=OuterRef("pk"), user=user)))
+    )
+    muddiest = list(muddiest if show_all == "muddiest" else muddiest[: TOP + 1])
+    resources = list(resources if show_all == "resources" else resources[: TOP + 1])
+    feedback = getattr(state, "my", None) if access.is_participant else None
     context = {
         "access": access,
         "cohort": access.cohort,
         "week": week,
-        "muddiest_points": muddiest,
-        "my_votes": set(
-            MuddiestVote.objects.filter(point__week=week, user=user).values_list(
-                "point_id", flat=True
-            )
-        ),
+        "muddiest_points": muddiest[:TOP] if show_all != "muddiest" else muddiest,
+        "more_muddiest": len(muddiest) > TOP and show_all != "muddiest",
+        "my_votes": {point.pk for point in muddiest if point.voted},
         "points_visible": points_visible,
         "discussion_points": (
             list(week.discussion_points.all()) if can_facilitate or points_visible else []
         ),
-        "resources": resources,
-        "my_upvotes": set(
-            ResourceUpvote.objects.filter(resource__week=week, user=user).values_list(
-                "resource_id", flat=True
-            )
-        ),
+        "resources": resources[:TOP] if show_all != "resources" else resources,
+        "more_resources": len(resources) > TOP and show_all != "resources",
+        "my_upvotes": {resource.pk for resource in resources if resource.upvoted},
         "session_started": session_started(week),
         "feedback": feedback,
         "muddiest_form": forms.get("muddiest_form") or MuddiestPointForm(),
@@ -88,9 +114,7 @@ def week_section_context(request, access, week, **forms):
         "feedback_form": forms.get("feedback_form") or FeedbackForm(instance=feedback),
     }
     if can_facilitate:
-        context["feedback_summary"] = Feedback.objects.filter(week=week).aggregate(
-            responses=Count("pk"), overall=Avg("overall")
-        )
+        context["feedback_summary"] = {"responses": state.responses, "overall": state.overall}
     return context
 
 
