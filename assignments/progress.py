@@ -2,10 +2,11 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from cohorts.models import Membership, Role
+from cohorts.models import Membership, Role, Week
 
 from .models import Assignment, Completion, PreworkItem, Submission
 
@@ -91,11 +92,77 @@ def statuses(weeks, user_ids):
     }
 
 
-def prework_status(week, users):
-    """{user_id: WeekStatus} for one week — e.g. to show whether a pair is prepared."""
-    user_ids = [getattr(user, "pk", user) for user in users]
-    by_pair = statuses([week], user_ids)
-    return {user: by_pair[(user, week.pk)] for user in user_ids}
+def ready_counts(cohort, weeks):
+    """{week_id: (finished, participants)}: how many active participants finished each
+    week's required pre-work — for the schedule's "X of Y ready", in two queries."""
+    active = (
+        Membership.objects.active()
+        .filter(cohort=cohort, role=Role.PARTICIPANT)
+        .values("cohort")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    totals = {
+        week.pk: (week.required, week.participants)
+        for week in Week.objects.filter(pk__in=[week.pk for week in weeks]).annotate(
+            required=Count("prework_items", filter=Q(prework_items__required=True)),
+            participants=Coalesce(Subquery(active), 0),
+        )
+    }
+    finished = dict.fromkeys(totals, 0)
+    done = (
+        Completion.objects.filter(
+            item__week__in=list(totals),
+            item__required=True,
+            user__memberships__cohort=cohort,
+            user__memberships__role=Role.PARTICIPANT,
+            user__memberships__left_at__isnull=True,
+        )
+        .values_list("user", "item__week")
+        .annotate(n=Count("pk"))
+    )
+    for _, week_id, n in done:
+        if n >= totals[week_id][0]:
+            finished[week_id] += 1
+    for week_id, (required, participants) in totals.items():
+        if not required:  # nothing required: everyone is ready
+            finished[week_id] = participants
+    return {week_id: (finished[week_id], totals[week_id][1]) for week_id in totals}
+
+
+def with_week_status(memberships, week):
+    """Memberships annotated with their pre-work and hand-ins for one week, in the same
+    query (correlated counts); read each one's WeekStatus with `status_of`."""
+
+    def count(queryset):
+        return Coalesce(
+            Subquery(queryset.values("week_key").annotate(n=Count("pk")).values("n")[:1]), 0
+        )
+
+    required = PreworkItem.objects.filter(week=week, required=True).annotate(week_key=F("week"))
+    assignments = Assignment.objects.filter(week=week).annotate(week_key=F("week"))
+    done = Completion.objects.filter(
+        user=OuterRef("user"), item__week=week, item__required=True
+    ).annotate(week_key=F("item__week"))
+    handed_in = Submission.objects.filter(user=OuterRef("user"), assignment__week=week).annotate(
+        week_key=F("assignment__week")
+    )
+    return memberships.annotate(
+        week_required_done=count(done),
+        week_required_total=count(required),
+        week_assignments_done=count(handed_in),
+        week_assignments_total=count(assignments),
+    )
+
+
+def status_of(membership):
+    """The WeekStatus of a membership from `with_week_status`."""
+    return WeekStatus(
+        required_done=membership.week_required_done,
+        required_total=membership.week_required_total,
+        assignments_done=membership.week_assignments_done,
+        assignments_total=membership.week_assignments_total,
+    )
 
 
 @dataclass

@@ -2,7 +2,8 @@ import csv
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Exists, FilteredRelation, Max, OuterRef, Q
+from django.db.models import Count, Exists, FilteredRelation, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -83,13 +84,12 @@ def schedule_badges(request, access, weeks):
     if not published:
         return {}
     if access.can_facilitate:
-        report = progress.cohort_report(access.cohort)
         return {
-            row["week"].pk: format_html(
-                '<span class="badge">{} of {} ready</span>', row["finished"], row["participants"]
-            )
-            for row in report.totals
-            if row["participants"]
+            week_id: format_html('<span class="badge">{} of {} ready</span>', finished, everyone)
+            for week_id, (finished, everyone) in progress.ready_counts(
+                access.cohort, published
+            ).items()
+            if everyone
         }
     table = progress.statuses(published, [request.user.pk])
     badges = {}
@@ -129,18 +129,29 @@ def item_completion(request, access, item_id):
 
 
 def summary(user, week):
-    """What is left this week and the progress bar's figures, in two small queries."""
+    """What is left this week and the progress bar's figures, in one query: the week's
+    items with this person's marks, each row also counting the assignments not handed in."""
+    not_handed_in = (
+        Assignment.objects.filter(week=OuterRef("week"))
+        .exclude(submissions__user=user)
+        .values("week")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
     items = list(
         week.prework_items.annotate(
-            is_done=Exists(Completion.objects.filter(user=user, item=OuterRef("pk")))
-        ).only("kind", "minutes", "required")
+            is_done=Exists(Completion.objects.filter(user=user, item=OuterRef("pk"))),
+            assignments_left=Coalesce(Subquery(not_handed_in), 0),
+        )
     )
-    assignments_left = list(week.assignments.exclude(submissions__user=user).only("pk"))
-    completed = {item.pk for item in items if item.is_done}
     required = [item for item in items if item.required]
-    required_done = sum(1 for item in required if item.pk in completed)
+    required_done = sum(1 for item in required if item.is_done)
+    left = progress.Remaining(
+        items=[item for item in required if not item.is_done],
+        assignments=[None] * (items[0].assignments_left if items else 0),  # only counted
+    )
     return {
-        "remaining": progress.remaining(items, completed, assignments_left, set()),
+        "remaining": left,
         "required_total": len(required),
         "required_done": required_done,
         "percent": progress.percent_done(required_done, len(required)),

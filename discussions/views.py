@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from assignments.progress import prework_status
+from assignments import progress
 from cohorts.models import Membership, Role, Week
 from cohorts.permissions import FACILITATOR, MEMBER, ORGANIZER, cohort_view, visible_week
 
@@ -375,30 +375,33 @@ def feedback_results(request, access):
 
 
 def session_context(request, access, week, **forms):
-    memberships = list(
+    participants = (
         Membership.objects.active()
         .filter(cohort=access.cohort, role=Role.PARTICIPANT)
         .select_related("user")
         .order_by("user__name", "user__email")
+        .annotate(
+            absent=Exists(
+                Attendance.objects.filter(week=week, user=OuterRef("user_id"), present=False)
+            )
+        )
     )
-    absent = Attendance.objects.absent_ids(week)
-    present_ids = {m.user_id for m in memberships if m.user_id not in absent}
-    week_pairing = Pairing.objects.filter(week=week).first()
-    groups = []
-    statuses = {}
+    memberships = list(progress.with_week_status(participants, week))
+    present_ids = {m.user_id for m in memberships if not m.absent}
+    groups = list(
+        PairGroup.objects.filter(pairing__week=week).select_related(
+            "pairing", "person_a", "person_b", "person_c"
+        )
+    )
+    week_pairing = groups[0].pairing if groups else Pairing.objects.filter(week=week).first()
+    statuses = {m.user_id: progress.status_of(m) for m in memberships}
     changes = {"absent_but_paired": [], "present_but_unpaired": []}
     paired_people = []
     if week_pairing:
-        groups = list(
-            PairGroup.objects.filter(pairing=week_pairing).select_related(
-                "person_a", "person_b", "person_c"
-            )
-        )
         paired_people = sorted(
             (user for group in groups for _, user in group.members),
             key=lambda user: (user.name.lower(), user.email),
         )
-        statuses = prework_status(week, [user.pk for user in paired_people])
         paired_ids = {user.pk for user in paired_people}
         changes["absent_but_paired"] = [u for u in paired_people if u.pk not in present_ids]
         changes["present_but_unpaired"] = [
@@ -407,19 +410,32 @@ def session_context(request, access, week, **forms):
     for group in groups:
         group.roster = [(letter, user, statuses.get(user.pk)) for letter, user in group.members]
     prompts = list(week.pair_prompts.all())
+    points = list(
+        week.discussion_points.annotate(
+            visible=Exists(
+                SessionSettings.objects.filter(week=OuterRef("week"), points_visible=True)
+            )
+        )
+    )
     plan, overrun = sheets.timing_plan(week, prompts)
+    # Reversed once, not once per participant: ".../session/attendance/<user_id>/".
+    toggle_prefix = reverse(
+        "discussions:attendance_toggle", args=[access.cohort.slug, week.number, 0]
+    ).removesuffix("0/")
     return {
         "access": access,
         "cohort": access.cohort,
         "week": week,
-        "attendance": [(m, m.user_id in present_ids) for m in memberships],
+        "attendance": [
+            (m, m.user_id in present_ids, f"{toggle_prefix}{m.user_id}/") for m in memberships
+        ],
         "present_count": len(present_ids),
         "pairing": week_pairing,
         "groups": groups,
         "changes": changes,
         "swap_form": forms.get("swap_form") or SwapForm(people=paired_people),
-        "discussion_points": list(week.discussion_points.all()),
-        "points_visible": SessionSettings.points_visible_for(week),
+        "discussion_points": points,
+        "points_visible": points[0].visible if points else SessionSettings.points_visible_for(week),
         "point_form": forms.get("point_form") or DiscussionPointForm(),
         "prompts": prompts,
         "prompt_form": forms.get("prompt_form") or PairPromptForm(),
