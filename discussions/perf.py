@@ -43,8 +43,8 @@ DONE_SHARE = 0.7
 LEVELS = [choice for choice, _ in Membership.Experience.choices]
 
 PROMPT = (
-    "**A**, explain to **B** why a model that fits the training data perfectly can still be a "
-    "bad model. Use one example:\n\n- what the model learned\n- what it should have learned\n"
+    "Explain to your partner why a model that fits the training data **perfectly** can still "
+    "be a bad model, with one example from your own work."
 )
 POINT = "Why does *regularization* help? Walk through `L2` on a small example."
 
