@@ -8,7 +8,7 @@ the browser simply follows the redirect.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, Count, Exists, FilteredRelation, OuterRef, Q, Subquery
+from django.db.models import Avg, Count, Exists, OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -56,29 +56,38 @@ def session_started(week, now=None):
 TOP = 8
 
 
-def week_state(week, user, can_facilitate):
-    """The week with, in one query, its session settings and this person's feedback (or,
-    for facilitators, how many answered and the average overall rating)."""
-    query = Week.objects.filter(pk=week.pk).select_related("session_settings")
-    if can_facilitate:
-        answers = Feedback.objects.filter(week=OuterRef("pk")).values("week")
-        query = query.annotate(
-            responses=Subquery(answers.annotate(n=Count("pk")).values("n")),
-            overall=Subquery(answers.annotate(avg=Avg("overall")).values("avg")),
-        )
-    else:
-        query = query.annotate(
-            my=FilteredRelation("feedback", condition=Q(feedback__user=user))
-        ).select_related("my")
-    return query.get()
+def facilitator_state(week_ref):
+    """Whether the points are shown, how many answered the feedback and the average
+    overall rating: annotations for a query on the week's rows (`week_ref` is its week)."""
+    answers = Feedback.objects.filter(week=week_ref).values("week")
+    return {
+        "points_shown": Exists(SessionSettings.objects.filter(week=week_ref, points_visible=True)),
+        "responses": Subquery(answers.annotate(n=Count("pk")).values("n")),
+        "overall": Subquery(answers.annotate(avg=Avg("overall")).values("avg")),
+    }
 
 
 def week_section_context(request, access, week, **forms):
     user = request.user
     can_facilitate = access.can_facilitate
-    state = week_state(week, user, can_facilitate)
-    settings = getattr(state, "session_settings", None)
-    points_visible = bool(settings and settings.points_visible)
+    feedback = None
+    if can_facilitate:
+        # The points carry the week's state; with no points, the week row does.
+        points = list(week.discussion_points.annotate(**facilitator_state(OuterRef("week"))))
+        state = (
+            points[0]
+            if points
+            else (
+                Week.objects.filter(pk=week.pk).annotate(**facilitator_state(OuterRef("pk"))).get()
+            )
+        )
+        points_visible = state.points_shown
+    else:
+        # Participants see the points only once a facilitator shows them: one query.
+        points = list(week.discussion_points.filter(week__session_settings__points_visible=True))
+        points_visible = bool(points)
+        if access.is_participant and session_started(week):
+            feedback = Feedback.objects.filter(week=week, user=user).first()
     show_all = request.GET.get("all")
     muddiest = (
         week.muddiest_points.ranked()
@@ -92,7 +101,6 @@ def week_section_context(request, access, week, **forms):
     )
     muddiest = list(muddiest if show_all == "muddiest" else muddiest[: TOP + 1])
     resources = list(resources if show_all == "resources" else resources[: TOP + 1])
-    feedback = getattr(state, "my", None) if access.is_participant else None
     context = {
         "access": access,
         "cohort": access.cohort,
@@ -101,9 +109,7 @@ def week_section_context(request, access, week, **forms):
         "more_muddiest": len(muddiest) > TOP and show_all != "muddiest",
         "my_votes": {point.pk for point in muddiest if point.voted},
         "points_visible": points_visible,
-        "discussion_points": (
-            list(week.discussion_points.all()) if can_facilitate or points_visible else []
-        ),
+        "discussion_points": points,
         "resources": resources[:TOP] if show_all != "resources" else resources,
         "more_resources": len(resources) > TOP and show_all != "resources",
         "my_upvotes": {resource.pk for resource in resources if resource.upvoted},
