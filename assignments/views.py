@@ -3,7 +3,6 @@ import csv
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count, Exists, FilteredRelation, Max, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -130,28 +129,29 @@ def item_completion(request, access, item_id):
 
 def summary(user, week):
     """What is left this week and the progress bar's figures, in one query: the week's
-    items with this person's marks, each row also counting the assignments not handed in."""
-    not_handed_in = (
-        Assignment.objects.filter(week=OuterRef("week"))
-        .exclude(submissions__user=user)
-        .values("week")
+    items with this person's marks, each row also carrying the week's assignment count
+    and how many of them this person handed in."""
+    assignments = Assignment.objects.filter(week=week).values("week").annotate(n=Count("pk"))
+    handed_in = (
+        Submission.objects.filter(assignment__week=week, user=user)
+        .values("user")
         .annotate(n=Count("pk"))
-        .values("n")[:1]
     )
     items = list(
         week.prework_items.annotate(
             is_done=Exists(Completion.objects.filter(user=user, item=OuterRef("pk"))),
-            assignments_left=Coalesce(Subquery(not_handed_in), 0),
+            assignments=Subquery(assignments.values("n")),
+            handed_in=Subquery(handed_in.values("n")),
         )
     )
     required = [item for item in items if item.required]
     required_done = sum(1 for item in required if item.is_done)
-    left = progress.Remaining(
-        items=[item for item in required if not item.is_done],
-        assignments=[None] * (items[0].assignments_left if items else 0),  # only counted
-    )
+    left = (items[0].assignments or 0) - (items[0].handed_in or 0) if items else 0
     return {
-        "remaining": left,
+        "remaining": progress.Remaining(
+            items=[item for item in required if not item.is_done],
+            assignments=[None] * left,  # only counted
+        ),
         "required_total": len(required),
         "required_done": required_done,
         "percent": progress.percent_done(required_done, len(required)),
