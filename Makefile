@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format lock demo clean
+.PHONY: run test lint format lock demo clean bench load
 
 $(STAMP): requirements-dev.lock
 	@command -v $(PYTHON) >/dev/null || { echo "Homeroom needs $(PYTHON) (Python 3.11) on the PATH."; exit 1; }
@@ -36,6 +36,18 @@ test: $(STAMP)
 	SECRET_KEY=$${SECRET_KEY:-test-secret-key} $(BIN)/ruff format --check .
 	SECRET_KEY=$${SECRET_KEY:-test-secret-key} $(BIN)/mypy
 	SECRET_KEY=$${SECRET_KEY:-test-secret-key} $(BIN)/python -m pytest $(ARGS)
+
+# Figures, not tests: the hot pages on 200 participants × 12 weeks (throwaway data in a
+# temporary database), on SQLite and, when DATABASE_URL is set, on that database too.
+bench: $(STAMP)
+	SECRET_KEY=$${SECRET_KEY:-bench-secret-key} $(BIN)/python manage.py perf_report --database-url sqlite:///$(CURDIR)/var/bench.sqlite3 $(ARGS)
+	@if [ -n "$$DATABASE_URL" ]; then \
+		SECRET_KEY=$${SECRET_KEY:-bench-secret-key} $(BIN)/python manage.py perf_report --database-url "$$DATABASE_URL" $(ARGS); \
+	fi
+
+# Mark watched under load: gunicorn on 127.0.0.1 driven by wrk (apt-get install -y wrk).
+load: $(STAMP)
+	SECRET_KEY=$${SECRET_KEY:-bench-secret-key} $(BIN)/python manage.py load_mark_watched $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

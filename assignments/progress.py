@@ -5,10 +5,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from cohorts.models import Cohort, Membership, User, Week
+from cohorts.models import Cohort, Membership, Role, Week
 
 from .models import Assignment, Completion, PreworkItem, Submission
 
@@ -84,11 +85,77 @@ def statuses(weeks: Iterable[Week], user_ids: Sequence[int]) -> dict[tuple[int, 
     }
 
 
-def prework_status(week: Week, users: Iterable[User | int]) -> dict[int, WeekStatus]:
-    """{user_id: WeekStatus} for one week — e.g. to show whether a pair is prepared."""
-    user_ids = [user if isinstance(user, int) else user.pk for user in users]
-    by_pair = statuses([week], user_ids)
-    return {user: by_pair[(user, week.pk)] for user in user_ids}
+def ready_counts(cohort: Cohort, weeks: Iterable[Week]) -> dict[int, tuple[int, int]]:
+    """{week_id: (finished, participants)}: how many active participants finished each
+    week's required pre-work — for the schedule's "X of Y ready", in two queries."""
+    active = (
+        Membership.objects.active()
+        .filter(cohort=cohort, role=Role.PARTICIPANT)
+        .values("cohort")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    totals = {
+        week.pk: (week.required, week.participants)
+        for week in Week.objects.filter(pk__in=[week.pk for week in weeks]).annotate(
+            required=Count("prework_items", filter=Q(prework_items__required=True)),
+            participants=Coalesce(Subquery(active), 0),
+        )
+    }
+    finished = dict.fromkeys(totals, 0)
+    done = (
+        Completion.objects.filter(
+            item__week__in=list(totals),
+            item__required=True,
+            user__memberships__cohort=cohort,
+            user__memberships__role=Role.PARTICIPANT,
+            user__memberships__left_at__isnull=True,
+        )
+        .values_list("user", "item__week")
+        .annotate(n=Count("pk"))
+    )
+    for _, week_id, n in done:
+        if n >= totals[week_id][0]:
+            finished[week_id] += 1
+    for week_id, (required, participants) in totals.items():
+        if not required:  # nothing required: everyone is ready
+            finished[week_id] = participants
+    return {week_id: (finished[week_id], totals[week_id][1]) for week_id in totals}
+
+
+def with_week_status(memberships: QuerySet[Membership], week: Week) -> QuerySet[Membership]:
+    """Memberships annotated with their pre-work and hand-ins for one week, in the same
+    query (correlated counts); read each one's WeekStatus with `status_of`."""
+
+    def count(queryset: QuerySet[Any]) -> Coalesce:
+        return Coalesce(
+            Subquery(queryset.values("week_key").annotate(n=Count("pk")).values("n")[:1]), 0
+        )
+
+    required = PreworkItem.objects.filter(week=week, required=True).annotate(week_key=F("week"))
+    assignments = Assignment.objects.filter(week=week).annotate(week_key=F("week"))
+    done = Completion.objects.filter(
+        user=OuterRef("user"), item__week=week, item__required=True
+    ).annotate(week_key=F("item__week"))
+    handed_in = Submission.objects.filter(user=OuterRef("user"), assignment__week=week).annotate(
+        week_key=F("assignment__week")
+    )
+    return memberships.annotate(
+        week_required_done=count(done),
+        week_required_total=count(required),
+        week_assignments_done=count(handed_in),
+        week_assignments_total=count(assignments),
+    )
+
+
+def status_of(membership: Any) -> WeekStatus:
+    """The WeekStatus of a membership from `with_week_status`."""
+    return WeekStatus(
+        required_done=membership.week_required_done,
+        required_total=membership.week_required_total,
+        assignments_done=membership.week_assignments_done,
+        assignments_total=membership.week_assignments_total,
+    )
 
 
 @dataclass

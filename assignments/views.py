@@ -2,14 +2,15 @@ import csv
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, Subquery, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from cohorts.forms import form_status
@@ -31,26 +32,32 @@ from .models import Assignment, Completion, PreworkItem, Submission
 
 
 def checklist_context(request, access, week):
-    """Items grouped by kind, with this person's marks, and what is left."""
-    items = list(week.prework_items.all())
-    assignments = list(week.assignments.all())
+    """Items grouped by kind, with this person's marks, and what is left: two queries."""
     user = request.user
-    completed = set(
-        Completion.objects.filter(user=user, item__week=week).values_list("item_id", flat=True)
+    items = list(
+        week.prework_items.annotate(
+            is_done=Exists(Completion.objects.filter(user=user, item=OuterRef("pk")))
+        )
     )
-    submissions = {
-        s.assignment_id: s for s in Submission.objects.filter(user=user, assignment__week=week)
-    }
+    assignments = list(
+        week.assignments.annotate(
+            mine=FilteredRelation("submissions", condition=Q(submissions__user=user))
+        ).select_related("mine__feedback_by")
+    )
+    completed = {item.pk for item in items if item.is_done}
+    submitted = set()
+    for assignment in assignments:
+        # Set by select_related when this person handed it in; absent otherwise.
+        assignment.my_submission = getattr(assignment, "mine", None)
+        if assignment.my_submission is not None:
+            assignment.my_submission.assignment = assignment  # is_late compares due times
+            submitted.add(assignment.pk)
     groups = []
     for kind, label in PreworkItem.Kind.choices:
         kind_items = [item for item in items if item.kind == kind]
-        for item in kind_items:
-            item.is_done = item.pk in completed
         if kind_items:
             groups.append({"kind": kind, "label": label, "items": kind_items})
-    for assignment in assignments:
-        assignment.my_submission = submissions.get(assignment.pk)
-    left = progress.remaining(items, completed, assignments, set(submissions))
+    left = progress.remaining(items, completed, assignments, submitted)
     required = [item for item in items if item.required]
     required_done = sum(1 for item in required if item.pk in completed)
     return {
@@ -78,13 +85,12 @@ def schedule_badges(request, access, weeks):
     if not published:
         return {}
     if access.can_facilitate:
-        report = progress.cohort_report(access.cohort)
         return {
-            row["week"].pk: format_html(
-                '<span class="badge">{} of {} ready</span>', row["finished"], row["participants"]
-            )
-            for row in report.totals
-            if row["participants"]
+            week_id: format_html('<span class="badge">{} of {} ready</span>', finished, everyone)
+            for week_id, (finished, everyone) in progress.ready_counts(
+                access.cohort, published
+            ).items()
+            if everyone
         }
     table = progress.statuses(published, [request.user.pk])
     badges = {}
@@ -176,18 +182,59 @@ def week_table_details(request, access, weeks):
 @cohort_view(MEMBER)
 @require_POST
 def item_completion(request, access, item_id):
-    """Mark an item done (done=1) or not done (done=0). Idempotent: repeats change nothing."""
+    """Mark an item done (done=1) or not done (done=0). Idempotent: repeats change nothing.
+
+    With htmx the answer is the changed row and, out of band, the "left" summary and the
+    progress bar; without JavaScript, the week page again.
+    """
     item = get_object_or_404(
         PreworkItem.objects.select_related("week"), pk=item_id, week__cohort=access.cohort
     )
     week = visible_week(access, item.week.number)
-    if request.POST.get("done") == "1":
-        Completion.objects.get_or_create(user=request.user, item=item)
+    item.is_done = request.POST.get("done") == "1"
+    if item.is_done:
+        Completion.objects.bulk_create(
+            [Completion(user=request.user, item=item)], ignore_conflicts=True
+        )
     else:
         Completion.objects.filter(user=request.user, item=item).delete()
     if request.headers.get("HX-Request"):
-        return HttpResponse(week_section(request, access, week))
+        context = {"cohort": access.cohort, "item": item, **summary(request.user, week)}
+        return HttpResponse(
+            render_to_string("assignments/_item_marked.html", context, request=request)
+        )
     return redirect(f"{week.get_absolute_url()}#item-{item.pk}")
+
+
+def summary(user, week):
+    """What is left this week and the progress bar's figures, in one query: the week's
+    items with this person's marks, each row also carrying the week's assignment count
+    and how many of them this person handed in."""
+    assignments = Assignment.objects.filter(week=week).values("week").annotate(n=Count("pk"))
+    handed_in = (
+        Submission.objects.filter(assignment__week=week, user=user)
+        .values("user")
+        .annotate(n=Count("pk"))
+    )
+    items = list(
+        week.prework_items.annotate(
+            is_done=Exists(Completion.objects.filter(user=user, item=OuterRef("pk"))),
+            assignments=Subquery(assignments.values("n")),
+            handed_in=Subquery(handed_in.values("n")),
+        )
+    )
+    required = [item for item in items if item.required]
+    required_done = sum(1 for item in required if item.is_done)
+    left = (items[0].assignments or 0) - (items[0].handed_in or 0) if items else 0
+    return {
+        "remaining": progress.Remaining(
+            items=[item for item in required if not item.is_done],
+            assignments=[None] * left,  # only counted
+        ),
+        "required_total": len(required),
+        "required_done": required_done,
+        "percent": progress.percent_done(required_done, len(required)),
+    }
 
 
 @cohort_view(MEMBER)
@@ -463,11 +510,48 @@ def progress_overview(request, access):
             "cohort": access.cohort,
             "report": report,
             "rows": rows,
+            "table_rows": progress_rows_html(rows),
             "show": show,
             "filters": FILTERS,
             "chart": progress.completion_chart(report),
         },
     )
+
+
+def progress_cell_html(status):
+    """One cell: percent of required pre-work, and the assignments handed in."""
+    css = ' class="done"' if status.finished else "" if status.started else ' class="none"'
+    handed_in = ""
+    if status.assignments_total:
+        count = (
+            "✓"
+            if status.assignments_done >= status.assignments_total
+            else f"{status.assignments_done}/{status.assignments_total}"
+        )
+        handed_in = f' <small>{count}<span class="visually-hidden"> handed in</span></small>'
+    return f"<td{css}>{status.percent}%{handed_in}</td>"
+
+
+def progress_rows_html(rows):
+    """The table's body, built once in Python: 200 people × 12 weeks are 2,400 cells, and
+    a template loop with a condition chain per cell costs more than the rest of the page."""
+    cells = {}  # WeekStatus -> HTML: most cells repeat a handful of states
+    lines = []
+    for row in rows:
+        badges = ""
+        if row.behind:
+            badges += ' <span class="badge badge--warning">behind</span>'
+        if row.not_started:
+            badges += ' <span class="badge">not started</span>'
+        html = []
+        for status in row.statuses:
+            cell = cells.get(status)
+            if cell is None:
+                cell = cells[status] = progress_cell_html(status)
+            html.append(cell)
+        name = escape(row.membership.user.display_name)
+        lines.append(f'<tr><th scope="row">{name}{badges}</th>{"".join(html)}</tr>')
+    return mark_safe("\n".join(lines))  # noqa: S308 — names are escaped, the rest is ours
 
 
 @cohort_view(FACILITATOR)

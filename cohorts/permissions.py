@@ -139,6 +139,7 @@ def cohort_view(rule: str) -> Callable[[View], View]:
 def visible_week(access: CohortAccess, number: int) -> Week:
     """A week of the cohort this member may see (see CohortAccess.can_see_week), or 404."""
     week = get_object_or_404(Week, cohort=access.cohort, number=number)
+    week.cohort = access.cohort  # pages use it: no second query for the cohort
     if not access.can_see_week(week):
         raise Http404("No such week.")
     return week

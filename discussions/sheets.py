@@ -3,6 +3,7 @@
 The same template makes the print-ready HTML page and, through WeasyPrint, the PDF.
 """
 
+import functools
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -135,23 +136,34 @@ def quiet_weasyprint():
             logger.setLevel(level)
 
 
-def render_pdf(template, context, paper):
-    """The sheets as PDF bytes. Nothing is fetched from the network or the disk."""
-    html = render_to_string(template, {**context, "for_pdf": True})
-    with open(finders.find("css/discussions.css"), encoding="utf-8") as css_file:
-        css = css_file.read()
+@functools.cache
+def _weasyprint():
+    """WeasyPrint's stylesheets and font configuration, made once per process: parsing the
+    sheets' CSS and setting up fonts is the same work for every PDF."""
     with quiet_weasyprint():
         # Imported here: loading WeasyPrint parses its own stylesheets (and logs it).
         from weasyprint import CSS, HTML
+        from weasyprint.text.fonts import FontConfiguration
         from weasyprint.urls import URLFetcher
 
         # User Markdown may hold image links: a fetcher that allows nothing but data: URLs
         # keeps the server from requesting addresses chosen by a user.
         fetcher = URLFetcher(allowed_protocols={"data"})
-        stylesheets = [
-            CSS(string=css, url_fetcher=fetcher),
-            CSS(string=f"@page {{ size: {PAPER_SIZES[paper]}; }}", url_fetcher=fetcher),
-        ]
+        fonts = FontConfiguration()
+        with open(finders.find("css/sheets.css"), encoding="utf-8") as css_file:
+            sheets_css = CSS(string=css_file.read(), url_fetcher=fetcher, font_config=fonts)
+        papers = {
+            paper: CSS(string=f"@page {{ size: {size}; }}", url_fetcher=fetcher)
+            for paper, size in PAPER_SIZES.items()
+        }
+        return HTML, fetcher, fonts, sheets_css, papers
+
+
+def render_pdf(template, context, paper):
+    """The sheets as PDF bytes. Nothing is fetched from the network or the disk."""
+    html = render_to_string(template, {**context, "for_pdf": True})
+    HTML, fetcher, fonts, sheets_css, papers = _weasyprint()  # noqa: N806
+    with quiet_weasyprint():
         return HTML(string=html, url_fetcher=fetcher, media_type="print").write_pdf(
-            stylesheets=stylesheets
+            stylesheets=[sheets_css, papers[paper]], font_config=fonts
         )

@@ -8,7 +8,7 @@ the browser simply follows the redirect.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, Exists, OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from assignments.progress import prework_status
+from assignments import progress
 from cohorts.forms import form_status
-from cohorts.models import Membership, Role
+from cohorts.models import Membership, Role, Week
 from cohorts.permissions import FACILITATOR, MEMBER, ORGANIZER, cohort_view, visible_week
 
 from . import pairing, sheets
@@ -53,35 +53,67 @@ def session_started(week, now=None):
     return (now or timezone.now()) >= week.session_start
 
 
+# The week page lists the top muddiest points and shared links; "Show all" lists every one.
+TOP = 8
+
+
+def facilitator_state(week_ref):
+    """Whether the points are shown, how many answered the feedback and the average
+    overall rating: annotations for a query on the week's rows (`week_ref` is its week)."""
+    answers = Feedback.objects.filter(week=week_ref).values("week")
+    return {
+        "points_shown": Exists(SessionSettings.objects.filter(week=week_ref, points_visible=True)),
+        "responses": Subquery(answers.annotate(n=Count("pk")).values("n")),
+        "overall": Subquery(answers.annotate(avg=Avg("overall")).values("avg")),
+    }
+
+
 def week_section_context(request, access, week, **forms):
     user = request.user
     can_facilitate = access.can_facilitate
-    points_visible = SessionSettings.points_visible_for(week)
-    muddiest = list(week.muddiest_points.ranked().select_related("discussion_point"))
-    resources = list(week.shared_resources.ranked().select_related("shared_by"))
     feedback = None
-    if access.is_participant:
-        feedback = Feedback.objects.filter(week=week, user=user).first()
+    if can_facilitate:
+        # The points carry the week's state; with no points, the week row does.
+        points = list(week.discussion_points.annotate(**facilitator_state(OuterRef("week"))))
+        state = (
+            points[0]
+            if points
+            else (
+                Week.objects.filter(pk=week.pk).annotate(**facilitator_state(OuterRef("pk"))).get()
+            )
+        )
+        points_visible = state.points_shown
+    else:
+        # Participants see the points only once a facilitator shows them: one query.
+        points = list(week.discussion_points.filter(week__session_settings__points_visible=True))
+        points_visible = bool(points)
+        if access.is_participant and session_started(week):
+            feedback = Feedback.objects.filter(week=week, user=user).first()
+    show_all = request.GET.get("all")
+    muddiest = (
+        week.muddiest_points.ranked()
+        .select_related("discussion_point")
+        .annotate(voted=Exists(MuddiestVote.objects.filter(point=OuterRef("pk"), user=user)))
+    )
+    resources = (
+        week.shared_resources.ranked()
+        .select_related("shared_by")
+        .annotate(upvoted=Exists(ResourceUpvote.objects.filter(resource=OuterRef("pk"), user=user)))
+    )
+    muddiest = list(muddiest if show_all == "muddiest" else muddiest[: TOP + 1])
+    resources = list(resources if show_all == "resources" else resources[: TOP + 1])
     context = {
         "access": access,
         "cohort": access.cohort,
         "week": week,
-        "muddiest_points": muddiest,
-        "my_votes": set(
-            MuddiestVote.objects.filter(point__week=week, user=user).values_list(
-                "point_id", flat=True
-            )
-        ),
+        "muddiest_points": muddiest[:TOP] if show_all != "muddiest" else muddiest,
+        "more_muddiest": len(muddiest) > TOP and show_all != "muddiest",
+        "my_votes": {point.pk for point in muddiest if point.voted},
         "points_visible": points_visible,
-        "discussion_points": (
-            list(week.discussion_points.all()) if can_facilitate or points_visible else []
-        ),
-        "resources": resources,
-        "my_upvotes": set(
-            ResourceUpvote.objects.filter(resource__week=week, user=user).values_list(
-                "resource_id", flat=True
-            )
-        ),
+        "discussion_points": points,
+        "resources": resources[:TOP] if show_all != "resources" else resources,
+        "more_resources": len(resources) > TOP and show_all != "resources",
+        "my_upvotes": {resource.pk for resource in resources if resource.upvoted},
         "session_started": session_started(week),
         "feedback": feedback,
         "muddiest_form": forms.get("muddiest_form") or MuddiestPointForm(),
@@ -89,9 +121,7 @@ def week_section_context(request, access, week, **forms):
         "feedback_form": forms.get("feedback_form") or FeedbackForm(instance=feedback),
     }
     if can_facilitate:
-        context["feedback_summary"] = Feedback.objects.filter(week=week).aggregate(
-            responses=Count("pk"), overall=Avg("overall")
-        )
+        context["feedback_summary"] = {"responses": state.responses, "overall": state.overall}
     return context
 
 
@@ -359,25 +389,25 @@ def feedback_results(request, access):
 
 
 def session_context(request, access, week, **forms):
-    memberships = list(Membership.objects.active_participants(access.cohort))
-    absent = Attendance.objects.absent_ids(week)
-    present_ids = {m.user_id for m in memberships if m.user_id not in absent}
-    week_pairing = Pairing.objects.filter(week=week).first()
-    groups = []
-    statuses = {}
+    participants = Membership.objects.active_participants(access.cohort).annotate(
+        absent=Exists(Attendance.objects.filter(week=week, user=OuterRef("user_id"), present=False))
+    )
+    memberships = list(progress.with_week_status(participants, week))
+    present_ids = {m.user_id for m in memberships if not m.absent}
+    groups = list(
+        PairGroup.objects.filter(pairing__week=week).select_related(
+            "pairing", "person_a", "person_b", "person_c"
+        )
+    )
+    week_pairing = groups[0].pairing if groups else Pairing.objects.filter(week=week).first()
+    statuses = {m.user_id: progress.status_of(m) for m in memberships}
     changes = {"absent_but_paired": [], "present_but_unpaired": []}
     paired_people = []
     if week_pairing:
-        groups = list(
-            PairGroup.objects.filter(pairing=week_pairing).select_related(
-                "person_a", "person_b", "person_c"
-            )
-        )
         paired_people = sorted(
             (user for group in groups for _, user in group.members),
             key=lambda user: (user.name.lower(), user.email),
         )
-        statuses = prework_status(week, [user.pk for user in paired_people])
         paired_ids = {user.pk for user in paired_people}
         changes["absent_but_paired"] = [u for u in paired_people if u.pk not in present_ids]
         changes["present_but_unpaired"] = [
@@ -386,19 +416,32 @@ def session_context(request, access, week, **forms):
     for group in groups:
         group.roster = [(letter, user, statuses.get(user.pk)) for letter, user in group.members]
     prompts = list(week.pair_prompts.all())
+    points = list(
+        week.discussion_points.annotate(
+            visible=Exists(
+                SessionSettings.objects.filter(week=OuterRef("week"), points_visible=True)
+            )
+        )
+    )
     plan, overrun = sheets.timing_plan(week, prompts)
+    # Reversed once, not once per participant: ".../session/attendance/<user_id>/".
+    toggle_prefix = reverse(
+        "discussions:attendance_toggle", args=[access.cohort.slug, week.number, 0]
+    ).removesuffix("0/")
     return {
         "access": access,
         "cohort": access.cohort,
         "week": week,
-        "attendance": [(m, m.user_id in present_ids) for m in memberships],
+        "attendance": [
+            (m, m.user_id in present_ids, f"{toggle_prefix}{m.user_id}/") for m in memberships
+        ],
         "present_count": len(present_ids),
         "pairing": week_pairing,
         "groups": groups,
         "changes": changes,
         "swap_form": forms.get("swap_form") or SwapForm(people=paired_people),
-        "discussion_points": list(week.discussion_points.all()),
-        "points_visible": SessionSettings.points_visible_for(week),
+        "discussion_points": points,
+        "points_visible": points[0].visible if points else SessionSettings.points_visible_for(week),
         "point_form": forms.get("point_form") or DiscussionPointForm(),
         "prompts": prompts,
         "prompt_form": forms.get("prompt_form") or PairPromptForm(),

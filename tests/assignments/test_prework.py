@@ -172,15 +172,19 @@ def test_week_page_shows_checklist_and_what_is_left(upcoming_week, items, people
     assert "optional" in page
 
 
-def test_marking_watched_with_htmx_returns_the_updated_section(
+def test_marking_watched_with_htmx_returns_the_row_and_the_summary(
     upcoming_week, items, people, client_for
 ):
     client = client_for(people["participant"])
     response = client.post(toggle_url(items[0]), {"done": "1"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     html = response.content.decode()
-    assert html.lstrip().startswith('<section id="prework"')
-    assert "2 videos, 24 min left" in html
+    assert html.lstrip().startswith(
+        f'<li class="checklist__item checklist__item--done" id="item-{items[0].pk}"'
+    )
+    assert 'id="prework-left" hx-swap-oob="innerHTML"><strong>2 videos, 24 min left' in html
+    assert '<progress max="3" value="1"' in html
+    assert '<section id="prework"' not in html
     assert Completion.objects.filter(user=people["participant"], item=items[0]).exists()
 
 
