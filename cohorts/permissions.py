@@ -23,7 +23,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from .models import Cohort, Membership, Role, User, Week
@@ -119,10 +118,18 @@ def cohort_view(rule: str) -> Callable[[View], View]:
         def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            cohort = get_object_or_404(Cohort, slug=slug)
-            access = access_for(request.user, cohort)
-            if access is None:
+            # The cohort and the visitor's membership in one query: no membership, whether
+            # or not the cohort exists, is the same "not found".
+            membership = (
+                Membership.objects.active()
+                .select_related("cohort")
+                .filter(user=request.user, cohort__slug=slug)
+                .first()
+            )
+            if membership is None:
                 raise Http404("No such cohort.")
+            access = CohortAccess.of(membership)
+            cohort = access.cohort
             if not access.allows(rule):
                 raise PermissionDenied("Your role in this cohort does not allow this.")
             request.cohort_access = access  # type: ignore[attr-defined]
@@ -138,11 +145,31 @@ def cohort_view(rule: str) -> Callable[[View], View]:
 
 def visible_week(access: CohortAccess, number: int) -> Week:
     """A week of the cohort this member may see (see CohortAccess.can_see_week), or 404."""
-    week = get_object_or_404(Week, cohort=access.cohort, number=number)
-    week.cohort = access.cohort  # pages use it: no second query for the cohort
-    if not access.can_see_week(week):
+    return visible_week_and_neighbours(access, number)[0]
+
+
+def visible_week_and_neighbours(
+    access: CohortAccess, number: int
+) -> tuple[Week, Week | None, Week | None]:
+    """(week, the week before, the week after) in one query; 404 unless this member may see
+    the week, and a neighbour only when they may see it too (else None)."""
+    weeks = {
+        week.number: week
+        for week in Week.objects.filter(
+            cohort=access.cohort, number__in=(number - 1, number, number + 1)
+        )
+    }
+    for week in weeks.values():
+        week.cohort = access.cohort  # pages use it: no second query for the cohort
+    week = weeks.get(number)
+    if week is None or not access.can_see_week(week):
         raise Http404("No such week.")
-    return week
+    before, after = weeks.get(number - 1), weeks.get(number + 1)
+    return (
+        week,
+        before if before is not None and access.can_see_week(before) else None,
+        after if after is not None and access.can_see_week(after) else None,
+    )
 
 
 def is_site_staff(user: User | AnonymousUser) -> bool:

@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from . import calendar, invitations, members, pages
+from .context_processors import forget_navigation
 from .forms import (
     CohortCreateForm,
     CohortSettingsForm,
@@ -26,7 +27,7 @@ from .permissions import (
     access_for,
     cohort_view,
     site_staff_required,
-    visible_week,
+    visible_week_and_neighbours,
 )
 from .signals import session_moved
 
@@ -120,11 +121,8 @@ def cohort_detail(request, access):
 
 @cohort_view(MEMBER)
 def week_detail(request, access, number):
-    week = visible_week(access, number)
+    week, previous_week, next_week = visible_week_and_neighbours(access, number)
     sections = [provider(request, access, week) for provider in pages.week_sections]
-    # Links to the weeks before and after, when this member may see them.
-    neighbours = access.cohort.weeks.filter(number__in=(week.number - 1, week.number + 1))
-    visible = {w.number: w for w in neighbours if access.can_see_week(w)}
     return render(
         request,
         "cohorts/week_detail.html",
@@ -133,8 +131,8 @@ def week_detail(request, access, number):
             "cohort": access.cohort,
             "week": week,
             "sections": [section for section in sections if section],
-            "previous_week": visible.get(week.number - 1),
-            "next_week": visible.get(week.number + 1),
+            "previous_week": previous_week,
+            "next_week": next_week,
         },
     )
 
@@ -381,6 +379,7 @@ def invitation(request, token):
         if not context["email_matches"]:
             return render(request, "cohorts/invitation.html", context, status=403)
         invitations.accept(invitation, user)
+        forget_navigation(request)
         messages.success(request, f"Welcome to {invitation.cohort}!")
         return redirect(invitation.cohort)
     return render(request, "cohorts/invitation.html", context)

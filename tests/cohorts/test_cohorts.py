@@ -338,3 +338,15 @@ def test_a_week_with_its_default_title_is_not_named_twice(cohort, people, client
     week.save()
     page = client_for(people["facilitator"]).get(week.get_absolute_url()).content.decode()
     assert "<title>Week 1: Framing · Homeroom</title>" in page
+
+
+def test_the_header_lists_a_newly_joined_cohort_at_once(cohort, other_cohort, people, client_for):
+    from cohorts.models import Invitation
+
+    client = client_for(people["participant"])
+    assert "Statistics" not in client.get(cohort.get_absolute_url()).content.decode()
+    invitation = Invitation.objects.create(cohort=other_cohort, email="par@example.com")
+    response = client.post(invitation.get_absolute_url())
+    assert response.status_code == 302
+    header = client.get(cohort.get_absolute_url()).content.decode().split("</header>")[0]
+    assert "Statistics" in header
