@@ -33,6 +33,8 @@ ORGANIZER = "organizer"
 RULES = (MEMBER, FACILITATOR, ORGANIZER)
 
 View = Callable[..., HttpResponse]
+# Week numbers are small integers; a larger one in a URL is simply not found.
+MAX_WEEK_NUMBER = 32767
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,8 @@ def visible_week_and_neighbours(
 ) -> tuple[Week, Week | None, Week | None]:
     """(week, the week before, the week after) in one query; 404 unless this member may see
     the week, and a neighbour only when they may see it too (else None)."""
+    if not 0 < number <= MAX_WEEK_NUMBER:
+        raise Http404("No such week.")
     weeks = {
         week.number: week
         for week in Week.objects.filter(
