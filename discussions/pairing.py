@@ -192,22 +192,28 @@ def _best_trio_arrangement(ids, weights):
     return best
 
 
-def explaining_order(group, history, seed):
+def explaining_order(group, history, seed, explained=None):
     """The group's members with whoever explains first at the front.
 
     Whoever explained first at their last session goes later now; then whoever has
-    explained first least often; then a coin from the seed.
+    explained first least often; then a coin from the seed. `explained` is
+    explained_before(history), when the caller already has it.
     """
-    last_first = explained_first_last_time(history)
-    times_first = defaultdict(int)
-    for past in history:
-        if past.members:
-            times_first[past.members[0]] += 1
+    last_first, times_first = explained or explained_before(history)
     rng = random.Random(f"order:{seed}:{sorted(group)}")
     coin = {member: rng.random() for member in sorted(group)}
     return tuple(
         sorted(group, key=lambda m: (last_first.get(m, False), times_first[m], coin[m], m))
     )
+
+
+def explained_before(history):
+    """({person: explained first at their latest session}, {person: times explained first})."""
+    times_first = defaultdict(int)
+    for past in history:
+        if past.members:
+            times_first[past.members[0]] += 1
+    return explained_first_last_time(history), times_first
 
 
 def make_groups(people, history=(), seed=0):
@@ -225,7 +231,8 @@ def make_groups(people, history=(), seed=0):
         groups = _perfect_matching(ids, weights.weight)
     else:
         groups = _best_trio_arrangement(ids, weights)
-    groups = [explaining_order(group, history, seed) for group in groups]
+    explained = explained_before(history)
+    groups = [explaining_order(group, history, seed, explained) for group in groups]
     # Table numbers: pairs first in a seeded order, the trio last so it is easy to find.
     rng = random.Random(f"tables:{seed}")
     groups.sort(key=lambda group: sorted(group))
