@@ -1,9 +1,9 @@
 """Pairs for the weekly session: who explains to whom.
 
 The people present are split into pairs — and one trio when the count is odd, so
-nobody is left out — by a maximum-weight matching (`networkx.max_weight_matching`).
-Every edge weight is one integer built from five levels, each worth more than
-everything below it can add up to in one session:
+nobody is left out — of the largest total weight. Every pairing's weight is one integer
+built from five levels, each worth more than everything below it can add up to in one
+session:
 
 1. a pair that has never met before (so a repeat-free pairing always wins when one
    exists);
@@ -14,9 +14,23 @@ everything below it can add up to in one session:
 5. a small jitter drawn from the stored seed, so regenerating gives a fresh
    arrangement and the same seed gives the same one.
 
-With an odd count, the trio is found by merging two people into one node whose
-edge to a third person carries both pairings; every merge that could still lower
-the number of repeats is tried, so the repeat count is the least possible.
+How the heaviest arrangement is found, and known to be the heaviest:
+
+* First the relaxation: everyone may be split into halves of pairings, as long as each
+  person's halves add up to one whole. It is an assignment problem (everyone once as a
+  row and once as a column), solved by shortest augmenting paths over each person's best
+  few partners, and then every other pairing is checked ("priced"). It leaves one number
+  per person, `duals[i]`, with duals[i] + duals[j] >= 2 * weight(i, j) for every two
+  people. So for any pairs of a set S of people,
+  2 * weight(pairs) = sum(duals over S) + sum over the pairs of (2 * weight - the two duals)
+  and every term of the last sum is <= 0: the duals bound every arrangement from above.
+* Pairs only (an even count): when the relaxation's own answer is made of whole pairs it
+  weighs exactly that bound, so nothing weighs more. Otherwise, a pairing whose term is
+  below (the best arrangement known - the bound) cannot be part of a heavier arrangement,
+  and `networkx.max_weight_matching` runs on the few pairings that are left.
+* One trio (an odd count): two people are merged into one node whose pairing with a
+  third person carries both pairings; every merge that could still lower the number of
+  repeats is tried, so the repeat count is the least possible.
 
 Within a group, who explains first alternates from week to week: whoever explained
 first last time goes second now.
@@ -25,6 +39,7 @@ The functions at the top work on plain values and are tested on their own; the
 ones at the bottom load from and store to the database.
 """
 
+import heapq
 import random
 from collections import defaultdict
 from dataclasses import dataclass
@@ -40,6 +55,9 @@ EXPERIENCE_RANK = {"new": 0, "some": 1, "experienced": 2}
 # Cost of having been paired `w` weeks ago: RECENCY // w (last week 60, two weeks 30 …).
 RECENCY = 60
 JITTER = 1000
+# The relaxation starts from each person's best few partners; pricing adds the others
+# that turn out to matter.
+CANDIDATE_PARTNERS = 8
 # Label of the merged node when looking for the trio; negative so it never clashes with a user id.
 MERGED = -1
 EXHAUSTIVE_TRIO_SEARCH_UP_TO = 17
@@ -78,36 +96,83 @@ def explained_first_last_time(history):
 
 
 class Weights:
-    """The edge weights for one session, and the score of a whole arrangement.
+    """The pairing weights for one session, and the score of a whole arrangement.
 
     Levels, most important first: never met before; how recently and often they met
     (a cost); mixed experience; one of the two explained first last time and the other
     did not (so both can alternate); a seeded jitter. Each level's unit is larger than
     the most that all lower levels together can add to an arrangement.
+
+    `matrix[i][j]` is the weight of pairing `ids[i]` with `ids[j]`, all computed at once.
     """
 
     def __init__(self, people, history, seed):
-        self.ids = sorted(person.id for person in people)
+        self.ids = sorted({person.id for person in people})
+        self.index = {person: i for i, person in enumerate(self.ids)}
         self.rank = {person.id: EXPERIENCE_RANK.get(person.experience, 1) for person in people}
         self.recency = defaultdict(int)
         for past in history:
             for pair in pairings_in(past.members):
                 self.recency[pair] += max(1, RECENCY // max(1, past.weeks_ago))
         self.first_last_time = explained_first_last_time(history)
+        n = len(self.ids)
         rng = random.Random(f"pairing:{seed}")
-        self.jitter = {pair: rng.randrange(JITTER) for pair in combinations(self.ids, 2)}
+        # One draw per two people present, in the order of combinations(self.ids, 2).
+        jitter = [rng.randrange(JITTER) for _ in range(n * (n - 1) // 2)]
+        met = {
+            pair: recency
+            for pair, recency in self.recency.items()
+            if pair[0] in self.index and pair[1] in self.index
+        }
         # An arrangement of n people has at most (n + 3) / 2 pairings; `bound` covers it.
-        bound = len(self.ids) + 3
-        max_recency = max((self.recency[pair] for pair in self.jitter), default=0)
+        bound = n + 3
+        max_recency = max(met.values(), default=0)
         self.alternation_unit = bound * JITTER
         self.mix_unit = bound * (self.alternation_unit + JITTER)
         self.recency_unit = bound * (2 * self.mix_unit + self.alternation_unit + JITTER)
         self.fresh_unit = bound * (
             max_recency * self.recency_unit + 2 * self.mix_unit + self.alternation_unit + JITTER
         )
-        # Keeps every weight positive; a constant per edge changes no comparison between
+        # Keeps every weight positive; a constant per pairing changes no comparison between
         # arrangements of the same people, which always have the same number of pairings.
         self.offset = max_recency * self.recency_unit + 1
+        self.matrix = self._matrix(jitter, met)
+
+    def _matrix(self, jitter, met):
+        # Mixing and alternation depend only on (experience, explained first last time),
+        # so those parts are looked up per kind of person, not computed per pairing.
+        levels = [
+            (self.rank[person], self.first_last_time.get(person, False)) for person in self.ids
+        ]
+        kinds = sorted(set(levels))
+        self.kind = kind = [kinds.index(level) for level in levels]
+        fresh = [
+            [
+                self.fresh_unit
+                + self.mix_unit * abs(rank - other_rank)
+                + self.alternation_unit * (first != other_first)
+                + self.offset
+                for other_rank, other_first in kinds
+            ]
+            for rank, first in kinds
+        ]
+        # The most a pairing between two kinds can weigh (having met only lowers it).
+        self.kind_ceiling = [[weight + JITTER - 1 for weight in row] for row in fresh]
+        n = len(self.ids)
+        matrix = [[0] * n for _ in range(n)]
+        start = 0
+        for i in range(n):
+            base, row = fresh[kind[i]], matrix[i]
+            row[i + 1 :] = [base[kind[j]] + jitter[start + j - i - 1] for j in range(i + 1, n)]
+            start += n - i - 1
+            for j in range(i + 1, n):
+                matrix[j][i] = row[j]
+        for (u, v), recency in met.items():
+            i, j = self.index[u], self.index[v]
+            matrix[i][j] = matrix[j][i] = (
+                matrix[i][j] - self.fresh_unit - self.recency_unit * recency
+            )
+        return matrix
 
     def met_before(self, u, v):
         return self.recency[pair_key(u, v)] > 0
@@ -116,22 +181,293 @@ class Weights:
         return self.first_last_time.get(u, False) != self.first_last_time.get(v, False)
 
     def weight(self, u, v):
-        pair = pair_key(u, v)
-        recency = self.recency[pair]
-        return (
-            self.fresh_unit * (recency == 0)
-            - self.recency_unit * recency
-            + self.mix_unit * abs(self.rank[u] - self.rank[v])
-            + self.alternation_unit * self.can_alternate(u, v)
-            + self.jitter[pair]
-            + self.offset
-        )
+        return self.matrix[self.index[u]][self.index[v]]
 
     def group_weight(self, group):
         return sum(self.weight(u, v) for u, v in pairings_in(group))
 
     def repeats(self, groups):
         return sum(self.met_before(u, v) for group in groups for u, v in pairings_in(group))
+
+
+class _Relaxation:
+    """The relaxation of pairing `people` (indices into `matrix`), solved with its duals.
+
+    An assignment problem: row i assigned to column j means "i is paired with j". Kept
+    throughout: row_dual[i] + column_dual[j] >= matrix[i][j] for any two different people
+    (every row whose dual went down is priced against every column before the answer is
+    used) and equality along the assignment. Then duals[i] = row_dual[i] + column_dual[i]
+    satisfy duals[i] + duals[j] >= 2 * matrix[i][j], as the module docstring needs.
+    """
+
+    def __init__(self, matrix, people, kind):
+        self.matrix = matrix
+        n = len(matrix)
+        self.people = sorted(people)
+        _check_count(self.people)
+        self.present = [False] * n
+        for i in self.people:
+            self.present[i] = True
+        self.row_dual = [0] * n
+        self.column_dual = [0] * n
+        self.column_of = [-1] * n
+        self.row_of = [-1] * n
+        self.partners = [[] for _ in range(n)]
+        self._lowered = set()
+        candidates = {i: set() for i in self.people}
+        for i in self.people:
+            row = matrix[i]
+            others = sorted((j for j in self.people if j != i), key=row.__getitem__, reverse=True)
+            if not others:
+                continue
+            # The best partner's weight: every pairing of row i is covered from the start.
+            self.row_dual[i] = row[others[0]]
+            if self.row_of[others[0]] < 0:
+                self.column_of[i], self.row_of[others[0]] = others[0], i
+            # Start from the best few partners overall and the best two of each kind
+            # (mixing makes the best overall often all of one kind).
+            best = others[:CANDIDATE_PARTNERS]
+            per_kind = defaultdict(int)
+            for j in others:
+                if per_kind[kind[j]] < 2:
+                    per_kind[kind[j]] += 1
+                    best.append(j)
+            for j in best:
+                candidates[i].add(j)
+                candidates[j].add(i)
+        for i in self.people:
+            self.partners[i] = sorted(candidates[i])
+        self._solve([i for i in self.people if self.column_of[i] < 0])
+
+    def duals(self):
+        return [row + column for row, column in zip(self.row_dual, self.column_dual, strict=True)]
+
+    def bound(self):
+        """Twice the relaxation's optimum: no arrangement of its people weighs more than half."""
+        return sum(self.row_dual[i] + self.column_dual[i] for i in self.people)
+
+    def pairs(self):
+        """The relaxation's answer as whole pairs, or None when it has an odd cycle."""
+        seen, pairs = set(), []
+        for start in self.people:
+            cycle, i = [], start
+            while i not in seen:
+                seen.add(i)
+                cycle.append(i)
+                i = self.column_of[i]
+            if len(cycle) % 2:
+                return None
+            pairs += [pair_key(cycle[k], cycle[k + 1]) for k in range(0, len(cycle), 2)]
+        return pairs
+
+    def without(self, removed):
+        """The relaxation of everyone but `removed`, restarted from this one's duals."""
+        other = object.__new__(_Relaxation)
+        other.matrix = self.matrix
+        other.people = [i for i in self.people if i not in removed]
+        _check_count(other.people)
+        other.present = self.present[:]
+        other.row_dual = self.row_dual[:]
+        other.column_dual = self.column_dual[:]
+        other.column_of = self.column_of[:]
+        other.row_of = self.row_of[:]
+        other.partners = self.partners[:]  # lists are replaced, never changed in place
+        other._lowered = set()
+        for t in removed:
+            other.present[t] = False
+            column, row = other.column_of[t], other.row_of[t]
+            if column >= 0:
+                other.row_of[column] = -1
+            if row >= 0:
+                other.column_of[row] = -1
+            other.column_of[t] = other.row_of[t] = -1
+        other._solve([i for i in other.people if other.column_of[i] < 0])
+        return other
+
+    def _solve(self, free):
+        while free:
+            queue = sorted(free, reverse=True)
+            while queue:
+                i = queue.pop()
+                if self.column_of[i] < 0:
+                    stuck = self._augment(i)
+                    if stuck is not None:
+                        queue += self._open_up(stuck)
+                        queue.append(i)
+            free = self._price()
+
+    def _augment(self, start):
+        """Shortest augmenting path from a free row; the rows reached if there is none."""
+        matrix, present, partners = self.matrix, self.present, self.partners
+        row_dual, column_dual = self.row_dual, self.column_dual
+        row_of, column_of = self.row_of, self.column_of
+        distance, previous, settled, reached, heap = {}, {}, {}, {start: 0}, []
+        i, d = start, 0
+        while True:
+            base, row = d + row_dual[i], matrix[i]
+            for j in partners[i]:
+                if j not in settled and present[j]:
+                    through = base + column_dual[j] - row[j]
+                    if through < distance.get(j, through + 1):
+                        distance[j], previous[j] = through, i
+                        heapq.heappush(heap, (through, j))
+            while True:
+                if not heap:
+                    return list(reached)
+                d, j = heapq.heappop(heap)
+                if j not in settled:
+                    break
+            settled[j] = d
+            i = row_of[j]
+            if i < 0:
+                break
+            reached[i] = d
+        for i, at in reached.items():
+            if at < d:
+                row_dual[i] -= d - at
+                self._lowered.add(i)
+        for j, at in settled.items():
+            if at < d:
+                column_dual[j] += d - at
+        while True:
+            i = previous[j]
+            column_of[i], row_of[j], j = j, i, column_of[i]
+            if i == start:
+                return None
+
+    def _open_up(self, rows):
+        """More partners for `rows`, the closest to tight first; rows freed on the way."""
+        freed = []
+        matrix, column_dual = self.matrix, self.column_dual
+        for i in rows:
+            row = matrix[i]
+            needed = max((row[j] - column_dual[j] for j in self.people if j != i), default=0)
+            if needed > self.row_dual[i]:
+                # Every pairing of row i covered again (it may have gone unpriced).
+                self.row_dual[i] = needed
+                freed += self._drop_if_loose(i)
+            known = set(self.partners[i])
+            known.add(i)
+            dual = self.row_dual[i]
+            closest = sorted(
+                (dual + column_dual[j] - row[j], j) for j in self.people if j not in known
+            )
+            known.update(j for _, j in closest[:CANDIDATE_PARTNERS])
+            known.discard(i)
+            self.partners[i] = sorted(known)
+        return freed
+
+    def _price(self):
+        """Check every pairing of the rows whose dual went down; rows freed by fixing them."""
+        freed = []
+        column_dual = self.column_dual
+        for i in sorted(self._lowered):
+            if not self.present[i]:
+                continue
+            row, dual = self.matrix[i], self.row_dual[i]
+            short = [j for j in self.people if dual + column_dual[j] < row[j] and j != i]
+            if short:
+                self.partners[i] = sorted(set(self.partners[i]).union(short))
+                self.row_dual[i] = max(row[j] - column_dual[j] for j in self.people if j != i)
+                freed += self._drop_if_loose(i)
+        self._lowered = set()
+        return freed
+
+    def _drop_if_loose(self, i):
+        j = self.column_of[i]
+        if j >= 0 and self.row_dual[i] + self.column_dual[j] != self.matrix[i][j]:
+            self.column_of[i] = self.row_of[j] = -1
+        return [i] if self.column_of[i] < 0 else []
+
+
+def _check_count(people):
+    if len(people) == 1:
+        raise ValueError("One person cannot be paired; the relaxation needs none or two or more.")
+
+
+def _best_pairs(relaxation, floor=None):
+    """The heaviest pairs of relaxation.people (an even number of them).
+
+    With `floor`: None unless they weigh more than `floor`.
+
+    Why this is the heaviest: with the relaxation's duals, 2 * weight(pairs) = bound +
+    the sum of the pairs' terms (2 * weight - the two duals), each term <= 0. Pairs found
+    using only pairings whose term is >= -limit, that are the heaviest of those and weigh
+    at least (bound - limit) / 2, cannot be beaten: anything at least as heavy has terms
+    summing to >= -limit, so each of its terms is >= -limit and it was in the search.
+    """
+    matrix, people = relaxation.matrix, relaxation.people
+    duals, bound = relaxation.duals(), relaxation.bound()
+    pairs = relaxation.pairs()
+    if pairs is not None:
+        twice = 2 * sum(matrix[u][v] for u, v in pairs)
+        if twice == bound:
+            return pairs if floor is None or twice > 2 * floor else None
+        slack = bound - twice
+    else:
+        # The relaxation has an odd cycle; whole pairs are usually a few units short.
+        slack = 16
+    # Pairs heavier than `floor` have terms summing to more than 2 * floor - bound.
+    cap = None if floor is None else bound - 2 * floor - 1
+    while True:
+        limit = slack if cap is None else min(slack, cap)
+        if limit < 0:
+            return None
+        near = {}
+        for k, u in enumerate(people):
+            row, dual = matrix[u], duals[u] - limit
+            near[u] = {v for v in people[k + 1 :] if 2 * row[v] >= dual + duals[v]}
+        for u in people:
+            for v in [v for v in near[u] if v > u]:
+                near[v].add(u)
+        pairs = _heaviest_perfect_matching(near, matrix)
+        if pairs is not None:
+            twice = 2 * sum(matrix[u][v] for u, v in pairs)
+            if bound - twice <= limit:
+                return pairs if floor is None or twice > 2 * floor else None
+            if limit == cap:  # then twice <= 2 * floor: nothing heavier than floor
+                return None
+            slack = bound - twice
+        elif limit == cap:
+            return None
+        else:
+            slack *= 8
+
+
+def _heaviest_perfect_matching(near, matrix):
+    """The heaviest pairs using only the pairings in `near` ({person: set of people}),
+    everyone in one; None if there are no such pairs.
+
+    Someone with a single possible partner must be paired with them, which settles most
+    people here; networkx.max_weight_matching handles what is left.
+    """
+    near = {u: set(others) for u, others in near.items()}
+    pairs = []
+    waiting = sorted((u for u, others in near.items() if len(others) <= 1), reverse=True)
+    while waiting:
+        u = waiting.pop()
+        if u not in near:
+            continue
+        if not near[u]:
+            return None
+        [v] = near.pop(u)
+        pairs.append(pair_key(u, v))
+        for w in near.pop(v):
+            if w != u:
+                near[w].discard(v)
+                if len(near[w]) <= 1:
+                    waiting.append(w)
+    graph = nx.Graph()
+    graph.add_nodes_from(sorted(near))
+    graph.add_weighted_edges_from(
+        (u, v, matrix[u][v]) for u in sorted(near) for v in sorted(near[u]) if u < v
+    )
+    for component in sorted(nx.connected_components(graph), key=min):
+        matching = nx.max_weight_matching(graph.subgraph(component), maxcardinality=True)
+        if 2 * len(matching) < len(component):
+            return None
+        pairs += [pair_key(u, v) for u, v in matching]
+    return sorted(pairs)
 
 
 def _perfect_matching(nodes, weight):
@@ -228,7 +564,8 @@ def make_groups(people, history=(), seed=0):
         return [tuple(ids)] if ids else []
     weights = Weights(people, history, seed)
     if len(ids) % 2 == 0:
-        groups = _perfect_matching(ids, weights.weight)
+        pairs = _best_pairs(_Relaxation(weights.matrix, range(len(ids)), weights.kind))
+        groups = [(ids[u], ids[v]) for u, v in pairs]
     else:
         groups = _best_trio_arrangement(ids, weights)
     explained = explained_before(history)
