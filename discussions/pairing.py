@@ -28,9 +28,12 @@ How the heaviest arrangement is found, and known to be the heaviest:
   weighs exactly that bound, so nothing weighs more. Otherwise, a pairing whose term is
   below (the best arrangement known - the bound) cannot be part of a heavier arrangement,
   and `networkx.max_weight_matching` runs on the few pairings that are left.
-* One trio (an odd count): two people are merged into one node whose pairing with a
-  third person carries both pairings; every merge that could still lower the number of
-  repeats is tried, so the repeat count is the least possible.
+* One trio (an odd count): the duals of everyone bound each arrangement with trio T by
+  weight(T) + (sum of duals outside T) / 2. Trios are scored from the highest bound down —
+  exactly: the relaxation without the trio's members, restarted from the duals above,
+  then pairs as in the even case — and the search stops at the first trio whose bound is
+  not above the heaviest arrangement found. That is the same answer as trying every
+  trio, so the repeat count is the least possible too.
 
 Within a group, who explains first alternates from week to week: whoever explained
 first last time goes second now.
@@ -58,9 +61,6 @@ JITTER = 1000
 # The relaxation starts from each person's best few partners; pricing adds the others
 # that turn out to matter.
 CANDIDATE_PARTNERS = 8
-# Label of the merged node when looking for the trio; negative so it never clashes with a user id.
-MERGED = -1
-EXHAUSTIVE_TRIO_SEARCH_UP_TO = 17
 
 
 @dataclass(frozen=True)
@@ -470,62 +470,97 @@ def _heaviest_perfect_matching(near, matrix):
     return sorted(pairs)
 
 
-def _perfect_matching(nodes, weight):
-    """Max-weight perfect matching of an even number of nodes on the complete graph."""
-    graph = nx.Graph()
-    graph.add_nodes_from(nodes)
-    for u, v in combinations(nodes, 2):
-        graph.add_edge(u, v, weight=weight(u, v))
-    matching = nx.max_weight_matching(graph, maxcardinality=True)
-    return sorted(pair_key(u, v) for u, v in matching)
+def _trios_within(limit, search, cheapest=False):
+    """Every trio whose cost is at most `limit`, cheapest first, as (cost, trio).
+
+    cost(x, a, b) = extra[x] + extra[a] + extra[b] + the three pairings' shortfalls
+    (duals[u] + duals[v] - 2 * weight(u, v)); every term is >= 0. later[x][k] lists
+    (extra[a] + shortfall(x, a), a) for the people a > x of kind k, cheapest first, so
+    the loops stop early; the shortfall of a pairing between kinds k and m is at least
+    duals[a] + lowest[m] - 2 * ceiling[k][m], which skips whole kinds (say two
+    experienced people, whose pairing the duals price far above what it weighs).
+    With `cheapest`, only the cheapest trio: a branch and bound, the limit dropping to
+    each cost found.
+    """
+    extra, later, duals, matrix, lowest, ceiling = search
+    found = []
+    for x, by_kind in enumerate(later):
+        spent = extra[x]
+        for k, of_k in enumerate(by_kind):
+            for m in range(k, len(by_kind)):
+                of_m = by_kind[m]
+                fixed = lowest[m] - 2 * ceiling[k][m]
+                for p, (cost_a, a) in enumerate(of_k):
+                    start = p + 1 if k == m else 0
+                    if start >= len(of_m):
+                        break
+                    # Rising with p: no later a can do better once this fails.
+                    if spent + cost_a + of_m[start][0] + max(0, lowest[k] + fixed) > limit:
+                        break
+                    dual = duals[a]
+                    room = limit - spent - cost_a - max(0, dual + fixed)
+                    row = matrix[a]
+                    for q in range(start, len(of_m)):
+                        cost_b, b = of_m[q]
+                        if cost_b > room:
+                            break
+                        cost = spent + cost_a + cost_b + dual + duals[b] - 2 * row[b]
+                        if cost <= limit:
+                            found.append((cost, (x, a, b) if a < b else (x, b, a)))
+                            if cheapest:
+                                limit = cost - 1
+                                room = limit - spent - cost_a - max(0, dual + fixed)
+    return sorted(found)[:1] if cheapest else sorted(found)
 
 
-def _best_trio_arrangement(ids, weights):
-    """Pairs plus one trio for an odd count (at least three) — fewest repeats first."""
-    best, best_weight, best_repeats = None, None, None
-
-    def trio_upper_bound(t, a):
-        # The best this merge could do: the pairing t–a plus the best third person.
-        return weights.weight(t, a) + max(
-            weights.weight(t, b) + weights.weight(a, b) for b in ids if b not in (t, a)
-        )
-
-    def fewest_trio_repeats(t, a):
-        return weights.met_before(t, a) + min(
-            weights.met_before(t, b) + weights.met_before(a, b) for b in ids if b not in (t, a)
-        )
-
-    merges = sorted(combinations(ids, 2), key=lambda m: (-trio_upper_bound(*m), m))
-    # Up to this many people every merge is tried (about 0.2 s); beyond, only the most
-    # promising few and then those that could still lower the number of repeats.
-    try_all = len(ids) <= EXHAUSTIVE_TRIO_SEARCH_UP_TO
-    for tried, (t, a) in enumerate(merges):
-        if (
-            not try_all
-            and best is not None
-            and tried >= 8
-            and fewest_trio_repeats(t, a) >= best_repeats
-        ):
-            continue
-        rest = [u for u in ids if u not in (t, a)]
-
-        def weight(u, v, t=t, a=a):
-            if MERGED in (u, v):
-                b = v if u == MERGED else u
-                return weights.weight(t, b) + weights.weight(a, b)
-            return weights.weight(u, v)
-
-        matching = _perfect_matching([MERGED, *rest], weight)
-        groups = []
-        for u, v in matching:
-            if MERGED in (u, v):
-                groups.append(tuple(sorted((t, a, v if u == MERGED else u))))
-            else:
-                groups.append((u, v))
-        total = sum(weights.group_weight(group) for group in groups)
-        if best is None or total > best_weight:
-            best, best_weight, best_repeats = groups, total, weights.repeats(groups)
+def _best_trio_arrangement(weights):
+    """Pairs plus one trio for an odd count (at least three), of the largest weight."""
+    matrix, kind = weights.matrix, weights.kind
+    everyone = _Relaxation(matrix, range(len(matrix)), kind)
+    duals = everyone.duals()
+    top = max(duals)
+    # 2 * weight(arrangement with trio T) <= 2 * weight(T) + sum(duals outside T)
+    #                                       = ceiling - cost(T)   (see _trios_within).
+    ceiling = everyone.bound() + 3 * top
+    extra = [top - dual for dual in duals]
+    kinds = range(len(weights.kind_ceiling))
+    later = []
+    for x, (row, dual) in enumerate(zip(matrix, duals, strict=True)):
+        by_kind = [[] for _ in kinds]
+        for a in range(x + 1, len(matrix)):
+            by_kind[kind[a]].append((extra[a] + dual + duals[a] - 2 * row[a], a))
+        later.append([sorted(of_kind) for of_kind in by_kind])
+    lowest = [
+        min((d for d, k in zip(duals, kind, strict=True) if k == m), default=0) for m in kinds
+    ]
+    search = extra, later, duals, matrix, lowest, weights.kind_ceiling
+    everything = ceiling + 1  # above every cost that could matter
+    [(_, first)] = _trios_within(everything, search, cheapest=True)
+    best_twice, best = _score_trio(everyone, first, None)
+    # Only trios whose bound is above the best arrangement so far can do better; they are
+    # scored from the highest bound down, and the search stops at the first that cannot.
+    for cost, trio in _trios_within(ceiling - best_twice - 1, search):
+        if ceiling - cost <= best_twice:
+            break
+        if trio != first:
+            found = _score_trio(everyone, trio, best_twice)
+            if found is not None:
+                best_twice, best = found
     return best
+
+
+def _score_trio(everyone, trio, best_twice):
+    """(2 * weight, groups) of the best arrangement with this trio, if above best_twice."""
+    matrix = everyone.matrix
+    t, a, b = trio
+    inside = matrix[t][a] + matrix[t][b] + matrix[a][b]
+    others = everyone.without(trio)
+    if best_twice is not None and 2 * inside + others.bound() <= best_twice:
+        return None
+    pairs = _best_pairs(others, None if best_twice is None else best_twice // 2 - inside)
+    if pairs is None:
+        return None
+    return 2 * (inside + sum(matrix[u][v] for u, v in pairs)), [trio, *pairs]
 
 
 def explaining_order(group, history, seed, explained=None):
@@ -564,10 +599,10 @@ def make_groups(people, history=(), seed=0):
         return [tuple(ids)] if ids else []
     weights = Weights(people, history, seed)
     if len(ids) % 2 == 0:
-        pairs = _best_pairs(_Relaxation(weights.matrix, range(len(ids)), weights.kind))
-        groups = [(ids[u], ids[v]) for u, v in pairs]
+        groups = _best_pairs(_Relaxation(weights.matrix, range(len(ids)), weights.kind))
     else:
-        groups = _best_trio_arrangement(ids, weights)
+        groups = _best_trio_arrangement(weights)
+    groups = [tuple(ids[i] for i in group) for group in groups]
     explained = explained_before(history)
     groups = [explaining_order(group, history, seed, explained) for group in groups]
     # Table numbers: pairs first in a seeded order, the trio last so it is easy to find.

@@ -198,6 +198,30 @@ def heaviest_pairs_by_networkx(weights, ids):
     return sum(weights.weight(u, v) for u, v in matching)
 
 
+def heaviest_with_a_trio_by_trying_every_merge(weights):
+    """The exhaustive trio search, as (weight, groups): for every two people (t, a), one
+    node standing for both, whose pairing with a third person b weighs
+    weight(t, b) + weight(a, b); the heaviest matching with it; the best over all (t, a)."""
+    ids, merged, best = weights.ids, -1, (None, None)
+    for t, a in combinations(ids, 2):
+        rest = [u for u in ids if u not in (t, a)]
+        graph = nx.Graph()
+        graph.add_weighted_edges_from(
+            (u, v, weights.weight(u, v)) for u, v in combinations(rest, 2)
+        )
+        graph.add_weighted_edges_from(
+            (merged, b, weights.weight(t, b) + weights.weight(a, b)) for b in rest
+        )
+        matching = nx.max_weight_matching(graph, maxcardinality=True)
+        total = weights.weight(t, a) + sum(graph[u][v]["weight"] for u, v in matching)
+        if best[0] is None or total > best[0]:
+            groups = [
+                (u, v) if merged not in (u, v) else (t, a, u + v - merged) for u, v in matching
+            ]
+            best = (total, groups)
+    return best
+
+
 def total_weight(groups, weights):
     return sum(weights.group_weight(group) for group in groups)
 
@@ -211,6 +235,20 @@ def test_an_even_count_gets_the_heaviest_pairs_as_networkx_finds_them(session):
     groups = make_groups(people, history, seed)
     check_shape(groups, people)
     assert total_weight(groups, weights) == heaviest_pairs_by_networkx(weights, weights.ids)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sessions(min_people=3, max_people=15, max_weeks=14))
+def test_an_odd_count_gets_what_the_exhaustive_trio_search_gets(session):
+    people, history, seed = session
+    people = people[: (len(people) - 1) // 2 * 2 + 1]
+    weights = Weights(people, history, seed)
+    groups = make_groups(people, history, seed)
+    check_shape(groups, people)
+    best_weight, best_groups = heaviest_with_a_trio_by_trying_every_merge(weights)
+    check_shape(best_groups, people)
+    assert total_weight(groups, weights) == best_weight
+    assert count_repeats(groups, history) == count_repeats(best_groups, history)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -247,7 +285,7 @@ def weight_matrices(draw, min_size=2, max_size=12, top=60):
 
 
 class PlainWeights:
-    """A bare matrix in the shape of Weights: everyone of one kind."""
+    """A bare matrix in the shape _best_trio_arrangement reads: everyone of one kind."""
 
     def __init__(self, matrix):
         self.matrix = matrix
@@ -298,13 +336,17 @@ def uneven_split(crowd, few):
 @example([row[:7] for row in FAR_OFF[:7]])
 @example(uneven_split(14, 10))
 @example(uneven_split(13, 10))
-def test_any_matrix_gets_the_heaviest_pairs(matrix):
-    size = len(matrix) // 2 * 2
-    weights = PlainWeights([row[:size] for row in matrix[:size]])
-    relaxation = pairing._Relaxation(weights.matrix, weights.ids, weights.kind)
-    groups = pairing._best_pairs(relaxation)
+def test_any_matrix_gets_the_heaviest_arrangement(matrix):
+    weights = PlainWeights(matrix)
+    if len(matrix) % 2 == 0:
+        relaxation = pairing._Relaxation(matrix, weights.ids, weights.kind)
+        groups = pairing._best_pairs(relaxation)
+        assert total_weight(groups, weights) == heaviest_pairs_by_networkx(weights, weights.ids)
+    else:
+        groups = pairing._best_trio_arrangement(weights)
+        best_weight, _ = heaviest_with_a_trio_by_trying_every_merge(weights)
+        assert total_weight(groups, weights) == best_weight
     assert sorted(member for group in groups for member in group) == weights.ids
-    assert total_weight(groups, weights) == heaviest_pairs_by_networkx(weights, weights.ids)
 
 
 def test_an_odd_cycle_in_the_relaxation_is_still_paired_at_the_best():
