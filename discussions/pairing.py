@@ -457,13 +457,21 @@ def _heaviest_perfect_matching(near, matrix):
                 near[w].discard(v)
                 if len(near[w]) <= 1:
                     waiting.append(w)
-    graph = nx.Graph()
-    graph.add_nodes_from(sorted(near))
-    graph.add_weighted_edges_from(
-        (u, v, matrix[u][v]) for u in sorted(near) for v in sorted(near[u]) if u < v
-    )
-    for component in sorted(nx.connected_components(graph), key=min):
-        matching = nx.max_weight_matching(graph.subgraph(component), maxcardinality=True)
+    for start in sorted(near):
+        if start not in near:
+            continue
+        # One connected group of people at a time (each matched on its own graph).
+        component, waiting = {start}, [start]
+        while waiting:
+            for w in near[waiting.pop()]:
+                if w not in component:
+                    component.add(w)
+                    waiting.append(w)
+        graph = nx.Graph()
+        graph.add_weighted_edges_from(
+            (u, v, matrix[u][v]) for u in sorted(component) for v in sorted(near.pop(u)) if u < v
+        )
+        matching = nx.max_weight_matching(graph, maxcardinality=True)
         if 2 * len(matching) < len(component):
             return None
         pairs += [pair_key(u, v) for u, v in matching]
