@@ -45,12 +45,16 @@ ones at the bottom load from and store to the database.
 import heapq
 import random
 from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
+from typing import NamedTuple
 
 import networkx as nx
 from django.db import transaction
 from django.utils import timezone
+
+from cohorts.models import User, Week
 
 from .models import Attendance, PairGroup, Pairing
 
@@ -77,18 +81,26 @@ class PastGroup:
     members: tuple
 
 
-def pair_key(u, v):
+Group = tuple[int, ...]
+Pair = tuple[int, int]
+Trio = tuple[int, int, int]
+Matrix = list[list[int]]
+# ({person: explained first at their latest session}, {person: times explained first})
+Explained = tuple[dict[int, bool], defaultdict[int, int]]
+
+
+def pair_key(u: int, v: int) -> Pair:
     return (u, v) if u < v else (v, u)
 
 
-def pairings_in(group):
+def pairings_in(group: Iterable[int]) -> list[Pair]:
     """Every pair of people inside a group (one for a pair, three for a trio)."""
     return [pair_key(u, v) for u, v in combinations(group, 2)]
 
 
-def explained_first_last_time(history):
+def explained_first_last_time(history: Iterable[PastGroup]) -> dict[int, bool]:
     """{person: True if they explained first at their latest session, else False}."""
-    latest = {}
+    latest: dict[int, bool] = {}
     for past in sorted(history, key=lambda past: past.weeks_ago):
         for position, member in enumerate(past.members):
             latest.setdefault(member, position == 0)
@@ -106,11 +118,11 @@ class Weights:
     `matrix[i][j]` is the weight of pairing `ids[i]` with `ids[j]`, all computed at once.
     """
 
-    def __init__(self, people, history, seed):
+    def __init__(self, people: Sequence[Person], history: Sequence[PastGroup], seed: int) -> None:
         self.ids = sorted({person.id for person in people})
         self.index = {person: i for i, person in enumerate(self.ids)}
         self.rank = {person.id: EXPERIENCE_RANK.get(person.experience, 1) for person in people}
-        self.recency = defaultdict(int)
+        self.recency: defaultdict[Pair, int] = defaultdict(int)
         for past in history:
             for pair in pairings_in(past.members):
                 self.recency[pair] += max(1, RECENCY // max(1, past.weeks_ago))
@@ -136,16 +148,17 @@ class Weights:
         # Keeps every weight positive; a constant per pairing changes no comparison between
         # arrangements of the same people, which always have the same number of pairings.
         self.offset = max_recency * self.recency_unit + 1
-        self.matrix = self._matrix(jitter, met)
+        self.matrix, self.kind, self.kind_ceiling = self._matrix(jitter, met)
 
-    def _matrix(self, jitter, met):
+    def _matrix(self, jitter: list[int], met: dict[Pair, int]) -> tuple[Matrix, list[int], Matrix]:
+        """The weights, each person's kind, and the most a pairing of two kinds weighs."""
         # Mixing and alternation depend only on (experience, explained first last time),
         # so those parts are looked up per kind of person, not computed per pairing.
         levels = [
             (self.rank[person], self.first_last_time.get(person, False)) for person in self.ids
         ]
         kinds = sorted(set(levels))
-        self.kind = kind = [kinds.index(level) for level in levels]
+        kind = [kinds.index(level) for level in levels]
         fresh = [
             [
                 self.fresh_unit
@@ -157,7 +170,7 @@ class Weights:
             for rank, first in kinds
         ]
         # The most a pairing between two kinds can weigh (having met only lowers it).
-        self.kind_ceiling = [[weight + JITTER - 1 for weight in row] for row in fresh]
+        kind_ceiling = [[weight + JITTER - 1 for weight in row] for row in fresh]
         n = len(self.ids)
         matrix = [[0] * n for _ in range(n)]
         start = 0
@@ -172,21 +185,21 @@ class Weights:
             matrix[i][j] = matrix[j][i] = (
                 matrix[i][j] - self.fresh_unit - self.recency_unit * recency
             )
-        return matrix
+        return matrix, kind, kind_ceiling
 
-    def met_before(self, u, v):
+    def met_before(self, u: int, v: int) -> bool:
         return self.recency[pair_key(u, v)] > 0
 
-    def can_alternate(self, u, v):
+    def can_alternate(self, u: int, v: int) -> bool:
         return self.first_last_time.get(u, False) != self.first_last_time.get(v, False)
 
-    def weight(self, u, v):
+    def weight(self, u: int, v: int) -> int:
         return self.matrix[self.index[u]][self.index[v]]
 
-    def group_weight(self, group):
+    def group_weight(self, group: Group) -> int:
         return sum(self.weight(u, v) for u, v in pairings_in(group))
 
-    def repeats(self, groups):
+    def repeats(self, groups: Iterable[Group]) -> int:
         return sum(self.met_before(u, v) for group in groups for u, v in pairings_in(group))
 
 
@@ -200,7 +213,7 @@ class _Relaxation:
     satisfy duals[i] + duals[j] >= 2 * matrix[i][j], as the module docstring needs.
     """
 
-    def __init__(self, matrix, people, kind):
+    def __init__(self, matrix: Matrix, people: Iterable[int], kind: Sequence[int]) -> None:
         self.matrix = matrix
         n = len(matrix)
         self.people = sorted(people)
@@ -212,9 +225,9 @@ class _Relaxation:
         self.column_dual = [0] * n
         self.column_of = [-1] * n
         self.row_of = [-1] * n
-        self.partners = [[] for _ in range(n)]
-        self._lowered = set()
-        candidates = {i: set() for i in self.people}
+        self.partners: list[list[int]] = [[] for _ in range(n)]
+        self._lowered: set[int] = set()
+        candidates: dict[int, set[int]] = {i: set() for i in self.people}
         for i in self.people:
             row = matrix[i]
             others = sorted((j for j in self.people if j != i), key=row.__getitem__, reverse=True)
@@ -227,7 +240,7 @@ class _Relaxation:
             # Start from the best few partners overall and the best two of each kind
             # (mixing makes the best overall often all of one kind).
             best = others[:CANDIDATE_PARTNERS]
-            per_kind = defaultdict(int)
+            per_kind: defaultdict[int, int] = defaultdict(int)
             for j in others:
                 if per_kind[kind[j]] < 2:
                     per_kind[kind[j]] += 1
@@ -239,18 +252,20 @@ class _Relaxation:
             self.partners[i] = sorted(candidates[i])
         self._solve([i for i in self.people if self.column_of[i] < 0])
 
-    def duals(self):
+    def duals(self) -> list[int]:
         return [row + column for row, column in zip(self.row_dual, self.column_dual, strict=True)]
 
-    def bound(self):
+    def bound(self) -> int:
         """Twice the relaxation's optimum: no arrangement of its people weighs more than half."""
         return sum(self.row_dual[i] + self.column_dual[i] for i in self.people)
 
-    def pairs(self):
+    def pairs(self) -> list[Pair] | None:
         """The relaxation's answer as whole pairs, or None when it has an odd cycle."""
-        seen, pairs = set(), []
+        seen: set[int] = set()
+        pairs: list[Pair] = []
         for start in self.people:
-            cycle, i = [], start
+            cycle: list[int] = []
+            i = start
             while i not in seen:
                 seen.add(i)
                 cycle.append(i)
@@ -260,7 +275,7 @@ class _Relaxation:
             pairs += [pair_key(cycle[k], cycle[k + 1]) for k in range(0, len(cycle), 2)]
         return pairs
 
-    def without(self, removed):
+    def without(self, removed: Collection[int]) -> "_Relaxation":
         """The relaxation of everyone but `removed`, restarted from this one's duals."""
         other = object.__new__(_Relaxation)
         other.matrix = self.matrix
@@ -284,7 +299,7 @@ class _Relaxation:
         other._solve([i for i in other.people if other.column_of[i] < 0])
         return other
 
-    def _solve(self, free):
+    def _solve(self, free: list[int]) -> None:
         while free:
             queue = sorted(free, reverse=True)
             while queue:
@@ -296,12 +311,16 @@ class _Relaxation:
                         queue.append(i)
             free = self._price()
 
-    def _augment(self, start):
+    def _augment(self, start: int) -> list[int] | None:
         """Shortest augmenting path from a free row; the rows reached if there is none."""
         matrix, present, partners = self.matrix, self.present, self.partners
         row_dual, column_dual = self.row_dual, self.column_dual
         row_of, column_of = self.row_of, self.column_of
-        distance, previous, settled, reached, heap = {}, {}, {}, {start: 0}, []
+        distance: dict[int, int] = {}
+        previous: dict[int, int] = {}
+        settled: dict[int, int] = {}
+        reached = {start: 0}
+        heap: list[tuple[int, int]] = []
         i, d = start, 0
         while True:
             base, row = d + row_dual[i], matrix[i]
@@ -335,9 +354,9 @@ class _Relaxation:
             if i == start:
                 return None
 
-    def _open_up(self, rows):
+    def _open_up(self, rows: list[int]) -> list[int]:
         """More partners for `rows`, the closest to tight first; rows freed on the way."""
-        freed = []
+        freed: list[int] = []
         matrix, column_dual = self.matrix, self.column_dual
         for i in rows:
             row = matrix[i]
@@ -357,9 +376,9 @@ class _Relaxation:
             self.partners[i] = sorted(known)
         return freed
 
-    def _price(self):
+    def _price(self) -> list[int]:
         """Check every pairing of the rows whose dual went down; rows freed by fixing them."""
-        freed = []
+        freed: list[int] = []
         column_dual = self.column_dual
         for i in sorted(self._lowered):
             if not self.present[i]:
@@ -373,19 +392,19 @@ class _Relaxation:
         self._lowered = set()
         return freed
 
-    def _drop_if_loose(self, i):
+    def _drop_if_loose(self, i: int) -> list[int]:
         j = self.column_of[i]
         if j >= 0 and self.row_dual[i] + self.column_dual[j] != self.matrix[i][j]:
             self.column_of[i] = self.row_of[j] = -1
         return [i] if self.column_of[i] < 0 else []
 
 
-def _check_count(people):
+def _check_count(people: Sequence[int]) -> None:
     if len(people) == 1:
         raise ValueError("One person cannot be paired; the relaxation needs none or two or more.")
 
 
-def _best_pairs(relaxation, floor=None):
+def _best_pairs(relaxation: _Relaxation, floor: int | None = None) -> list[Pair] | None:
     """The heaviest pairs of relaxation.people (an even number of them).
 
     With `floor`: None unless they weigh more than `floor`.
@@ -413,7 +432,7 @@ def _best_pairs(relaxation, floor=None):
         limit = slack if cap is None else min(slack, cap)
         if limit < 0:
             return None
-        near = {}
+        near: dict[int, set[int]] = {}
         for k, u in enumerate(people):
             row, dual = matrix[u], duals[u] - limit
             near[u] = {v for v in people[k + 1 :] if 2 * row[v] >= dual + duals[v]}
@@ -434,7 +453,7 @@ def _best_pairs(relaxation, floor=None):
             slack *= 8
 
 
-def _heaviest_perfect_matching(near, matrix):
+def _heaviest_perfect_matching(near: dict[int, set[int]], matrix: Matrix) -> list[Pair] | None:
     """The heaviest pairs using only the pairings in `near` ({person: set of people}),
     everyone in one; None if there are no such pairs.
 
@@ -442,7 +461,7 @@ def _heaviest_perfect_matching(near, matrix):
     people here; networkx.max_weight_matching handles what is left.
     """
     near = {u: set(others) for u, others in near.items()}
-    pairs = []
+    pairs: list[Pair] = []
     waiting = sorted((u for u, others in near.items() if len(others) <= 1), reverse=True)
     while waiting:
         u = waiting.pop()
@@ -478,7 +497,20 @@ def _heaviest_perfect_matching(near, matrix):
     return sorted(pairs)
 
 
-def _trios_within(limit, search, cheapest=False):
+class _TrioSearch(NamedTuple):
+    """What _trios_within reads (see there)."""
+
+    extra: list[int]
+    later: list[list[list[tuple[int, int]]]]
+    duals: list[int]
+    matrix: Matrix
+    lowest: list[int]
+    ceiling: Matrix
+
+
+def _trios_within(
+    limit: int, search: _TrioSearch, cheapest: bool = False
+) -> list[tuple[int, Trio]]:
     """Every trio whose cost is at most `limit`, cheapest first, as (cost, trio).
 
     cost(x, a, b) = extra[x] + extra[a] + extra[b] + the three pairings' shortfalls
@@ -491,7 +523,7 @@ def _trios_within(limit, search, cheapest=False):
     each cost found.
     """
     extra, later, duals, matrix, lowest, ceiling = search
-    found = []
+    found: list[tuple[int, Trio]] = []
     for x, by_kind in enumerate(later):
         spent = extra[x]
         for k, of_k in enumerate(by_kind):
@@ -521,7 +553,7 @@ def _trios_within(limit, search, cheapest=False):
     return sorted(found)[:1] if cheapest else sorted(found)
 
 
-def _best_trio_arrangement(weights):
+def _best_trio_arrangement(weights: Weights) -> list[Group]:
     """Pairs plus one trio for an odd count (at least three), of the largest weight."""
     matrix, kind = weights.matrix, weights.kind
     everyone = _Relaxation(matrix, range(len(matrix)), kind)
@@ -532,19 +564,21 @@ def _best_trio_arrangement(weights):
     ceiling = everyone.bound() + 3 * top
     extra = [top - dual for dual in duals]
     kinds = range(len(weights.kind_ceiling))
-    later = []
+    later: list[list[list[tuple[int, int]]]] = []
     for x, (row, dual) in enumerate(zip(matrix, duals, strict=True)):
-        by_kind = [[] for _ in kinds]
+        by_kind: list[list[tuple[int, int]]] = [[] for _ in kinds]
         for a in range(x + 1, len(matrix)):
             by_kind[kind[a]].append((extra[a] + dual + duals[a] - 2 * row[a], a))
         later.append([sorted(of_kind) for of_kind in by_kind])
     lowest = [
         min((d for d, k in zip(duals, kind, strict=True) if k == m), default=0) for m in kinds
     ]
-    search = extra, later, duals, matrix, lowest, weights.kind_ceiling
+    search = _TrioSearch(extra, later, duals, matrix, lowest, weights.kind_ceiling)
     everything = ceiling + 1  # above every cost that could matter
     [(_, first)] = _trios_within(everything, search, cheapest=True)
-    best_twice, best = _score_trio(everyone, first, None)
+    scored = _score_trio(everyone, first, None)
+    assert scored is not None, "with nothing to beat, a trio always scores"
+    best_twice, best = scored
     # Only trios whose bound is above the best arrangement so far can do better; they are
     # scored from the highest bound down, and the search stops at the first that cannot.
     for cost, trio in _trios_within(ceiling - best_twice - 1, search):
@@ -557,7 +591,9 @@ def _best_trio_arrangement(weights):
     return best
 
 
-def _score_trio(everyone, trio, best_twice):
+def _score_trio(
+    everyone: _Relaxation, trio: Trio, best_twice: int | None
+) -> tuple[int, list[Group]] | None:
     """(2 * weight, groups) of the best arrangement with this trio, if above best_twice."""
     matrix = everyone.matrix
     t, a, b = trio
@@ -571,7 +607,12 @@ def _score_trio(everyone, trio, best_twice):
     return 2 * (inside + sum(matrix[u][v] for u, v in pairs)), [trio, *pairs]
 
 
-def explaining_order(group, history, seed, explained=None):
+def explaining_order(
+    group: Iterable[int],
+    history: Iterable[PastGroup],
+    seed: int,
+    explained: Explained | None = None,
+) -> Group:
     """The group's members with whoever explains first at the front.
 
     Whoever explained first at their last session goes later now; then whoever has
@@ -586,16 +627,18 @@ def explaining_order(group, history, seed, explained=None):
     )
 
 
-def explained_before(history):
+def explained_before(history: Iterable[PastGroup]) -> Explained:
     """({person: explained first at their latest session}, {person: times explained first})."""
-    times_first = defaultdict(int)
+    times_first: defaultdict[int, int] = defaultdict(int)
     for past in history:
         if past.members:
             times_first[past.members[0]] += 1
     return explained_first_last_time(history), times_first
 
 
-def make_groups(people, history=(), seed=0):
+def make_groups(
+    people: Iterable[Person], history: Sequence[PastGroup] = (), seed: int = 0
+) -> list[Group]:
     """Split `people` into pairs (plus one trio for an odd count), in explaining order.
 
     Deterministic: the same people, history and seed give the same groups in the same
@@ -606,8 +649,11 @@ def make_groups(people, history=(), seed=0):
     if len(ids) < 2:
         return [tuple(ids)] if ids else []
     weights = Weights(people, history, seed)
+    groups: list[Group]
     if len(ids) % 2 == 0:
-        groups = _best_pairs(_Relaxation(weights.matrix, range(len(ids)), weights.kind))
+        pairs = _best_pairs(_Relaxation(weights.matrix, range(len(ids)), weights.kind))
+        assert pairs is not None, "with no floor there are always pairs"
+        groups = list(pairs)
     else:
         groups = _best_trio_arrangement(weights)
     groups = [tuple(ids[i] for i in group) for group in groups]
@@ -621,13 +667,13 @@ def make_groups(people, history=(), seed=0):
     return groups
 
 
-def count_repeats(groups, history):
+def count_repeats(groups: Iterable[Group], history: Iterable[PastGroup]) -> int:
     """How many pairings in `groups` happened in an earlier session."""
     earlier = {pair for past in history for pair in pairings_in(past.members)}
     return sum(pair in earlier for group in groups for pair in pairings_in(group))
 
 
-def turns(group_size, prompt_count):
+def turns(group_size: int, prompt_count: int) -> list[tuple[int, int | None]]:
     """For each prompt, (explainer, listener) positions: pairs alternate, a trio rotates."""
     if group_size < 2:
         return [(0, None)] * prompt_count
@@ -637,11 +683,11 @@ def turns(group_size, prompt_count):
 # --- Database ---------------------------------------------------------------------------
 
 
-def new_seed():
+def new_seed() -> int:
     return random.SystemRandom().randrange(1, 2**31)
 
 
-def people_for(week):
+def people_for(week: Week) -> list[Person]:
     """The people to pair this week: present participants, with their experience level."""
     return [
         Person(id=membership.user_id, experience=membership.experience)
@@ -649,7 +695,7 @@ def people_for(week):
     ]
 
 
-def history_for(week):
+def history_for(week: Week) -> list[PastGroup]:
     """Groups of the cohort's earlier sessions, most recent first."""
     groups = (
         PairGroup.objects.filter(
@@ -664,7 +710,7 @@ def history_for(week):
     ]
 
 
-def generate(week, *, seed=None, by=None):
+def generate(week: Week, *, seed: int | None = None, by: User | None = None) -> Pairing:
     """(Re)build the week's pairing from the people present; returns the Pairing.
 
     A locked pairing is returned unchanged.
