@@ -3,8 +3,9 @@ whenever a repeat-free arrangement exists (checked against brute force)."""
 
 from itertools import combinations
 
+import networkx as nx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from discussions import pairing
@@ -16,6 +17,7 @@ from discussions.pairing import (
     count_repeats,
     explaining_order,
     make_groups,
+    pair_key,
     pairings_in,
     turns,
 )
@@ -181,6 +183,206 @@ def test_turns_alternate_in_pairs_and_rotate_in_a_trio():
     assert turns(2, 3) == [(0, 1), (1, 0), (0, 1)]
     assert turns(3, 3) == [(0, 1), (1, 2), (2, 0)]
     assert turns(1, 2) == [(0, None), (0, None)]
+
+
+# --- The heaviest arrangement, checked against plain searches --------------------------
+
+
+def heaviest_pairs_by_networkx(weights, ids):
+    """networkx.max_weight_matching on every pairing of `ids` (an even number)."""
+    graph = nx.Graph()
+    graph.add_nodes_from(ids)
+    graph.add_weighted_edges_from((u, v, weights.weight(u, v)) for u, v in combinations(ids, 2))
+    matching = nx.max_weight_matching(graph, maxcardinality=True)
+    assert 2 * len(matching) == len(ids)
+    return sum(weights.weight(u, v) for u, v in matching)
+
+
+def heaviest_with_a_trio_by_trying_every_merge(weights):
+    """The exhaustive trio search, as (weight, groups): for every two people (t, a), one
+    node standing for both, whose pairing with a third person b weighs
+    weight(t, b) + weight(a, b); the heaviest matching with it; the best over all (t, a)."""
+    ids, merged, best = weights.ids, -1, (None, None)
+    for t, a in combinations(ids, 2):
+        rest = [u for u in ids if u not in (t, a)]
+        graph = nx.Graph()
+        graph.add_weighted_edges_from(
+            (u, v, weights.weight(u, v)) for u, v in combinations(rest, 2)
+        )
+        graph.add_weighted_edges_from(
+            (merged, b, weights.weight(t, b) + weights.weight(a, b)) for b in rest
+        )
+        matching = nx.max_weight_matching(graph, maxcardinality=True)
+        total = weights.weight(t, a) + sum(graph[u][v]["weight"] for u, v in matching)
+        if best[0] is None or total > best[0]:
+            groups = [
+                (u, v) if merged not in (u, v) else (t, a, u + v - merged) for u, v in matching
+            ]
+            best = (total, groups)
+    return best
+
+
+def total_weight(groups, weights):
+    return sum(weights.group_weight(group) for group in groups)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sessions(min_people=2, max_people=40, max_weeks=14))
+def test_an_even_count_gets_the_heaviest_pairs_as_networkx_finds_them(session):
+    people, history, seed = session
+    people = people[: len(people) // 2 * 2]
+    weights = Weights(people, history, seed)
+    groups = make_groups(people, history, seed)
+    check_shape(groups, people)
+    assert total_weight(groups, weights) == heaviest_pairs_by_networkx(weights, weights.ids)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sessions(min_people=3, max_people=15, max_weeks=14))
+def test_an_odd_count_gets_what_the_exhaustive_trio_search_gets(session):
+    people, history, seed = session
+    people = people[: (len(people) - 1) // 2 * 2 + 1]
+    weights = Weights(people, history, seed)
+    groups = make_groups(people, history, seed)
+    check_shape(groups, people)
+    best_weight, best_groups = heaviest_with_a_trio_by_trying_every_merge(weights)
+    check_shape(best_groups, people)
+    assert total_weight(groups, weights) == best_weight
+    assert count_repeats(groups, history) == count_repeats(best_groups, history)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sessions(min_people=20, max_people=60, max_weeks=14), st.data())
+def test_the_relaxation_bounds_every_pairing_and_is_tight_on_its_own_answer(session, data):
+    """From 20 people on, some pairings outside everyone's first few partners need pricing."""
+    people, history, seed = session
+    weights = Weights(people, history, seed)
+    matrix, n = weights.matrix, len(weights.ids)
+    relaxation = pairing._Relaxation(matrix, range(n), weights.kind)
+    gone = data.draw(st.sets(st.integers(0, n - 1), max_size=3))
+    if n - len(gone) == 1:
+        gone.discard(min(gone))
+    for current, left in [
+        (relaxation, list(range(n))),
+        (relaxation.without(gone), sorted(set(range(n)) - gone)),
+    ]:
+        assert current.people == left
+        duals = current.duals()
+        for i, j in combinations(left, 2):
+            assert duals[i] + duals[j] >= 2 * matrix[i][j]
+        assert sorted(current.column_of[i] for i in left) == left, "a permutation of them"
+        assert current.bound() == sum(matrix[i][current.column_of[i]] for i in left)
+
+
+@st.composite
+def weight_matrices(draw, min_size=2, max_size=12, top=60):
+    """A symmetric matrix of small positive weights: many ties and far-off optima."""
+    n = draw(st.integers(min_size, max_size))
+    matrix = [[0] * n for _ in range(n)]
+    for i, j in combinations(range(n), 2):
+        matrix[i][j] = matrix[j][i] = draw(st.integers(1, top))
+    return matrix
+
+
+class PlainWeights:
+    """A bare matrix in the shape _best_trio_arrangement reads: everyone of one kind."""
+
+    def __init__(self, matrix):
+        self.matrix = matrix
+        self.kind = [0] * len(matrix)
+        self.kind_ceiling = [[max(max(row) for row in matrix)]]
+        self.ids = list(range(len(matrix)))
+
+    def weight(self, u, v):
+        return self.matrix[u][v]
+
+    def group_weight(self, group):
+        return sum(self.matrix[u][v] for u, v in pairings_in(group))
+
+
+# Its relaxation has an odd cycle, and the first few pairings added back already allow
+# whole pairs that are not the heaviest.
+FAR_OFF = [
+    [0, 38, 35, 10, 90, 77, 54, 85],
+    [38, 0, 90, 77, 75, 13, 79, 52],
+    [35, 90, 0, 77, 15, 10, 39, 4],
+    [10, 77, 77, 0, 32, 70, 70, 65],
+    [90, 75, 15, 32, 0, 16, 79, 94],
+    [77, 13, 10, 70, 16, 0, 91, 82],
+    [54, 79, 39, 70, 79, 91, 0, 50],
+    [85, 52, 4, 65, 94, 82, 50, 0],
+]
+
+
+def uneven_split(crowd, few):
+    """Everyone's best partners are on the other side of an uneven split: the first
+    partners the relaxation looks at cannot pair everyone, so it must look further."""
+    n = crowd + few
+    matrix = [[0] * n for _ in range(n)]
+    for i, j in combinations(range(n), 2):
+        if j < crowd:
+            weight = 50 + (i + j) % 5
+        elif i >= crowd:
+            weight = 10
+        else:
+            weight = 100 + (i * j) % 7
+        matrix[i][j] = matrix[j][i] = weight
+    return matrix
+
+
+@settings(max_examples=150, deadline=None)
+@given(weight_matrices())
+@example(FAR_OFF)
+@example([row[:7] for row in FAR_OFF[:7]])
+@example(uneven_split(14, 10))
+@example(uneven_split(13, 10))
+def test_any_matrix_gets_the_heaviest_arrangement(matrix):
+    weights = PlainWeights(matrix)
+    if len(matrix) % 2 == 0:
+        relaxation = pairing._Relaxation(matrix, weights.ids, weights.kind)
+        groups = pairing._best_pairs(relaxation)
+        assert total_weight(groups, weights) == heaviest_pairs_by_networkx(weights, weights.ids)
+    else:
+        groups = pairing._best_trio_arrangement(weights)
+        best_weight, _ = heaviest_with_a_trio_by_trying_every_merge(weights)
+        assert total_weight(groups, weights) == best_weight
+    assert sorted(member for group in groups for member in group) == weights.ids
+
+
+def test_an_odd_cycle_in_the_relaxation_is_still_paired_at_the_best():
+    # Everyone has met everyone except inside {0, 1, 2} and inside {3, 4, 5}: halves around
+    # the two triangles would be repeat-free, whole pairs cannot be.
+    people = [Person(i, LEVELS[i % 3]) for i in range(6)]
+    fresh = {(0, 1), (0, 2), (1, 2), (3, 4), (3, 5), (4, 5)}
+    history = [PastGroup(2, pair) for pair in combinations(range(6), 2) if pair not in fresh]
+    weights = Weights(people, history, seed=4)
+    relaxation = pairing._Relaxation(weights.matrix, range(6), weights.kind)
+    assert relaxation.pairs() is None, "the relaxation's answer has an odd cycle"
+    groups = make_groups(people, history, seed=4)
+    assert total_weight(groups, weights) == max(
+        total_weight(option, weights) for option in arrangements(list(range(6)))
+    )
+    assert count_repeats(groups, history) == 1
+
+
+def round_robin(ids):
+    """Rounds in which everyone meets everyone else once (the circle method)."""
+    ids = list(ids)
+    rounds = []
+    for _ in range(len(ids) - 1):
+        rounds.append([pair_key(ids[i], ids[-1 - i]) for i in range(len(ids) // 2)])
+        ids = [ids[0], ids[-1], *ids[1:-1]]
+    return rounds
+
+
+@pytest.mark.parametrize("present", [120, 119])
+def test_a_large_cohort_stays_repeat_free_after_eleven_weeks(present):
+    people = [Person(i, LEVELS[i % 3]) for i in range(120)]
+    rounds = round_robin(person.id for person in people)
+    history = [PastGroup(11 - week, pair) for week in range(11) for pair in rounds[week]]
+    groups = make_groups(people[:present], history, seed=present)
+    check_shape(groups, people[:present])
+    assert count_repeats(groups, history) == 0
 
 
 # --- Stored pairings --------------------------------------------------------------------

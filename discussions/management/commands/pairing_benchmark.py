@@ -3,6 +3,13 @@
     manage.py pairing_benchmark                 # 16 people, 12 weeks, 80% attendance, 20 runs
     manage.py pairing_benchmark --people 20 --weeks 12 --attendance 0.75 --runs 50
 
+With --timing it times make_groups instead: for each of --sizes people (default 200, 199,
+40 and 41), with --history-weeks weeks of history (default 11; each week the people
+present, at --attendance, were grouped at random), over --timing-runs seeds:
+
+    manage.py pairing_benchmark --timing
+    manage.py pairing_benchmark --timing --sizes 120 121 --history-weeks 20
+
 Nothing touches the database. This is a report, not a timed test.
 """
 
@@ -79,8 +86,17 @@ class Command(BaseCommand):
         parser.add_argument("--attendance", type=float, default=0.8)
         parser.add_argument("--runs", type=int, default=20)
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--timing", action="store_true", help="Time make_groups instead.")
+        parser.add_argument("--sizes", type=int, nargs="+", default=[200, 199, 40, 41])
+        parser.add_argument("--history-weeks", type=int, default=11)
+        parser.add_argument("--timing-runs", type=int, default=3)
 
     def handle(self, *args, people, weeks, attendance, runs, seed, **options):
+        if options["timing"]:
+            self.timing(
+                options["sizes"], options["history_weeks"], attendance, options["timing_runs"], seed
+            )
+            return
         if people < 2 or weeks < 1 or runs < 1 or not 0 < attendance <= 1:
             raise CommandError("Need at least 2 people, 1 week, 1 run and 0 < attendance ≤ 1.")
         levels = list(EXPERIENCE_RANK)
@@ -119,3 +135,40 @@ class Command(BaseCommand):
             "those who explained first, how many went second at their next session."
         )
         self.stdout.write(f"Took {elapsed:.1f} s.")
+
+    def timing(self, sizes, history_weeks, attendance, runs, seed):
+        if min(sizes) < 2 or history_weeks < 0 or runs < 1 or not 0 < attendance <= 1:
+            raise CommandError("Need at least 2 people, 1 run and 0 < attendance ≤ 1.")
+        self.stdout.write(
+            f"make_groups with {history_weeks} weeks of history ({attendance:.0%} attendance, "
+            f"grouped at random), {runs} seeds per size (seed {seed})\n"
+        )
+        header = (
+            f"{'people':>6} {'wall median':>12} {'wall max':>9} {'CPU median':>11} "
+            f"{'CPU max':>8} {'repeats':>8}"
+        )
+        self.stdout.write(header)
+        self.stdout.write("-" * len(header))
+        for size in sizes:
+            rng = random.Random(f"{seed}:timing:{size}")
+            levels = list(EXPERIENCE_RANK)
+            cohort = [Person(i, rng.choice(levels)) for i in range(1, size + 1)]
+            history = []
+            for weeks_ago in range(history_weeks, 0, -1):
+                present = [person for person in cohort if rng.random() < attendance]
+                history += [PastGroup(weeks_ago, group) for group in random_groups(present, rng)]
+            wall, cpu, repeats = [], [], []
+            for _ in range(runs):
+                started, cpu_started = time.perf_counter(), time.process_time()
+                groups = make_groups(cohort, history, seed=rng.randrange(2**31))
+                wall.append(time.perf_counter() - started)
+                cpu.append(time.process_time() - cpu_started)
+                repeats.append(count_repeats(groups, history))
+            self.stdout.write(
+                f"{size:>6} {statistics.median(wall):>11.3f}s {max(wall):>8.3f}s "
+                f"{statistics.median(cpu):>10.3f}s {max(cpu):>7.3f}s {max(repeats):>8}"
+            )
+        self.stdout.write(
+            "\nwall: elapsed time (other processes on the machine slow it down); CPU: time this "
+            "process spent computing; repeats: the most repeated pairings in one run."
+        )
