@@ -3,7 +3,7 @@ from datetime import datetime
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseNotAllowed
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -41,7 +41,8 @@ def manage_notifications(request, access):
 @cohort_view(ORGANIZER)
 @require_POST
 def manage_notifications_test(request, access):
-    """Post a test message now, so the organizer sees Slack's answer on the next page."""
+    """Post a test message now, so the organizer sees Slack's answer on the next page. No
+    lock is held while Slack answers (within SLACK_TIMEOUT_SECONDS)."""
     cohort = access.cohort
     if not cohort.slack_webhook_url:
         messages.error(request, "Paste the Slack webhook URL first.")
@@ -104,6 +105,8 @@ def manage_deliveries(request, access):
             "page": page,
             "statuses": Delivery.Status.choices,
             "kinds": kinds,
+            "resendable": outbox.RESENDABLE_KINDS,
+            "resend_statuses": [Delivery.Status.UNKNOWN, Delivery.Status.FAILED],
             "status": status,
             "kind": kind,
             "query": query,
@@ -111,14 +114,48 @@ def manage_deliveries(request, access):
     )
 
 
+@cohort_view(ORGANIZER)
+def resend_delivery(request, access, delivery_id):
+    """Resend an invitation (or announcement) whose sending failed or ended unknown: a
+    confirmation page, then POST. Reminders and digests are never resent."""
+    cohort = access.cohort
+    delivery = get_object_or_404(
+        cohort.deliveries.filter(kind__in=outbox.RESENDABLE_KINDS), pk=delivery_id
+    )
+    if request.method == "POST":
+        copy = outbox.resend(delivery)
+        if copy is not None:
+            enqueue_deliveries([copy])
+            messages.success(request, f"Sending the {delivery.kind} to {delivery.recipient} again.")
+        else:
+            messages.info(request, "This one was resent already, or cannot be resent.")
+        return redirect("notifications:manage_deliveries", slug=cohort.slug)
+    if delivery.status not in (Delivery.Status.UNKNOWN, Delivery.Status.FAILED):
+        messages.info(request, f"This {delivery.kind} is {delivery.get_status_display().lower()}.")
+        return redirect("notifications:manage_deliveries", slug=cohort.slug)
+    return render(
+        request,
+        "notifications/resend.html",
+        {"access": access, "cohort": cohort, "delivery": delivery},
+    )
+
+
+# The preview looks at dates the app accepts, and no further.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+
+
 def _as_of(request, cohort):
     """The preview's moment: ?at=YYYY-MM-DDTHH:MM on the cohort's clock, or now."""
-    raw = request.GET.get("at", "").strip()
+    raw = request.GET.get("at", "").strip()[:40]
     if raw:
         try:
             naive = datetime.strptime(raw, "%Y-%m-%dT%H:%M")
         except ValueError:
             return timezone.now(), "Use a date and time such as 2026-09-21T09:00; showing now."
+        if not EARLIEST_YEAR <= naive.year <= LATEST_YEAR:
+            return timezone.now(), (
+                f"Choose a date between {EARLIEST_YEAR} and {LATEST_YEAR}; showing now."
+            )
         return naive.replace(tzinfo=cohort.tz), None
     return timezone.now(), None
 

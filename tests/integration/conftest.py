@@ -91,7 +91,9 @@ def celery_worker(redis_url, smtp_server, tmp_path):
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests in this process only
         env.update(
             CELERY_BROKER_URL=redis_url,
-            CELERY_TASK_DEFAULT_QUEUE=queue,  # beat's dispatch and the sends stay on our queue
+            CELERY_TASK_DEFAULT_QUEUE=queue,  # beat's dispatch and the sends stay on our queues
+            CELERY_EMAIL_QUEUE=f"{queue}-email",
+            CELERY_SLACK_QUEUE=f"{queue}-slack",
             DATABASE_URL=database_url_of_this_test_run(),
             SECRET_KEY="integration-test-worker-secret-key",
             DEBUG="0",
@@ -106,7 +108,8 @@ def celery_worker(redis_url, smtp_server, tmp_path):
         )
         command = [sys.executable, "-m", "celery", "-A", "config", "worker"]
         command += ["--beat"] if beat else []
-        command += ["--loglevel=INFO", "--pool=solo", "--queues", queue, "--hostname"]
+        queues = f"{queue},{queue}-email,{queue}-slack"
+        command += ["--loglevel=INFO", "--pool=solo", "--queues", queues, "--hostname"]
         command += [f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"]
         log_path = tmp_path / f"worker-{len(started)}.log"
         with open(log_path, "w") as log:

@@ -24,7 +24,8 @@ class Command(BaseCommand):
     help = (
         "Work out what is due in each active cohort (homework reminders, Slack digests) and "
         "claim and queue it — what Celery beat runs every few minutes. With --dry-run, list "
-        "who would get what, and why, and send nothing."
+        "who would get what, and why, and send nothing. A future --at needs --dry-run: it is "
+        "a preview, never an early send."
     )
 
     def add_arguments(self, parser):
@@ -52,10 +53,13 @@ class Command(BaseCommand):
             cohorts = Cohort.objects.filter(slug=cohort)
             if not cohorts.exists():
                 raise CommandError(f"No cohort with the slug {cohort!r}.")
-        with transaction.atomic():
-            result = dispatch.run(now=now, dry_run=dry_run, cohorts=cohorts)
-            if not dry_run:
-                enqueue_deliveries(result.to_send)
+        try:
+            with transaction.atomic():
+                result = dispatch.run(now=now, dry_run=dry_run, cohorts=cohorts)
+                if not dry_run:
+                    enqueue_deliveries(result.to_send)
+        except dispatch.FutureDispatch as exc:
+            raise CommandError(f"{exc} Add --dry-run to preview it.") from None
         self.report(result, quiet_reasons)
 
     def report(self, result, quiet_reasons):
@@ -69,6 +73,8 @@ class Command(BaseCommand):
                     f"{cohort.title} (/c/{cohort.slug}/, {cohort.time_zone})"
                 )
             )
+            if plan.error:
+                write(self.style.ERROR(f"  ! {plan.error}"))
             for decision in plan.decisions:
                 if decision.action == dispatch.SEND:
                     if decision.existing:
