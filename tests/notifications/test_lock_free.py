@@ -148,3 +148,31 @@ def test_the_test_message_answers_on_the_page_while_a_tick_commits(
     slack_standin.release.set()
     pressing.join(timeout=60)
     assert "Slack accepted the test message" in pages["test"].content.decode()
+
+
+def test_a_tick_commits_while_a_sign_in_code_waits_for_the_mail_server(
+    cohort, people, prework, settings, client_for
+):
+    from django.test import Client
+
+    settings.EMAIL_SEND_DEADLINE_SECONDS = 30
+    pages = {}
+    with smtp_standin(settings, stall=True) as server:
+
+        def ask_for_code():
+            try:
+                pages["code"] = Client().post(
+                    reverse("account_request_login_code"), {"email": "out@example.com"}
+                )
+            finally:
+                connection.close()
+
+        asking = threading.Thread(target=ask_for_code, daemon=True)
+        asking.start()
+        assert server.arrived.wait(10)
+        assert tick_video_off(client_for, people, prework).status_code == 302
+        server.release.set()
+        asking.join(timeout=60)
+    assert pages["code"].status_code == 302
+    assert [e.rcpt_tos for e in server.envelopes] == [["out@example.com"]]
+    assert Delivery.objects.get(kind="account:login_code").status == "sent"
