@@ -176,3 +176,24 @@ def test_a_tick_commits_while_a_sign_in_code_waits_for_the_mail_server(
     assert pages["code"].status_code == 302
     assert [e.rcpt_tos for e in server.envelopes] == [["out@example.com"]]
     assert Delivery.objects.get(kind="account:login_code").status == "sent"
+
+
+def test_the_outbox_benchmark_prints_figures_and_leaves_nothing_behind(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from cohorts.models import Cohort, User
+
+    out = StringIO()
+    call_command(
+        "outbox_benchmark", "--sends", "3", "--answer-seconds", "0.3", "--rounds", "1", stdout=out
+    )
+    text = out.getvalue()
+    assert "1 round(s) of 3 Slack sends in flight" in text
+    assert "3 of 3 recorded sent" in text
+    assert "mark-watched write, idle: 60 writes, p50" in text
+    assert "mark-watched write, while sending:" in text and "p99" in text
+    assert not Cohort.objects.exists()
+    assert not User.objects.exists()
+    assert not Delivery.objects.exists()
