@@ -123,6 +123,15 @@ class CohortPlan:
         return [d for d in self.decisions if d.is_new]
 
     @property
+    def would_send(self):
+        return [d for d in self.to_claim if d.status == Delivery.Status.PENDING]
+
+    @property
+    def would_record(self):
+        """New rows that are a record only (e.g. a reminder window that was missed)."""
+        return [d for d in self.to_claim if d.status != Delivery.Status.PENDING]
+
+    @property
     def already_claimed(self):
         return [d for d in self.decisions if d.action == SEND and d.existing is not None]
 

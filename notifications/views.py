@@ -17,7 +17,7 @@ from . import dispatch, outbox
 from .channels import slack
 from .forms import NotificationSettingsForm, ReminderPreferencesForm
 from .models import Delivery
-from .tasks import enqueue_deliveries, send_delivery
+from .tasks import enqueue_deliveries, send_slack
 
 # --- Notifications: settings, test message, delivery log, dispatch preview ---------------
 
@@ -67,7 +67,7 @@ def manage_notifications_test(request, access):
     if sent.status == Delivery.Status.SENT:
         messages.success(request, "Slack accepted the test message; check the channel.")
     elif outcome.retry_in is not None:
-        send_delivery.apply_async(args=[sent.pk], countdown=outcome.retry_in)
+        send_slack.apply_async(args=[sent.pk], countdown=outcome.retry_in)
         messages.warning(
             request,
             f"Slack did not take it yet ({sent.last_error}); "

@@ -371,3 +371,27 @@ def test_a_send_stopped_midway_becomes_unknown_and_only_an_invitation_offers_res
     not_resendable = reverse("notifications:resend_delivery", args=["ml", reminder.pk])
     assert client.post(not_resendable).status_code == 404
     assert client_for(people["participant"]).get(resend_url).status_code == 403
+
+
+def test_the_preview_lists_a_missed_window_as_a_record_not_a_send(
+    cohort, class_list, people, client_for, time_machine
+):
+    time_machine.move_to(berlin("2026-09-03 18:00"))
+    page = client_for(people["organizer"]).get(
+        reverse("notifications:manage_dispatch", args=["ml"])
+    )
+    text = page.content.decode()
+    assert "Would be recorded, not sent (1)" in text
+    assert "Would go out now (0)" in text
+    out = StringIO()
+    call_command("dispatch", "--dry-run", stdout=out)
+    assert "reminders_missed to 2 participant(s) [would record missed]" in out.getvalue()
+    assert not Delivery.objects.exists()
+
+
+def test_a_preview_date_outside_2000_to_2100_is_a_message_not_an_error(cohort, people, client_for):
+    page = client_for(people["organizer"]).get(
+        reverse("notifications:manage_dispatch", args=["ml"]), {"at": "9999-12-31T23:00"}
+    )
+    assert page.status_code == 200
+    assert "Choose a date between 2000 and 2100" in page.content.decode()

@@ -5,6 +5,7 @@ from django.db import transaction
 
 from cohorts.models import Cohort
 from notifications import dispatch
+from notifications.models import Delivery
 from notifications.tasks import enqueue_deliveries
 
 MARKS = {dispatch.SEND: "→", dispatch.WAIT: "…", dispatch.NO: "✗", dispatch.INFO: "·"}
@@ -79,6 +80,9 @@ class Command(BaseCommand):
                 if decision.action == dispatch.SEND:
                     if decision.existing:
                         state = f"already {decision.existing}"
+                    elif decision.status != Delivery.Status.PENDING:
+                        verb = "would record" if result.dry_run else "recorded"
+                        state = f"{verb} {decision.status}"
                     else:
                         state = "would send" if result.dry_run else "claimed"
                     write(
