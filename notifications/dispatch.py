@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from cohorts.models import Cohort, Week
@@ -76,10 +76,10 @@ class Decision:
     existing: str | None = None
 
     @property
-    def is_new(self):
+    def is_new(self) -> bool:
         return self.action == SEND and self.existing is None
 
-    def to_delivery(self, cohort):
+    def to_delivery(self, cohort: Cohort) -> Delivery:
         return Delivery(
             kind=self.kind,
             channel=self.channel,
@@ -103,7 +103,7 @@ class Job:
 
 
 class Jobs(Registry):
-    def register(self, job, order=100):
+    def register(self, job: Job, order: int = 100) -> None:
         super().register(job, order)
         if job.prepare is not None:
             outbox.preparers.register(job.kind, job.prepare)
@@ -119,20 +119,20 @@ class CohortPlan:
     error: str = ""  # why this cohort could not be planned (the others still were)
 
     @property
-    def to_claim(self):
+    def to_claim(self) -> list[Decision]:
         return [d for d in self.decisions if d.is_new]
 
     @property
-    def would_send(self):
+    def would_send(self) -> list[Decision]:
         return [d for d in self.to_claim if d.status == Delivery.Status.PENDING]
 
     @property
-    def would_record(self):
+    def would_record(self) -> list[Decision]:
         """New rows that are a record only (e.g. a reminder window that was missed)."""
         return [d for d in self.to_claim if d.status != Delivery.Status.PENDING]
 
     @property
-    def already_claimed(self):
+    def already_claimed(self) -> list[Decision]:
         return [d for d in self.decisions if d.action == SEND and d.existing is not None]
 
 
@@ -148,11 +148,11 @@ class DispatchResult:
     unknown_ids: list = field(default_factory=list)
 
     @property
-    def to_send(self):
+    def to_send(self) -> list[int]:
         return [*self.claimed_ids, *self.requeued_ids]
 
     @property
-    def claimed_count(self):
+    def claimed_count(self) -> int:
         if self.dry_run:
             return sum(
                 1
@@ -163,10 +163,10 @@ class DispatchResult:
         return len(self.claimed_ids)
 
     @property
-    def failed_plans(self):
+    def failed_plans(self) -> list[CohortPlan]:
         return [plan for plan in self.plans if plan.error]
 
-    def summary(self):
+    def summary(self) -> str:
         verb = "would claim" if self.dry_run else "claimed"
         text = f"{len(self.plans)} active cohort(s), {verb} {self.claimed_count} delivery(ies)"
         if self.recorded_ids:
@@ -183,11 +183,11 @@ class DispatchResult:
         return text
 
 
-def local_text(cohort, moment):
+def local_text(cohort: Cohort, moment: datetime) -> str:
     return f"{cohort.local(moment):%a %d %b %Y, %H:%M} ({cohort.time_zone})"
 
 
-def publishing(cohort, now):
+def publishing(cohort: Cohort, now: datetime) -> list[Decision]:
     """Weeks to publish: publishing is `publish_at <= now`, live by itself; the preview says so."""
     decisions = []
     weeks = list(cohort.weeks.all())
@@ -215,7 +215,7 @@ def publishing(cohort, now):
     return decisions
 
 
-def _existing_rows(decisions):
+def _existing_rows(decisions: list[Decision]) -> dict[str, tuple[int | None, str]]:
     """{dedupe_key: (week_id, status)} for the claimed rows of these decisions' weeks and
     keys, in one query."""
     week_ids = {d.week.pk for d in decisions if d.week is not None}
@@ -228,7 +228,7 @@ def _existing_rows(decisions):
     return {key: (week_id, status) for key, week_id, status in rows}
 
 
-def _claimed_by(token, decisions, status):
+def _claimed_by(token: str, decisions: list[Decision], status: str) -> list[int]:
     keys = {d.dedupe_key for d in decisions}
     week_ids = {d.week.pk for d in decisions if d.week is not None}
     loose_keys = {d.dedupe_key for d in decisions if d.week is None}
@@ -240,14 +240,14 @@ def _claimed_by(token, decisions, status):
     return sorted(pk for pk, key in rows if key in keys)
 
 
-def plan_cohort(cohort, now):
+def plan_cohort(cohort: Cohort, now: datetime) -> CohortPlan:
     decisions = publishing(cohort, now)
     for job in jobs:
         decisions.extend(job.plan(cohort, now))
     return CohortPlan(cohort, decisions)
 
 
-def _plan_isolated(cohort, now):
+def _plan_isolated(cohort: Cohort, now: datetime) -> CohortPlan:
     """One cohort's plan; a failure is this cohort's alone (logged, and shown in its log)."""
     try:
         return plan_cohort(cohort, now)
@@ -260,7 +260,7 @@ def _plan_isolated(cohort, now):
         )
 
 
-def _record_failed_plans(plans, now):
+def _record_failed_plans(plans: list[CohortPlan], now: datetime) -> None:
     """One failed row per cohort and hour in the cohort's delivery log, so organizers see it."""
     outbox.claim_many(
         [
@@ -278,7 +278,7 @@ def _record_failed_plans(plans, now):
     )
 
 
-def _blocked(decision, existing):
+def _blocked(decision: Decision, existing: dict[str, tuple[int | None, str]]) -> bool:
     if decision.unless_claimed_like is None:
         return False
     prefix, suffix = decision.unless_claimed_like
@@ -289,7 +289,11 @@ def _blocked(decision, existing):
     )
 
 
-def run(now=None, dry_run=False, cohorts=None):
+def run(
+    now: datetime | None = None,
+    dry_run: bool = False,
+    cohorts: QuerySet[Cohort] | None = None,
+) -> DispatchResult:
     """Work out what is due at `now` (default: now) and, unless `dry_run`, claim it.
 
     The caller queues `result.to_send` after its transaction commits.
@@ -324,7 +328,7 @@ def run(now=None, dry_run=False, cohorts=None):
         result.claimed_ids = _claimed_by(token, claimed, Delivery.Status.PENDING)
         if any(d.status != Delivery.Status.PENDING for d in claimed):
             result.recorded_ids = _claimed_by(token, claimed, Delivery.Status.MISSED)
-    claimed = set(result.claimed_ids)
-    result.requeued_ids = [pk for pk in outbox.requeue_stale() if pk not in claimed]
+    claimed_now = set(result.claimed_ids)
+    result.requeued_ids = [pk for pk in outbox.requeue_stale() if pk not in claimed_now]
     result.unknown_ids = outbox.mark_stale_sending()
     return result

@@ -26,17 +26,19 @@ nothing, and the row says why.
 import logging
 import sqlite3
 import uuid
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from cohorts.models import Membership, Role
+from cohorts.models import Cohort, Membership, Role, Week
 
 from .channels import email, slack
 from .models import Delivery
@@ -87,13 +89,14 @@ class Preparers:
 
     by_kind: dict = field(default_factory=dict)
 
-    def register(self, kind, prepare):
+    def register(self, kind: str, prepare: "Prepare") -> None:
         self.by_kind[kind] = prepare
 
-    def get(self, kind):
+    def get(self, kind: str) -> "Prepare | None":
         return self.by_kind.get(kind)
 
 
+Prepare = Callable[[Delivery], Withhold | None]
 preparers = Preparers()
 
 
@@ -107,7 +110,14 @@ class Content:
     body_html: str = ""
 
 
-def claim(*, kind, recipient, dedupe_key, channel=Delivery.Channel.EMAIL, **fields):
+def claim(
+    *,
+    kind: str,
+    recipient: str,
+    dedupe_key: str,
+    channel: str = Delivery.Channel.EMAIL,
+    **fields: Any,
+) -> Delivery | None:
     """Create the Delivery for `dedupe_key`, or return None if it was claimed before."""
     try:
         with transaction.atomic():
@@ -118,7 +128,17 @@ def claim(*, kind, recipient, dedupe_key, channel=Delivery.Channel.EMAIL, **fiel
         return None
 
 
-def claim_email(*, kind, to, template, context, dedupe_key, cohort=None, week=None, headers=None):
+def claim_email(
+    *,
+    kind: str,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    dedupe_key: str,
+    cohort: Cohort | None = None,
+    week: Week | None = None,
+    headers: dict[str, str] | None = None,
+) -> Delivery | None:
     subject, text, html = email.render(template, context)
     return claim(
         kind=kind,
@@ -133,12 +153,12 @@ def claim_email(*, kind, to, template, context, dedupe_key, cohort=None, week=No
     )
 
 
-def unique_key(kind):
+def unique_key(kind: str) -> str:
     """For messages that are not on a schedule (account emails, invitations)."""
     return f"{kind}:{uuid.uuid4().hex}"
 
 
-def claim_many(deliveries, token=""):
+def claim_many(deliveries: list[Delivery], token: str = "") -> None:
     """Insert many unsaved Delivery rows at once; keys claimed before are left alone.
 
     Returns nothing: with ON CONFLICT DO NOTHING the database does not say which rows it
@@ -151,7 +171,7 @@ def claim_many(deliveries, token=""):
 
 
 @contextmanager
-def _sqlite_variable_limit():
+def _sqlite_variable_limit() -> Iterator[None]:
     """Django 5.2 assumes SQLite's old limit of 999 variables per statement; the SQLite this
     runs on says its own (250,000 on Debian's build). Use it, so a dispatch inserts its rows in
     one statement whatever the number of columns."""
@@ -169,7 +189,7 @@ def _sqlite_variable_limit():
         del features.max_query_params  # back to the class's default
 
 
-def requeue_stale(now=None, limit=1000):
+def requeue_stale(now: datetime | None = None, limit: int = 1000) -> list[int]:
     """Ids of pending rows whose queued send was lost; marks them so the next sweep waits."""
     now = now or timezone.now()
     stale = list(
@@ -183,11 +203,11 @@ def requeue_stale(now=None, limit=1000):
     return stale
 
 
-def stale_sending_limit():
+def stale_sending_limit() -> timedelta:
     return timedelta(seconds=settings.OUTBOX_SENDING_STALE_SECONDS)
 
 
-def unknown_reason(kind):
+def unknown_reason(kind: str) -> str:
     limit = stale_sending_limit()
     text = STOPPED_MID_SEND.format(minutes=max(1, round(limit.total_seconds() / 60)))
     if kind in RESENDABLE_KINDS:
@@ -195,7 +215,7 @@ def unknown_reason(kind):
     return f"{text}: it may or may not have arrived, and it is not sent again (a duplicate is worse than a gap)."
 
 
-def mark_stale_sending(now=None):
+def mark_stale_sending(now: datetime | None = None) -> list[int]:
     """Rows left in *sending* longer than the stale limit become *unknown*; returns their ids.
 
     The limit is longer than any send's deadline, so a row still in *sending* by then has no
@@ -218,7 +238,7 @@ def mark_stale_sending(now=None):
     return marked
 
 
-def resend(delivery):
+def resend(delivery: Delivery) -> Delivery | None:
     """Claim a fresh copy of an invitation (or announcement) whose first sending failed or
     ended unknown. One resend per row: repeating it returns None."""
     if delivery.kind not in RESENDABLE_KINDS or delivery.status not in (
@@ -244,7 +264,7 @@ def resend(delivery):
 # --- Sending -----------------------------------------------------------------------------
 
 
-def _start(delivery_id, queued):
+def _start(delivery_id: int, queued: bool) -> Delivery | None:
     """Step 1: pending → sending, the attempt counted, in one short transaction.
 
     Returns the row, or None when this caller does not get to send it (it is not pending,
@@ -264,7 +284,7 @@ def _start(delivery_id, queued):
     return Delivery.objects.select_related("cohort", "week").get(pk=delivery_id)
 
 
-def _withhold_before_sending(delivery, now):
+def _withhold_before_sending(delivery: Delivery, now: datetime) -> Withhold | None:
     if delivery.expires_at and now >= delivery.expires_at:
         local = (
             delivery.cohort.local(delivery.expires_at) if delivery.cohort else delivery.expires_at
@@ -280,7 +300,7 @@ def _withhold_before_sending(delivery, now):
     return prepare(delivery) if prepare else None
 
 
-def _transmit(delivery, mailer, content):
+def _transmit(delivery: Delivery, mailer: email.Mailer | None, content: Content | None) -> None:
     if delivery.channel == Delivery.Channel.EMAIL:
         content = content or Content(delivery.subject, delivery.body_text, delivery.body_html)
         fields = dict(
@@ -296,13 +316,20 @@ def _transmit(delivery, mailer, content):
             with email.Mailer() as own:
                 own.send(**fields)
         return
-    if delivery.channel == Delivery.Channel.SLACK:
+    if delivery.channel == Delivery.Channel.SLACK and delivery.cohort is not None:
         slack.post(delivery.cohort.slack_webhook_url, delivery.payload)
         return
     raise NotImplementedError(f"No transport for channel {delivery.channel!r}")
 
 
-def send(delivery_id, *, queued=False, mailer=None, content=None, retry=True) -> SendOutcome:
+def send(
+    delivery_id: int,
+    *,
+    queued: bool = False,
+    mailer: email.Mailer | None = None,
+    content: Content | None = None,
+    retry: bool = True,
+) -> SendOutcome:
     """Send a claimed delivery once; safe to call any number of times, from any process.
 
     `mailer` reuses one SMTP connection for a batch. `content` is an email's text kept in
@@ -348,14 +375,21 @@ OUTCOME_FIELDS = ["status", "attempts", "rate_limited", "last_error", "next_atte
 CONTENT_FIELDS = ["recipient", "subject", "body_text", "body_html", "headers", "payload"]
 
 
-def _record(delivery, since, *, extra=(), content=True, follow_up=None):
+def _record(
+    delivery: Delivery,
+    since: datetime | None,
+    *,
+    extra: Iterable[str] = (),
+    content: bool = True,
+    follow_up: Callable[[], list[Delivery | None]] | None = None,
+) -> SendOutcome:
     """Step 3: the outcome, in a second short transaction, if this sender still owns the row
     (it is in *sending*, or was marked *unknown* meanwhile, from this very claim)."""
     delivery.sending_since = None
     fields = [*OUTCOME_FIELDS, "sending_since", *extra]
     if content and not delivery.is_account_email:
         fields += CONTENT_FIELDS
-    follow_ups = ()
+    follow_ups: tuple[Delivery, ...] = ()
     with transaction.atomic():
         hit = Delivery.objects.filter(
             pk=delivery.pk,
@@ -370,7 +404,7 @@ def _record(delivery, since, *, extra=(), content=True, follow_up=None):
     return SendOutcome(delivery, follow_ups=follow_ups)
 
 
-def _withhold(delivery, since, withheld):
+def _withhold(delivery: Delivery, since: datetime | None, withheld: Withhold) -> SendOutcome:
     delivery.attempts -= 1  # nothing was attempted
     delivery.status = withheld.status
     delivery.last_error = withheld.reason
@@ -383,7 +417,9 @@ def _withhold(delivery, since, withheld):
     return _record(delivery, since, extra=extra, content=False)
 
 
-def _try_again_later(delivery, since, exc, now, retry=True):
+def _try_again_later(
+    delivery: Delivery, since: datetime | None, exc: Exception, now: datetime, retry: bool = True
+) -> SendOutcome:
     log.warning("Delivery %s failed (attempt %s): %s", delivery.pk, delivery.attempts, exc)
     delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
     if isinstance(exc, email.EmailError | slack.SlackError):
@@ -408,13 +444,16 @@ def _try_again_later(delivery, since, exc, now, retry=True):
     return SendOutcome(outcome.delivery, retry_in=retry_in, follow_ups=outcome.follow_ups)
 
 
-def _give_up(delivery, since, exc, gone=False):
+def _give_up(
+    delivery: Delivery, since: datetime | None, exc: Exception, gone: bool = False
+) -> SendOutcome:
     log.warning("Delivery %s failed for good: %s", delivery.pk, exc)
     delivery.status = Delivery.Status.FAILED
     delivery.last_error = str(exc)[:2000]
     delivery.next_attempt_at = None
-    if gone:
-        cohort, url = delivery.cohort, delivery.cohort.slack_webhook_url
+    cohort = delivery.cohort
+    if gone and cohort is not None:
+        url = cohort.slack_webhook_url
         follow_up = lambda: webhook_gone(cohort, url, str(exc))  # noqa: E731
     else:
         follow_up = lambda: slack_failed(delivery)  # noqa: E731
@@ -424,7 +463,7 @@ def _give_up(delivery, since, exc, gone=False):
 # --- Telling the organizers --------------------------------------------------------------
 
 
-def _organizers(cohort):
+def _organizers(cohort: Cohort) -> QuerySet[Membership]:
     return (
         Membership.objects.active()
         .filter(cohort=cohort, role=Role.ORGANIZER)
@@ -432,7 +471,7 @@ def _organizers(cohort):
     )
 
 
-def webhook_gone(cohort, url, reason):
+def webhook_gone(cohort: Cohort, url: str, reason: str) -> list[Delivery | None]:
     """Disable the cohort's webhook (once) and claim an email to each organizer saying so."""
     now = timezone.now()
     disabled = (
@@ -460,7 +499,7 @@ def webhook_gone(cohort, url, reason):
 ANSWERED_ON_THE_PAGE = frozenset({"slack_test"})
 
 
-def slack_failed(delivery):
+def slack_failed(delivery: Delivery) -> list[Delivery | None]:
     """A Slack message that will not go out (after retries, or refused): each organizer gets
     an email, and the cohort page shows a banner (see notifications.pages)."""
     if delivery.channel != Delivery.Channel.SLACK or delivery.kind in ANSWERED_ON_THE_PAGE:
@@ -481,7 +520,7 @@ def slack_failed(delivery):
     ]
 
 
-def latest_slack_failure(cohort):
+def latest_slack_failure(cohort: Cohort) -> Delivery | None:
     """The cohort's last Slack message (not a test), if it failed: what the banner shows."""
     last = (
         cohort.deliveries.filter(channel=Delivery.Channel.SLACK)
@@ -496,11 +535,11 @@ def latest_slack_failure(cohort):
 # --- Batches -----------------------------------------------------------------------------
 
 
-def send_batch(delivery_ids):
+def send_batch(delivery_ids: Iterable[int]) -> tuple[list[SendOutcome], list[int]]:
     """Send emails over one SMTP connection. Returns (outcomes, not_tried): once the server
     stops answering, the rest are left pending for a later try instead of each waiting out
     the deadline on a dead server."""
-    outcomes = []
+    outcomes: list[SendOutcome] = []
     ids = list(delivery_ids)
     with email.Mailer() as mailer:
         for index, pk in enumerate(ids):

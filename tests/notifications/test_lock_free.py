@@ -187,7 +187,7 @@ def test_the_outbox_benchmark_prints_figures_and_leaves_nothing_behind(db):
 
     out = StringIO()
     call_command(
-        "outbox_benchmark", "--sends", "3", "--answer-seconds", "0.3", "--rounds", "1", stdout=out
+        "outbox_benchmark", "--sends", "3", "--answer-seconds", "1", "--rounds", "1", stdout=out
     )
     text = out.getvalue()
     assert "1 round(s) of 3 Slack sends in flight" in text

@@ -1,8 +1,9 @@
 """One test per finding from running the outbox under faults (issue: outbox without locks)."""
 
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -18,10 +19,16 @@ from notifications.models import Delivery
 from notifications.tasks import dispatch_due, enqueue_deliveries
 
 from . import slack_standin as answers
-from .conftest import berlin
 from .smtp_standin import smtp_standin
 
 pytestmark = pytest.mark.django_db
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def berlin(text):
+    """'2026-09-01 16:00' on the test cohort's clock (Berlin)."""
+    return datetime.fromisoformat(text).replace(tzinfo=BERLIN)
 
 
 def sent_to():
@@ -46,8 +53,9 @@ def claim_digest(time_machine):
 
 
 def test_a_session_moved_and_moved_back_still_gets_its_reminders(
-    week, class_list, time_machine, django_capture_on_commit_callbacks, run_dispatch
+    cohort, class_list, time_machine, django_capture_on_commit_callbacks, run_dispatch
 ):
+    week = cohort.weeks.get(number=1)
     time_machine.move_to(berlin("2026-09-01 16:00"))
     with django_capture_on_commit_callbacks(execute=False):  # claimed, not sent yet
         claimed = dispatch_due()
@@ -134,8 +142,6 @@ def test_no_missed_record_when_the_reminders_went_out(class_list, time_machine, 
 def test_one_cohorts_bad_date_does_not_stop_the_others(
     cohort, other_cohort, class_list, people, time_machine, run_dispatch, client_for
 ):
-    from datetime import UTC, datetime
-
     other_cohort.time_zone = "Pacific/Kiritimati"  # UTC+14: year 9999 overflows locally
     other_cohort.save()
     other_cohort.weeks.filter(number=1).update(

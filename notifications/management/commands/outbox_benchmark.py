@@ -151,6 +151,7 @@ class Command(BaseCommand):
                 if time.perf_counter() - round_started > answer_seconds + 10:
                     break
                 time.sleep(0.005)
+            busy.append(tick())
             while any(thread.is_alive() for thread in threads):
                 busy.append(tick())
             for thread in threads:
