@@ -36,7 +36,7 @@ def reminder_time(cohort, week):
 
 
 def dedupe_key(week, user_id):
-    return f"{KIND}:{week.pk}:{user_id}:{week.session_start.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    return f"{KIND}:{week.pk}:{user_id}:{session_key(week)}"
 
 
 def work_left(week, user_ids):
@@ -63,10 +63,22 @@ def session_text(cohort, week):
 
 
 def plan(cohort, now):
-    """dispatch job: who gets a reminder for the coming session now, and who does not, and why."""
-    week = next((w for w in cohort.weeks.all() if w.session_start > now), None)
-    if week is None:
-        return []
+    """dispatch job: who gets a reminder now, and who does not, and why.
+
+    Every upcoming session whose reminder time has come is planned (a lead over a week
+    reaches more than the next session); and a reminder window that passed while dispatch
+    was not running leaves a "missed" record instead of nothing."""
+    weeks = list(cohort.weeks.all())
+    decisions = missed_window(cohort, weeks, now)
+    upcoming = [w for w in weeks if w.session_start > now]
+    for index, week in enumerate(upcoming):
+        if index and now < reminder_time(cohort, week):
+            break
+        decisions.extend(plan_week(cohort, week, now))
+    return decisions
+
+
+def plan_week(cohort, week, now):
     send_from = reminder_time(cohort, week)
     session = session_text(cohort, week)
     if now < send_from:
@@ -130,6 +142,53 @@ def plan(cohort, now):
     return decisions
 
 
+KIND_MISSED = "reminders_missed"
+# A window that passed unclaimed is recorded up to this long after its session.
+MISSED_LOOKBACK = timedelta(days=7)
+
+
+def session_key(week):
+    return f"{week.session_start.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+
+def missed_window(cohort, weeks, now):
+    """A record (status missed, sent to nobody) for the last session's reminder window when
+    it passed with no reminder claimed for it although participants had work left: dispatch
+    was not running then."""
+    past = [w for w in weeks if w.session_start <= now]
+    if not past:
+        return []
+    week = past[-1]
+    if now - week.session_start > MISSED_LOOKBACK:
+        return []
+    if week.publish_at is None or week.publish_at >= week.session_start:
+        return []  # never published before its session: its reminders were never due
+    people = [
+        m
+        for m in Membership.objects.active_participants(cohort)
+        if not m.reminders_opt_out and m.user.is_active
+    ]
+    left = work_left(week, [m.user_id for m in people])
+    waiting = sum(1 for m in people if left[m.user_id].items or left[m.user_id].assignments)
+    if not waiting:
+        return []
+    window_start = max(reminder_time(cohort, week), week.publish_at)
+    return [
+        dispatch.Decision(
+            KIND_MISSED,
+            dispatch.SEND,
+            f"Week {week.number}'s reminders were not sent: dispatch did not run between "
+            f"{dispatch.local_text(cohort, window_start)} and the session "
+            f"({session_text(cohort, week)}); {waiting} participant(s) had work left.",
+            week,
+            recipient=f"{waiting} participant(s)",
+            dedupe_key=f"{KIND_MISSED}:{week.pk}:{session_key(week)}",
+            status=Delivery.Status.MISSED,
+            unless_claimed_like=(f"{KIND}:{week.pk}:", f":{session_key(week)}"),
+        )
+    ]
+
+
 def subject(week, todo):
     return f"Week {week.number} of {week.cohort.title}: {todo.summary()} before the session"
 
@@ -143,6 +202,7 @@ def prepare(claimed):
         return outbox.Withhold(
             Delivery.Status.SKIPPED,
             "The session moved; the reminder for the new time is a separate one.",
+            release_key=True,  # if the session moves back, its reminder is due again
         )
     membership = (
         Membership.objects.filter(cohort=cohort, user_id=user_id).select_related("user").first()

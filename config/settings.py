@@ -242,9 +242,13 @@ if EMAIL_HOST:
     EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
     if EMAIL_USE_TLS and EMAIL_USE_SSL:
         raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on.")
+    # Seconds per read or write on the connection (a socket timeout, capped by the deadline)
     EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, 1, 600)
 else:
     EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# ...and in all, per message, from connecting to the server's final answer: a server that
+# trickles its answers is cut off then (notifications/channels/email.py).
+EMAIL_SEND_DEADLINE_SECONDS = env_int("EMAIL_SEND_DEADLINE_SECONDS", 60, 1, 300)
 
 # --- Celery ----------------------------------------------------------------
 
@@ -267,6 +271,21 @@ CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_REDIRECT_STDOUTS = False
 # Only needed when several apps share one broker; tests use it to keep their own queue.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery") or "celery"
+# Emails and Slack messages each have their own queue, so a hanging mail server never delays
+# a Slack digest (and the reverse); dispatch stays on the default queue, off the send queues.
+# Production runs a worker per queue (README, "Production").
+CELERY_EMAIL_QUEUE = env_str("CELERY_EMAIL_QUEUE", "email") or "email"
+CELERY_SLACK_QUEUE = env_str("CELERY_SLACK_QUEUE", "slack") or "slack"
+if len({CELERY_TASK_DEFAULT_QUEUE, CELERY_EMAIL_QUEUE, CELERY_SLACK_QUEUE}) != 3:
+    raise ImproperlyConfigured(
+        "CELERY_TASK_DEFAULT_QUEUE, CELERY_EMAIL_QUEUE and CELERY_SLACK_QUEUE must differ."
+    )
+CELERY_TASK_ROUTES = {
+    "notifications.tasks.send_emails": {"queue": CELERY_EMAIL_QUEUE},
+    "notifications.tasks.send_delivery": {"queue": CELERY_EMAIL_QUEUE},
+    "cohorts.tasks.send_delivery": {"queue": CELERY_EMAIL_QUEUE},
+    "notifications.tasks.send_slack": {"queue": CELERY_SLACK_QUEUE},
+}
 # Dispatch (homework reminders, Slack digests) works out what is due every few minutes.
 DISPATCH_INTERVAL_SECONDS = env_int("DISPATCH_INTERVAL_SECONDS", 300, 1, 3600)
 CELERY_BEAT_SCHEDULE = {
@@ -288,7 +307,17 @@ for _prefix in SLACK_WEBHOOK_URL_PREFIXES:
             f"SLACK_WEBHOOK_URL_PREFIXES must list URL prefixes such as "
             f"https://hooks.slack.com/, not {_prefix!r}."
         )
+# In all, per message: connecting, sending and Slack's whole answer (a trickle is cut off).
 SLACK_TIMEOUT_SECONDS = env_int("SLACK_TIMEOUT_SECONDS", 10, 1, 60)
+
+# A send still in progress after this long has no sender any more (the worker was killed):
+# dispatch marks it "unknown" and never sends it again by itself. Longer than any deadline.
+OUTBOX_SENDING_STALE_SECONDS = env_int("OUTBOX_SENDING_STALE_SECONDS", 300, 60, 86400)
+if max(EMAIL_SEND_DEADLINE_SECONDS, SLACK_TIMEOUT_SECONDS) >= OUTBOX_SENDING_STALE_SECONDS:
+    raise ImproperlyConfigured(
+        "OUTBOX_SENDING_STALE_SECONDS must be longer than EMAIL_SEND_DEADLINE_SECONDS and "
+        "SLACK_TIMEOUT_SECONDS."
+    )
 
 # --- HTTP, static, security --------------------------------------------------
 

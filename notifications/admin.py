@@ -2,9 +2,14 @@ from django.contrib import admin
 
 from .models import Delivery
 
+HIDDEN = "(not stored: it held a secret)"
+
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
+    """Read-only. Account emails' bodies are never shown (nor stored since this release);
+    webhook URLs and invitation links inside a payload are not shown either."""
+
     list_display = [
         "kind",
         "channel",
@@ -17,4 +22,26 @@ class DeliveryAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "channel", "kind"]
     search_fields = ["recipient", "dedupe_key", "subject"]
-    readonly_fields = [field.name for field in Delivery._meta.fields]
+    exclude = ["body_text", "body_html", "headers", "payload"]
+    readonly_fields = [
+        *(
+            field.name
+            for field in Delivery._meta.fields
+            if field.name not in {"body_text", "body_html", "headers", "payload"}
+        ),
+        "body",
+    ]
+
+    @admin.display(description="Body")
+    def body(self, delivery):
+        if delivery.is_account_email:
+            return HIDDEN
+        if delivery.kind.startswith("invitation") or delivery.dedupe_key.startswith("resend:"):
+            return "(not shown: it holds the invitation link)"
+        return delivery.body_text[:2000]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

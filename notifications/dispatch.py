@@ -11,11 +11,21 @@ from the schedule, never from the run), or nothing yet and why. Its `prepare` ru
 each send (see `notifications.outbox`) to fill in fresh content or withhold the message.
 
 `run()` claims every new key in one bulk insert (a key claimed before is left alone, by
-whoever claimed it), returns the ids to send, and also returns pending rows whose send was
-lost (a worker died between claim and send), so they go out on the next beat. The number of
-queries depends on the number of cohorts, not on the number of people in them.
+whoever claimed it), returns the ids this run claimed, and also returns pending rows whose
+send was lost (a worker died between claim and send), so they go out on the next beat. Rows
+left in *sending* by a sender that stopped mid-send are marked *unknown* (never resent by
+themselves, see `notifications.outbox`). The number of queries depends on the number of
+cohorts, not on the number of people in them.
+
+Each cohort is planned on its own: one cohort whose plan fails (a date out of range, say)
+is logged and reported in its delivery log, and the others go out.
+
+`run()` never claims as of the future: a future moment is a preview (`dry_run`) only, or the
+on-time message would be claimed (and sent) early.
 """
 
+import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,6 +38,16 @@ from cohorts.registry import Registry
 
 from . import outbox
 from .models import Delivery
+
+log = logging.getLogger(__name__)
+
+# How far ahead of the clock a real (not dry) run may be, for clocks that differ a little.
+FUTURE_TOLERANCE = timedelta(minutes=1)
+
+
+class FutureDispatch(ValueError):
+    """A run as of a moment in the future that would claim: only a dry run may look ahead."""
+
 
 SEND = "send"  # claim a delivery (if its key is new)
 WAIT = "wait"  # nothing yet: the reason says what it waits for
@@ -47,6 +67,11 @@ class Decision:
     subject: str = ""
     payload: dict = field(default_factory=dict)
     expires_at: datetime | None = None
+    # The claimed row's first status: pending (to send), or e.g. missed (a record only).
+    status: str = Delivery.Status.PENDING
+    # (prefix, suffix): claim only if no row whose key looks like this exists for the week
+    # (e.g. "reminders missed" only when no reminder was claimed for that session).
+    unless_claimed_like: tuple | None = None
     # Filled in by run(): the status of the row claimed earlier for this key, if any.
     existing: str | None = None
 
@@ -65,6 +90,8 @@ class Decision:
             subject=self.subject,
             payload=self.payload,
             expires_at=self.expires_at,
+            status=self.status,
+            last_error=self.reason if self.status != Delivery.Status.PENDING else "",
         )
 
 
@@ -89,10 +116,20 @@ jobs = Jobs()
 class CohortPlan:
     cohort: Cohort
     decisions: list
+    error: str = ""  # why this cohort could not be planned (the others still were)
 
     @property
     def to_claim(self) -> list[Decision]:
         return [d for d in self.decisions if d.is_new]
+
+    @property
+    def would_send(self) -> list[Decision]:
+        return [d for d in self.to_claim if d.status == Delivery.Status.PENDING]
+
+    @property
+    def would_record(self) -> list[Decision]:
+        """New rows that are a record only (e.g. a reminder window that was missed)."""
+        return [d for d in self.to_claim if d.status != Delivery.Status.PENDING]
 
     @property
     def already_claimed(self) -> list[Decision]:
@@ -104,8 +141,11 @@ class DispatchResult:
     now: datetime
     dry_run: bool
     plans: list
+    # What this run inserted itself (a concurrent run's claims are not counted here).
     claimed_ids: list = field(default_factory=list)
+    recorded_ids: list = field(default_factory=list)  # e.g. "reminders missed" records
     requeued_ids: list = field(default_factory=list)
+    unknown_ids: list = field(default_factory=list)
 
     @property
     def to_send(self) -> list[int]:
@@ -113,13 +153,33 @@ class DispatchResult:
 
     @property
     def claimed_count(self) -> int:
-        return sum(len(plan.to_claim) for plan in self.plans)
+        if self.dry_run:
+            return sum(
+                1
+                for plan in self.plans
+                for d in plan.to_claim
+                if d.status == Delivery.Status.PENDING
+            )
+        return len(self.claimed_ids)
+
+    @property
+    def failed_plans(self) -> list[CohortPlan]:
+        return [plan for plan in self.plans if plan.error]
 
     def summary(self) -> str:
         verb = "would claim" if self.dry_run else "claimed"
         text = f"{len(self.plans)} active cohort(s), {verb} {self.claimed_count} delivery(ies)"
+        if self.recorded_ids:
+            text += f", recorded {len(self.recorded_ids)} missed window(s)"
         if self.requeued_ids:
             text += f", re-queued {len(self.requeued_ids)} stale pending"
+        if self.unknown_ids:
+            text += (
+                f", marked {len(self.unknown_ids)} unknown (the sender stopped mid-send; "
+                "not sent again)"
+            )
+        if self.failed_plans:
+            text += f", {len(self.failed_plans)} cohort(s) could not be planned"
         return text
 
 
@@ -155,25 +215,27 @@ def publishing(cohort: Cohort, now: datetime) -> list[Decision]:
     return decisions
 
 
-def _existing_statuses(decisions: list[Decision]) -> dict[str, str]:
-    """{dedupe_key: status} for the keys already claimed, in one query."""
-    keys = {d.dedupe_key for d in decisions}
+def _existing_rows(decisions: list[Decision]) -> dict[str, tuple[int | None, str]]:
+    """{dedupe_key: (week_id, status)} for the claimed rows of these decisions' weeks and
+    keys, in one query."""
     week_ids = {d.week.pk for d in decisions if d.week is not None}
     loose_keys = {d.dedupe_key for d in decisions if d.week is None}
-    if not keys:
+    if not decisions:
         return {}
     rows = Delivery.objects.filter(
         Q(week_id__in=week_ids) | Q(dedupe_key__in=loose_keys)
-    ).values_list("dedupe_key", "status")
-    return {key: status for key, status in rows if key in keys}
+    ).values_list("dedupe_key", "week_id", "status")
+    return {key: (week_id, status) for key, week_id, status in rows}
 
 
-def _pending_ids(decisions: list[Decision]) -> list[int]:
+def _claimed_by(token: str, decisions: list[Decision], status: str) -> list[int]:
     keys = {d.dedupe_key for d in decisions}
     week_ids = {d.week.pk for d in decisions if d.week is not None}
     loose_keys = {d.dedupe_key for d in decisions if d.week is None}
     rows = Delivery.objects.filter(
-        Q(week_id__in=week_ids) | Q(dedupe_key__in=loose_keys), status=Delivery.Status.PENDING
+        Q(week_id__in=week_ids) | Q(dedupe_key__in=loose_keys),
+        status=status,
+        claim_token=token,
     ).values_list("pk", "dedupe_key")
     return sorted(pk for pk, key in rows if key in keys)
 
@@ -185,6 +247,48 @@ def plan_cohort(cohort: Cohort, now: datetime) -> CohortPlan:
     return CohortPlan(cohort, decisions)
 
 
+def _plan_isolated(cohort: Cohort, now: datetime) -> CohortPlan:
+    """One cohort's plan; a failure is this cohort's alone (logged, and shown in its log)."""
+    try:
+        return plan_cohort(cohort, now)
+    except Exception as exc:
+        log.exception("Dispatch could not plan cohort %s (%s)", cohort.pk, cohort.slug)
+        return CohortPlan(
+            cohort,
+            [],
+            error=f"Dispatch could not work out what is due: {type(exc).__name__}: {exc}"[:500],
+        )
+
+
+def _record_failed_plans(plans: list[CohortPlan], now: datetime) -> None:
+    """One failed row per cohort and hour in the cohort's delivery log, so organizers see it."""
+    outbox.claim_many(
+        [
+            Delivery(
+                kind="dispatch_error",
+                cohort=plan.cohort,
+                recipient="—",
+                dedupe_key=f"dispatch_error:{plan.cohort.pk}:{now:%Y%m%d%H}",
+                status=Delivery.Status.FAILED,
+                last_error=plan.error,
+            )
+            for plan in plans
+            if plan.error
+        ]
+    )
+
+
+def _blocked(decision: Decision, existing: dict[str, tuple[int | None, str]]) -> bool:
+    if decision.unless_claimed_like is None:
+        return False
+    prefix, suffix = decision.unless_claimed_like
+    week_id = decision.week.pk if decision.week else None
+    return any(
+        key.startswith(prefix) and key.endswith(suffix) and row_week == week_id
+        for key, (row_week, _status) in existing.items()
+    )
+
+
 def run(
     now: datetime | None = None,
     dry_run: bool = False,
@@ -194,22 +298,37 @@ def run(
 
     The caller queues `result.to_send` after its transaction commits.
     """
-    now = now or timezone.now()
+    clock = timezone.now()
+    now = now or clock
+    if not dry_run and now > clock + FUTURE_TOLERANCE:
+        raise FutureDispatch(
+            f"{now.isoformat()} is in the future: a future moment is a preview only "
+            "(dry run); claiming now would send the on-time messages early."
+        )
     queryset = (
         cohorts if cohorts is not None else Cohort.objects.filter(status=Cohort.Status.ACTIVE)
     )
-    plans = [plan_cohort(cohort, now) for cohort in queryset.prefetch_related("weeks")]
+    plans = [_plan_isolated(cohort, now) for cohort in queryset.prefetch_related("weeks")]
     wanted = [d for plan in plans for d in plan.decisions if d.action == SEND]
-    existing = _existing_statuses(wanted)
+    existing = _existing_rows(wanted)
+    for plan in plans:
+        plan.decisions = [d for d in plan.decisions if not _blocked(d, existing)]
     for decision in wanted:
-        decision.existing = existing.get(decision.dedupe_key)
+        row = existing.get(decision.dedupe_key)
+        decision.existing = row[1] if row else None
     result = DispatchResult(now=now, dry_run=dry_run, plans=plans)
     if dry_run:
         return result
+    _record_failed_plans(plans, now)
     new = [(plan.cohort, d) for plan in plans for d in plan.to_claim]
     if new:
-        outbox.claim_many([d.to_delivery(cohort) for cohort, d in new])
-        result.claimed_ids = _pending_ids([d for _, d in new])
-    claimed = set(result.claimed_ids)
-    result.requeued_ids = [pk for pk in outbox.requeue_stale() if pk not in claimed]
+        token = uuid.uuid4().hex
+        outbox.claim_many([d.to_delivery(cohort) for cohort, d in new], token)
+        claimed = [d for _, d in new]
+        result.claimed_ids = _claimed_by(token, claimed, Delivery.Status.PENDING)
+        if any(d.status != Delivery.Status.PENDING for d in claimed):
+            result.recorded_ids = _claimed_by(token, claimed, Delivery.Status.MISSED)
+    claimed_now = set(result.claimed_ids)
+    result.requeued_ids = [pk for pk in outbox.requeue_stale() if pk not in claimed_now]
+    result.unknown_ids = outbox.mark_stale_sending()
     return result

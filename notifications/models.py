@@ -10,10 +10,15 @@ class Delivery(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
+        # Claimed by a sender that is talking to the mail server or Slack right now.
+        SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         MISSED = "missed", "Missed"
         SKIPPED = "skipped", "Skipped"
+        # The sender stopped mid-send (worker killed, timeout after the message was handed
+        # over): it may or may not have arrived. Never sent again automatically.
+        UNKNOWN = "unknown", "Unknown"
 
     kind = models.CharField(max_length=40)
     channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
@@ -31,7 +36,10 @@ class Delivery(models.Model):
     headers = models.JSONField(default=dict, blank=True)
     payload = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    # Counted when a send is claimed, before the message leaves (a crash still counts).
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Of those attempts, how many Slack answered 429 to: they do not use up the retry cap.
+    rate_limited = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -39,6 +47,10 @@ class Delivery(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     # A retry is scheduled for then (backoff, or Slack's Retry-After); nothing sends earlier.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When the current send was claimed (status `sending`); stale ones become `unknown`.
+    sending_since = models.DateTimeField(null=True, blank=True)
+    # The dispatch run that inserted this row, so a run reports what it claimed itself.
+    claim_token = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -52,3 +64,8 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.kind} → {self.recipient} ({self.status})"
+
+    @property
+    def is_account_email(self):
+        """Sign-in codes, password resets, verification: their bodies are never stored."""
+        return self.kind.startswith("account:")

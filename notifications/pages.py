@@ -6,6 +6,7 @@ from django.template.loader import render_to_string
 from cohorts import pages
 from cohorts.signals import invitation_issued
 
+from . import outbox
 from .invitations import on_invitation_issued
 from .views import reminder_preferences
 
@@ -19,6 +20,21 @@ def slack_paused_notice(request, access):
     )
 
 
+def slack_failed_notice(request, access):
+    """A Slack message (a digest, say) that failed for good, while the webhook is still on."""
+    cohort = access.cohort
+    if not (access.can_manage and cohort.slack_enabled):
+        return None
+    failed = outbox.latest_slack_failure(cohort)
+    if failed is None:
+        return None
+    return render_to_string(
+        "notifications/_slack_failed.html",
+        {"cohort": cohort, "access": access, "failed": failed},
+        request=request,
+    )
+
+
 pages.nav_links.register(
     pages.Link(
         "Notifications",
@@ -29,5 +45,6 @@ pages.nav_links.register(
     order=90,
 )
 pages.cohort_notices.register(slack_paused_notice)
+pages.cohort_notices.register(slack_failed_notice)
 pages.preference_sections.register(reminder_preferences, order=10)
 invitation_issued.connect(on_invitation_issued, dispatch_uid="notifications-invitation-email")

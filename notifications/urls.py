@@ -12,5 +12,10 @@ urlpatterns = [
         name="manage_notifications_test",
     ),
     path("manage/deliveries/", views.manage_deliveries, name="manage_deliveries"),
+    path(
+        "manage/deliveries/<int:delivery_id>/resend/",
+        views.resend_delivery,
+        name="resend_delivery",
+    ),
     path("manage/dispatch/", views.manage_dispatch, name="manage_dispatch"),
 ]

@@ -3,7 +3,7 @@ from datetime import datetime
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseNotAllowed
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -18,7 +18,7 @@ from . import dispatch, outbox
 from .channels import slack
 from .forms import NotificationSettingsForm, ReminderPreferencesForm
 from .models import Delivery
-from .tasks import enqueue_deliveries, send_delivery
+from .tasks import enqueue_deliveries, send_slack
 
 # --- Notifications: settings, test message, delivery log, dispatch preview ---------------
 
@@ -42,7 +42,8 @@ def manage_notifications(request, access):
 @cohort_view(ORGANIZER)
 @require_POST
 def manage_notifications_test(request, access):
-    """Post a test message now, so the organizer sees Slack's answer on the next page."""
+    """Post a test message now, so the organizer sees Slack's answer on the next page. No
+    lock is held while Slack answers (within SLACK_TIMEOUT_SECONDS)."""
     cohort = access.cohort
     if not cohort.slack_webhook_url:
         messages.error(request, "Paste the Slack webhook URL first.")
@@ -67,7 +68,7 @@ def manage_notifications_test(request, access):
     if sent.status == Delivery.Status.SENT:
         messages.success(request, "Slack accepted the test message; check the channel.")
     elif outcome.retry_in is not None:
-        send_delivery.apply_async(args=[sent.pk], countdown=outcome.retry_in)
+        send_slack.apply_async(args=[sent.pk], countdown=outcome.retry_in)
         messages.warning(
             request,
             f"Slack did not take it yet ({sent.last_error}); "
@@ -105,6 +106,8 @@ def manage_deliveries(request, access):
             "page": page,
             "statuses": Delivery.Status.choices,
             "kinds": kinds,
+            "resendable": outbox.RESENDABLE_KINDS,
+            "resend_statuses": [Delivery.Status.UNKNOWN, Delivery.Status.FAILED],
             "status": status,
             "kind": kind,
             "query": query,
@@ -112,9 +115,35 @@ def manage_deliveries(request, access):
     )
 
 
+@cohort_view(ORGANIZER)
+def resend_delivery(request, access, delivery_id):
+    """Resend an invitation (or announcement) whose sending failed or ended unknown: a
+    confirmation page, then POST. Reminders and digests are never resent."""
+    cohort = access.cohort
+    delivery = get_object_or_404(
+        cohort.deliveries.filter(kind__in=outbox.RESENDABLE_KINDS), pk=delivery_id
+    )
+    if request.method == "POST":
+        copy = outbox.resend(delivery)
+        if copy is not None:
+            enqueue_deliveries([copy])
+            messages.success(request, f"Sending the {delivery.kind} to {delivery.recipient} again.")
+        else:
+            messages.info(request, "This one was resent already, or cannot be resent.")
+        return redirect("notifications:manage_deliveries", slug=cohort.slug)
+    if delivery.status not in (Delivery.Status.UNKNOWN, Delivery.Status.FAILED):
+        messages.info(request, f"This {delivery.kind} is {delivery.get_status_display().lower()}.")
+        return redirect("notifications:manage_deliveries", slug=cohort.slug)
+    return render(
+        request,
+        "notifications/resend.html",
+        {"access": access, "cohort": cohort, "delivery": delivery},
+    )
+
+
 def _as_of(request, cohort):
     """The preview's moment: ?at=YYYY-MM-DDTHH:MM on the cohort's clock, or now."""
-    raw = request.GET.get("at", "").strip()
+    raw = request.GET.get("at", "").strip()[:40]
     if raw:
         try:
             naive = datetime.strptime(raw, "%Y-%m-%dT%H:%M")  # noqa: DTZ007 (the cohort's clock)
@@ -123,7 +152,7 @@ def _as_of(request, cohort):
         if not FIRST_YEAR <= naive.year <= LAST_YEAR:
             return (
                 timezone.now(),
-                f"Choose a time between {FIRST_YEAR} and {LAST_YEAR}; showing now.",
+                f"Choose a date between {FIRST_YEAR} and {LAST_YEAR}; showing now.",
             )
         return cohort.from_local(naive), None
     return timezone.now(), None

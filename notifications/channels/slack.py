@@ -4,15 +4,18 @@ Everything a person typed (titles, links, muddiest points) reaches Slack through
 `link`, so nobody can slip `<!channel>` or a disguised link into a cohort's channel. Messages
 are cut to Slack's limits here (50 blocks, 3,000 characters in a section) rather than
 rejected by Slack. `post` turns Slack's answer into one of the exceptions below; what to do
-about it (disable the webhook, retry later, give up) is decided in `cohorts/delivery.py`.
+about it (disable the webhook, retry later, give up) is decided in `notifications/outbox.py`.
 """
 
+import contextlib
 import http.client
+import json
+import re
+import socket
+import threading
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from slack_sdk.errors import SlackRequestError
-from slack_sdk.webhook import WebhookClient
 
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
@@ -118,16 +121,43 @@ def message(blocks, fallback, more_url=None):
 
 # --- The webhook -------------------------------------------------------------------------
 
+# Slack answers with a short code such as `no_service`; anything else is not shown.
+SLACK_ERROR_CODE = re.compile(r"[a-z0-9_]{1,64}")
+MAX_ANSWER_BYTES = 1000
+
+
+def _prefix_parts(prefix):
+    parts = urlsplit(prefix)
+    path = parts.path or "/"
+    if not path.endswith("/"):
+        path += "/"  # a prefix ends at a path boundary: /services never allows /servicesX
+    return parts.scheme.lower(), parts.netloc.lower(), path
+
 
 def webhook_url_allowed(url):
     """Only Slack's webhook host (SLACK_WEBHOOK_URL_PREFIXES), so a stored URL cannot point the
-    worker at an internal service."""
-    if not url or any(ch.isspace() for ch in url):
+    worker at an internal service: same scheme, exactly the same host and port (so
+    `hooks.slack.com.attacker.example` is not `hooks.slack.com`), a path under the prefix's,
+    ASCII only, no user name, no spaces."""
+    if not url or not url.isascii() or any(ch.isspace() or ch in "\\@" for ch in url):
         return False
-    return any(
-        url.startswith(prefix) and len(url) > len(prefix)
-        for prefix in settings.SLACK_WEBHOOK_URL_PREFIXES
-    )
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return False
+    if parts.fragment or not parts.netloc:
+        return False
+    for prefix in settings.SLACK_WEBHOOK_URL_PREFIXES:
+        scheme, netloc, path = _prefix_parts(prefix)
+        if (
+            parts.scheme.lower() == scheme
+            and parts.netloc.lower() == netloc
+            and parts.path.startswith(path)
+            and len(parts.path) > len(path)
+        ):
+            return True
+    return False
 
 
 def retry_after_seconds(headers):
@@ -140,33 +170,79 @@ def retry_after_seconds(headers):
     return DEFAULT_RETRY_AFTER
 
 
+def short_error(raw):
+    """Slack's short error code from an answer body, or nothing."""
+    text = raw.decode("ascii", "replace").strip()
+    return text if SLACK_ERROR_CODE.fullmatch(text) else ""
+
+
+def _exchange(url, payload, deadline):
+    """One POST, no redirects followed; (status, headers, body). A watchdog closes the socket
+    when `deadline` seconds have passed, so an answer trickled a byte at a time is cut too."""
+    parts = urlsplit(url)
+    connection_class = (
+        http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    )
+    connection = connection_class(parts.hostname, parts.port, timeout=deadline)
+    cut = threading.Event()
+    opened = []  # the socket, kept: http.client lets go of it once the answer has begun
+
+    def cut_off():
+        cut.set()
+        for sock in opened:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    watchdog = threading.Timer(deadline, cut_off)
+    watchdog.daemon = True
+    watchdog.start()
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    body = json.dumps(payload).encode()
+    try:
+        connection.connect()
+        opened.append(connection.sock)
+        if cut.is_set():
+            cut_off()
+        connection.request(
+            "POST",
+            path,
+            body=body,
+            headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": "Homeroom"},
+        )
+        response = connection.getresponse()
+        answer = response.read(MAX_ANSWER_BYTES)
+        if cut.is_set():  # what arrived was cut short: not an answer
+            raise http.client.IncompleteRead(answer)
+        return response.status, dict(response.getheaders()), answer
+    except (OSError, http.client.HTTPException) as exc:  # timeouts and refused connections too
+        if cut.is_set():
+            raise SlackUnavailable(
+                f"No answer from Slack: timed out (no full answer within {deadline} s)"
+            ) from exc
+        raise SlackUnavailable(f"No answer from Slack: {type(exc).__name__}: {exc}") from exc
+    finally:
+        watchdog.cancel()
+        connection.close()
+
+
 def post(url, payload, timeout=None):
-    """POST the message to the webhook; returns on 2xx, raises a SlackError otherwise."""
+    """POST the message to the webhook within SLACK_TIMEOUT_SECONDS in all; returns on 2xx,
+    raises a SlackError otherwise. Retries are Celery's job: a worker never sleeps here."""
     if not webhook_url_allowed(url):
         raise SlackRejected(
             "The webhook URL is not a Slack webhook URL (SLACK_WEBHOOK_URL_PREFIXES)."
         )
-    # No retry handlers: retries are Celery's job (a worker never sleeps waiting for Slack).
-    client = WebhookClient(
-        url, timeout=timeout or settings.SLACK_TIMEOUT_SECONDS, retry_handlers=[]
-    )
-    try:
-        response = client.send_dict(payload)
-    except SlackRequestError as exc:
-        raise SlackRejected(str(exc)) from exc
-    except (OSError, http.client.HTTPException) as exc:  # timeouts and refused connections too
-        raise SlackUnavailable(f"No answer from Slack: {type(exc).__name__}: {exc}") from exc
-    status = response.status_code
+    status, headers, raw = _exchange(url, payload, timeout or settings.SLACK_TIMEOUT_SECONDS)
     if 200 <= status < 300:
         return
-    answer = f"Slack answered {status} {(response.body or '').strip()[:200]}".strip()
+    answer = f"Slack answered {status} {short_error(raw)}".strip()
     if status in (403, 404, 410):
         raise SlackGone(answer)
     if status == 429:
-        raise SlackRateLimited(answer, retry_after=retry_after_seconds(response.headers))
+        raise SlackRateLimited(answer, retry_after=retry_after_seconds(headers))
     if status >= 500:
         raise SlackUnavailable(answer)
-    raise SlackRejected(answer)
+    raise SlackRejected(answer)  # 400s, and redirects: they are not followed
 
 
 def test_message(cohort, sent_by):

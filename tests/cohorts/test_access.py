@@ -71,6 +71,15 @@ def url_arguments(cohort, people):
     resource = SharedResource.objects.create(
         week=week, shared_by=people["participant"], title="A post", url="https://example.com/"
     )
+    from notifications.models import Delivery
+
+    unknown = Delivery.objects.create(
+        kind="invitation",
+        cohort=cohort,
+        recipient="someone@example.com",
+        dedupe_key="invitation:access-check",
+        status=Delivery.Status.UNKNOWN,
+    )
     return {
         "slug": cohort.slug,
         "number": 1,
@@ -84,6 +93,7 @@ def url_arguments(cohort, people):
         "prompt_id": PairPrompt.objects.create(week=week, prompt="Explain it").pk,
         "muddiest_id": muddiest.pk,
         "resource_id": resource.pk,
+        "delivery_id": unknown.pk,
     }
 
 

@@ -85,13 +85,18 @@ def celery_worker(redis_url, smtp_server, tmp_path):
     on this test's PostgreSQL database and SMTP server; stopped and its keys dropped after."""
     started = []
 
-    def start(*, beat=False, **extra_env):
-        queue = f"homeroom-test-{uuid.uuid4().hex[:12]}"  # nothing else on this Redis consumes it
+    def start(*, beat=False, queue=None, consume=("", "-email", "-slack"), **extra_env):
+        """`queue` names the test's queues (a new name unless given, so two workers can
+        share them); `consume` picks which of them this worker takes: the default queue
+        (dispatch), "-email" and "-slack"."""
+        queue = queue or f"homeroom-test-{uuid.uuid4().hex[:12]}"  # only this test uses it
         env = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")}
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests in this process only
         env.update(
             CELERY_BROKER_URL=redis_url,
-            CELERY_TASK_DEFAULT_QUEUE=queue,  # beat's dispatch and the sends stay on our queue
+            CELERY_TASK_DEFAULT_QUEUE=queue,  # beat's dispatch and the sends stay on our queues
+            CELERY_EMAIL_QUEUE=f"{queue}-email",
+            CELERY_SLACK_QUEUE=f"{queue}-slack",
             DATABASE_URL=database_url_of_this_test_run(),
             SECRET_KEY="integration-test-worker-secret-key",
             DEBUG="0",
@@ -102,12 +107,14 @@ def celery_worker(redis_url, smtp_server, tmp_path):
             DEFAULT_FROM_EMAIL="Homeroom <homeroom@example.com>",
             HOMEROOM_DATA_DIR=str(tmp_path / "var"),
             PYTHONUNBUFFERED="1",
-            **extra_env,
         )
+        env.update(extra_env)
         command = [sys.executable, "-m", "celery", "-A", "config", "worker"]
         command += ["--beat"] if beat else []
-        command += ["--loglevel=INFO", "--pool=solo", "--queues", queue, "--hostname"]
-        command += [f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        queues = ",".join(f"{queue}{suffix}" for suffix in consume)
+        command += ["--loglevel=INFO", "--pool=solo", "--queues", queues, "--hostname"]
+        command += [f"{queue}-{len(started)}@%h", "--without-gossip", "--without-mingle"]
+        command += ["--without-heartbeat"]
         log_path = tmp_path / f"worker-{len(started)}.log"
         with open(log_path, "w") as log:
             process = subprocess.Popen(

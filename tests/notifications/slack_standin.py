@@ -1,7 +1,8 @@
 """A local HTTP server that plays Slack's incoming-webhook endpoint.
 
 Answers are scripted in order (`answer(...)`); once the script runs out it answers 200 "ok",
-as Slack does. Every request is kept in `requests` (path, headers, JSON body).
+as Slack does. Every request is kept in `requests` (path, headers, JSON body), and `arrived`
+is set as soon as one is; HANG holds its answer until the test sets `release`.
 """
 
 import json
@@ -14,7 +15,12 @@ CHANNEL_ARCHIVED = (410, "channel_is_archived", {})
 FORBIDDEN = (403, "action_prohibited", {})
 SERVER_ERROR = (500, "internal_error", {})
 INVALID_PAYLOAD = (400, "invalid_payload", {})
-HANG = "hang"
+HANG = "hang"  # answer 200 once `release` is set (or after 30 s)
+TRICKLE = "trickle"  # promise 100 bytes, then send one every half second
+
+
+def redirect(location):
+    return (302, "", {"Location": location})
 
 
 def rate_limited(retry_after):
@@ -27,6 +33,7 @@ class SlackStandIn:
         self.script = []
         self.lock = threading.Lock()
         self.release = threading.Event()
+        self.arrived = threading.Event()
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -42,6 +49,10 @@ class SlackStandIn:
                         }
                     )
                     answer = standin.script.pop(0) if standin.script else OK
+                standin.arrived.set()
+                if answer == TRICKLE:
+                    self.trickle()
+                    return
                 if answer == HANG:
                     standin.release.wait(30)  # longer than any client timeout in the tests
                     answer = OK
@@ -55,6 +66,19 @@ class SlackStandIn:
                     self.wfile.write(body.encode())
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up waiting (the hang)
+
+            def trickle(self):
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Length", "100")
+                    self.end_headers()
+                    for _ in range(100):
+                        if standin.release.wait(0.5):
+                            return
+                        self.wfile.write(b"k")
+                        self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client cut it off
 
             def log_message(self, format, *args):
                 pass

@@ -5,6 +5,7 @@ from django.db import transaction
 
 from cohorts.models import Cohort
 from notifications import dispatch
+from notifications.models import Delivery
 from notifications.tasks import enqueue_deliveries
 
 MARKS = {dispatch.SEND: "→", dispatch.WAIT: "…", dispatch.NO: "✗", dispatch.INFO: "·"}
@@ -24,7 +25,8 @@ class Command(BaseCommand):
     help = (
         "Work out what is due in each active cohort (homework reminders, Slack digests) and "
         "claim and queue it — what Celery beat runs every few minutes. With --dry-run, list "
-        "who would get what, and why, and send nothing."
+        "who would get what, and why, and send nothing. A future --at needs --dry-run: it is "
+        "a preview, never an early send."
     )
 
     def add_arguments(self, parser):
@@ -52,10 +54,13 @@ class Command(BaseCommand):
             cohorts = Cohort.objects.filter(slug=cohort)
             if not cohorts.exists():
                 raise CommandError(f"No cohort with the slug {cohort!r}.")
-        with transaction.atomic():
-            result = dispatch.run(now=now, dry_run=dry_run, cohorts=cohorts)
-            if not dry_run:
-                enqueue_deliveries(result.to_send)
+        try:
+            with transaction.atomic():
+                result = dispatch.run(now=now, dry_run=dry_run, cohorts=cohorts)
+                if not dry_run:
+                    enqueue_deliveries(result.to_send)
+        except dispatch.FutureDispatch as exc:
+            raise CommandError(f"{exc} Add --dry-run to preview it.") from None
         self.report(result, quiet_reasons)
 
     def report(self, result, quiet_reasons):
@@ -69,10 +74,15 @@ class Command(BaseCommand):
                     f"{cohort.title} (/c/{cohort.slug}/, {cohort.time_zone})"
                 )
             )
+            if plan.error:
+                write(self.style.ERROR(f"  ! {plan.error}"))
             for decision in plan.decisions:
                 if decision.action == dispatch.SEND:
                     if decision.existing:
                         state = f"already {decision.existing}"
+                    elif decision.status != Delivery.Status.PENDING:
+                        verb = "would record" if result.dry_run else "recorded"
+                        state = f"{verb} {decision.status}"
                     else:
                         state = "would send" if result.dry_run else "claimed"
                     write(
