@@ -176,7 +176,9 @@ AUTHENTICATION_BACKENDS = [
 
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# No password needed to sign up: the emailed code proves the address and signs the person
+# in; a password is optional, now or later (Account → Password).
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1"]
 ACCOUNT_SIGNUP_FORM_CLASS = "cohorts.forms.SignupDetailsForm"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
@@ -196,6 +198,8 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "request_login_code": "20/m/ip,3/m/key",
+    # Opening /join/<code>/ with a code that does not exist (guessing codes).
+    "join_link": "10/m/ip",
 }
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
