@@ -106,3 +106,39 @@ def test_invitation_join_with_a_bad_level_is_refused(cohort, make_user, client_f
     assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
     assert not Membership.objects.filter(user=ada).exists()
+
+
+def test_account_pages_speak_in_sentence_case(client, make_user, client_for):
+    titles = {
+        "account_login": "Sign in",
+        "account_signup": "Create an account",
+        "account_request_login_code": "Sign in with a code",
+        "account_reset_password": "Reset your password",
+    }
+    for name, heading in titles.items():
+        page = client.get(reverse(name)).content.decode()
+        assert re.search(rf"<h1[^>]*>\s*{heading}\s*</h1>", page), name
+        for shouting in ("Sign In", "Sign Up", "Password Reset", "Request Code"):
+            assert shouting not in page, (name, shouting)
+    ada = make_user("ada@example.com", "Ada")
+    page = client_for(ada).get(reverse("account_email")).content.decode()
+    assert "<h1>Email addresses</h1>" in page
+    assert "Email Addresses" not in page
+
+
+def test_a_confirmed_address_is_not_offered_another_confirmation(make_user, client_for):
+    ada = make_user("ada@example.com", "Ada")
+    EmailAddress.objects.create(user=ada, email="ada@work.example.com", verified=False)
+    client = client_for(ada)
+    page = client.get(reverse("account_email")).content.decode()
+    assert "Re-send" not in page
+    rows = page.split('class="email-list__item"')[1:]
+    confirmed = next(row for row in rows if "ada@example.com" in row)
+    unconfirmed = next(row for row in rows if "ada@work.example.com" in row)
+    assert "Send the confirmation again" not in confirmed
+    assert "Send the confirmation again" in unconfirmed
+    resend = client.post(
+        reverse("account_email"), {"email": "ada@work.example.com", "action_send": ""}
+    )
+    assert resend.status_code == 302
+    assert [m.to for m in mail.outbox] == [["ada@work.example.com"]]
