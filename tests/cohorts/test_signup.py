@@ -8,6 +8,7 @@ from email import policy
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.core.cache import cache
 from django.urls import reverse
 
 from cohorts.models import Invitation, Membership, User
@@ -15,6 +16,14 @@ from cohorts.models import Invitation, Membership, User
 pytestmark = pytest.mark.django_db
 
 CODE_LINE = re.compile(r"^\s*([A-Z0-9]{3,}(?:-[A-Z0-9]{3,})?)\s*$", re.M)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    # allauth counts sign-ups per IP address in the cache; every test client is 127.0.0.1.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

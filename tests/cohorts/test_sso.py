@@ -48,6 +48,7 @@ def provider(settings):
         yield standin
     finally:
         standin.stop()
+        cache.clear()
 
 
 class NoRedirects(urllib.request.HTTPRedirectHandler):
