@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .models import TIME_ZONE_CHOICES, Cohort, Membership, Role, User, Week
+from .models import TIME_ZONE_CHOICES, Cohort, JoinLink, Membership, Role, User, Week
 
 # Every date the app accepts lies in these years: far enough for any real course, and far
 # from the edges of Python's datetime, where time-zone arithmetic overflows.
@@ -39,6 +39,12 @@ class SignupDetailsForm(forms.Form):
     def signup(self, request, user):
         user.name = self.cleaned_data["name"].strip()
         user.save(update_fields=["name"])
+        # An invitation link opened in this browser proves its address (the invitation view
+        # stashed it). allauth would add that address to whatever account is being created;
+        # it only counts when the person signs up with that very address.
+        stashed = request.session.get("account_verified_email")
+        if stashed and stashed.lower() != user.email.lower():
+            request.session["account_verified_email"] = None
 
 
 class NameForm(forms.ModelForm):
@@ -192,3 +198,92 @@ def form_status(*forms):
                 if any(error.code in LIMIT_ERRORS for error in errors):
                     return 400
     return 200
+
+
+class JoinDetailsForm(forms.Form):
+    """Asked when joining by link or invitation: the name others see and the level that
+    pairing mixes."""
+
+    name = forms.CharField(
+        max_length=150,
+        label="Your name",
+        help_text="Shown to your cohort: on member lists, pair sheets and in Slack.",
+    )
+    experience = forms.ChoiceField(
+        choices=Membership.Experience.choices,
+        widget=forms.RadioSelect,
+        label="How much do you know about the topic already?",
+        help_text=(
+            "In each session people explain things to each other in pairs, and pairs mix "
+            "levels: someone new to the topic asks the questions that make someone experienced "
+            "explain well. There is no wrong answer, and the organizers can change it later."
+        ),
+    )
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise ValidationError("Type the name others should see.")
+        return name
+
+
+# Domain names as people type them: labels of letters, digits and hyphens, dot-separated.
+DOMAIN_LABEL_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-")
+MAX_JOIN_DOMAINS = 20
+
+
+def parse_domains(text):
+    """`example.com, example.org` (commas, spaces or new lines) → a clean list, or an error."""
+    domains = []
+    for raw in text.replace("\n", ",").replace(" ", ",").split(","):
+        domain = raw.strip().lower().lstrip("@")
+        if not domain:
+            continue
+        labels = domain.split(".")
+        if len(labels) < 2 or any(
+            not label
+            or len(label) > 63
+            or label.startswith("-")
+            or label.endswith("-")
+            or not set(label) <= DOMAIN_LABEL_CHARS
+            for label in labels
+        ):
+            raise ValidationError(f"“{raw.strip()}” is not a domain such as example.com.")
+        if domain not in domains:
+            domains.append(domain)
+    if len(domains) > MAX_JOIN_DOMAINS:
+        raise ValidationError(f"List at most {MAX_JOIN_DOMAINS} domains.")
+    return domains
+
+
+class JoinLinkForm(forms.ModelForm):
+    class Meta:
+        model = JoinLink
+        fields = ["enabled", "email_domains", "capacity", "closes_on", "allow_rejoin"]
+        widgets = {"closes_on": DateInput}
+        labels = {
+            "enabled": "The link works",
+            "email_domains": "Only these email domains",
+            "capacity": "At most this many participants",
+            "closes_on": "Open until",
+            "allow_rejoin": "Let people who were removed rejoin by this link",
+        }
+
+    def clean_email_domains(self):
+        domains = parse_domains(self.cleaned_data["email_domains"])
+        joined = ", ".join(domains)
+        if len(joined) > JoinLink._meta.get_field("email_domains").max_length:
+            raise ValidationError("That list of domains is too long.")
+        return joined
+
+    def clean_capacity(self):
+        capacity = self.cleaned_data["capacity"]
+        if capacity is not None and not 1 <= capacity <= 10000:
+            raise ValidationError("Choose between 1 and 10,000 participants, or leave it empty.")
+        return capacity
+
+    def clean_closes_on(self):
+        closes_on = self.cleaned_data["closes_on"]
+        if closes_on is not None and not 2000 <= closes_on.year <= 2100:
+            raise ValidationError("Choose a date between the years 2000 and 2100.")
+        return closes_on

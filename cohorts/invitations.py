@@ -213,13 +213,16 @@ def accept(invitation, user):
     if not user_owns_email(user, invitation.email):
         raise ValueError("This invitation is for another email address.")
     membership, created = Membership.objects.get_or_create(
-        user=user, cohort=invitation.cohort, defaults={"role": invitation.role}
+        user=user,
+        cohort=invitation.cohort,
+        defaults={"role": invitation.role, "joined_via": Membership.Via.INVITATION},
     )
     if not created and membership.left_at is not None:
         membership.left_at = None
         membership.role = invitation.role
         membership.joined_at = timezone.now()
-        membership.save(update_fields=["left_at", "role", "joined_at"])
+        membership.joined_via = Membership.Via.INVITATION
+        membership.save(update_fields=["left_at", "role", "joined_at", "joined_via"])
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])

@@ -247,6 +247,13 @@ class Membership(models.Model):
         SOME = "some", "Some experience"
         EXPERIENCED = "experienced", "Experienced"
 
+    class Via(models.TextChoices):
+        """How the person came in: organizers see it on the members page."""
+
+        ADDED = "added", "Added directly"
+        INVITATION = "invitation", "Invitation"
+        LINK = "link", "Join link"
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
@@ -257,6 +264,7 @@ class Membership(models.Model):
     )
     reminders_opt_out = models.BooleanField(default=False)
     joined_at = models.DateTimeField(default=timezone.now)
+    joined_via = models.CharField(max_length=12, choices=Via.choices, default=Via.ADDED)
     left_at = models.DateTimeField(null=True, blank=True)
     # The secret in the member's calendar.ics URL (calendar apps have no session); resetting
     # it revokes the old link.
@@ -371,6 +379,69 @@ class Invitation(models.Model):
         if self.expires_at <= timezone.now():
             return "expired"
         return "pending"
+
+
+def new_join_code():
+    """A join-link code: 32 random bytes (256 bits), URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+class JoinLinkQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(replaced_at__isnull=True)
+
+
+class JoinLink(models.Model):
+    """A cohort's shareable join link. Resetting it keeps the old row, marked replaced, so an
+    old link says "this link was reset" instead of "not found"."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="join_links")
+    code = models.CharField(max_length=64, unique=True, default=new_join_code, editable=False)
+    enabled = models.BooleanField(default=True)
+    email_domains = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Only addresses at these domains may join, e.g. example.com, example.org.",
+    )
+    capacity = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="The link stops once the cohort has this many participants.",
+    )
+    closes_on = models.DateField(
+        null=True, blank=True, help_text="The last day the link works, in the cohort's time zone."
+    )
+    allow_rejoin = models.BooleanField(
+        default=False, help_text="People removed from the cohort may come back through the link."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    replaced_at = models.DateTimeField(null=True, blank=True)
+
+    objects = JoinLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort"],
+                condition=models.Q(replaced_at__isnull=True),
+                name="one_current_join_link_per_cohort",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Join link of {self.cohort}"
+
+    def get_absolute_url(self):
+        return reverse("join", kwargs={"code": self.code})
+
+    @property
+    def domains(self):
+        return [
+            d
+            for d in (part.strip().lower().lstrip("@") for part in self.email_domains.split(","))
+            if d
+        ]
 
 
 class Week(MarkdownModel):

@@ -19,13 +19,14 @@ from datetime import datetime
 from functools import wraps
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
-from .models import Cohort, Membership, Role, User, Week
+from .models import Cohort, JoinLink, Membership, Role, User, Week
 
 MEMBER = "member"
 FACILITATOR = "facilitator"
@@ -205,3 +206,47 @@ def can_import_courses(user: User | AnonymousUser) -> bool:
         is_site_staff(user)
         or Membership.objects.active().filter(user=user, role=Role.ORGANIZER).exists()
     )
+
+
+# --- Joining by a cohort's shareable link --------------------------------------------
+
+# Why a link refuses someone; the join page words each reason for the visitor.
+RESET = "reset"
+OFF = "off"
+CLOSED = "closed"
+FULL = "full"
+WRONG_DOMAIN = "wrong_domain"
+REMOVED = "removed"
+
+
+def participant_count(cohort: Cohort) -> int:
+    return Membership.objects.active().participants().filter(cohort=cohort).count()
+
+
+def link_refusal(link: JoinLink, now: datetime | None = None) -> str | None:
+    """Why nobody can use this join link right now, or None while it is open."""
+    if link.replaced_at is not None:
+        return RESET
+    if not link.enabled:
+        return OFF
+    now = now or timezone.now()
+    if link.closes_on is not None and link.cohort.local(now).date() > link.closes_on:
+        return CLOSED
+    if link.capacity is not None and participant_count(link.cohort) >= link.capacity:
+        return FULL
+    return None
+
+
+def person_refusal(link: JoinLink, user: User) -> str | None:
+    """Why this signed-in person may not join by an open link: removed members stay out
+    unless the organizer lets them back, and the link may be for some email domains only."""
+    membership = Membership.objects.filter(cohort=link.cohort, user=user).first()
+    if membership is not None and membership.left_at is not None and not link.allow_rejoin:
+        return REMOVED
+    domains = link.domains
+    if domains:
+        verified = EmailAddress.objects.filter(user=user, verified=True)
+        addresses = {user.email, *verified.values_list("email", flat=True)}
+        if not any(address.lower().rsplit("@", 1)[-1] in domains for address in addresses):
+            return WRONG_DOMAIN
+    return None

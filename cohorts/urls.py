@@ -24,6 +24,7 @@ urlpatterns = [
         name="manage_member_remove",
     ),
     path("manage/invitations/", views.manage_invitations, name="manage_invitations"),
+    path("manage/join-link/", views.manage_join_link, name="manage_join_link"),
     path(
         "manage/invitations/<int:invitation_id>/resend/",
         views.manage_invitation_resend,

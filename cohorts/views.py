@@ -1,5 +1,8 @@
+from allauth.account.adapter import get_adapter as get_account_adapter
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
@@ -9,18 +12,20 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from . import calendar, invitations, members, pages
+from . import calendar, invitations, joining, members, pages, permissions
 from .context_processors import forget_navigation
 from .forms import (
     CohortCreateForm,
     CohortSettingsForm,
     InvitationPasteForm,
+    JoinDetailsForm,
+    JoinLinkForm,
     MembershipForm,
     NameForm,
     WeekForm,
     form_status,
 )
-from .models import Cohort, Invitation, Membership, Role, Week
+from .models import Cohort, Invitation, JoinLink, Membership, Role, Week
 from .permissions import (
     MEMBER,
     ORGANIZER,
@@ -370,19 +375,131 @@ def invitation(request, token):
     if state != "pending":
         return render(request, "cohorts/invitation.html", context, status=410)
     user = request.user
+    if not user.is_authenticated:
+        # The link reached this inbox: signing up with this address needs no second code.
+        get_account_adapter(request).stash_verified_email(request, invitation.email)
     context["email_matches"] = user.is_authenticated and invitations.user_owns_email(
         user, invitation.email
     )
+    context["form"] = _details_form(request)
     if request.method == "POST":
         if not user.is_authenticated:
             return redirect(f"{invitation.get_absolute_url()}")
         if not context["email_matches"]:
             return render(request, "cohorts/invitation.html", context, status=403)
-        invitations.accept(invitation, user)
+        form = context["form"]
+        details_sent = any(name in request.POST for name in form.fields)
+        if details_sent and not form.is_valid():
+            return render(request, "cohorts/invitation.html", context, status=400)
+        membership = invitations.accept(invitation, user)
+        if details_sent:
+            joining.apply_details(membership, _details(form))
         forget_navigation(request)
         messages.success(request, f"Welcome to {invitation.cohort}!")
         return redirect(invitation.cohort)
     return render(request, "cohorts/invitation.html", context)
+
+
+def _details_form(request):
+    """The name-and-level form of the join and invitation pages."""
+    if request.method == "POST":
+        return JoinDetailsForm(request.POST)
+    initial = {"name": request.user.name} if request.user.is_authenticated else {}
+    return JoinDetailsForm(initial=initial)
+
+
+def _details(form):
+    return joining.Details(
+        experience=form.cleaned_data["experience"], name=form.cleaned_data["name"]
+    )
+
+
+JOIN_STATUS = {
+    permissions.RESET: 410,
+    permissions.OFF: 410,
+    permissions.CLOSED: 410,
+    permissions.FULL: 410,
+    permissions.WRONG_DOMAIN: 403,
+    permissions.REMOVED: 403,
+}
+
+
+@never_cache
+def join(request, code):
+    """A cohort's shareable join link: shows the cohort, and a signed-in visitor joins it.
+
+    Codes are unguessable, and guessing is rate-limited per address as well."""
+    if not joining.guess_allowed(request, record=False):
+        return render(request, "cohorts/join_limited.html", status=429)
+    link = JoinLink.objects.select_related("cohort").filter(code=code[:64]).first()
+    if link is None:
+        joining.guess_allowed(request, record=True)
+        raise Http404("No such join link.")
+    cohort = link.cohort
+    user = request.user
+    context = {"link": link, "cohort": cohort, "first_week": cohort.weeks.first()}
+    if user.is_authenticated:
+        membership = Membership.objects.filter(cohort=cohort, user=user).first()
+        if membership is not None and membership.left_at is None:
+            return redirect(cohort)
+    reason = permissions.link_refusal(link)
+    if reason is None and user.is_authenticated:
+        reason = permissions.person_refusal(link, user)
+    context["reason"] = reason
+    if reason:
+        return render(request, "cohorts/join.html", context, status=JOIN_STATUS[reason])
+    form = context["form"] = _details_form(request)
+    if request.method == "POST":
+        if not user.is_authenticated:
+            return redirect_to_login(link.get_absolute_url())
+        if not form.is_valid():
+            return render(request, "cohorts/join.html", context, status=400)
+        try:
+            membership = joining.join(link, user, _details(form))
+        except joining.Refused as refused:
+            context["reason"] = refused.reason
+            return render(request, "cohorts/join.html", context, status=JOIN_STATUS[refused.reason])
+        forget_navigation(request)
+        messages.success(request, f"Welcome to {cohort}!")
+        return redirect(joining.landing_url(membership))
+    return render(request, "cohorts/join.html", context)
+
+
+@cohort_view(ORGANIZER)
+def manage_join_link(request, access):
+    """Switch the join link on, set its limits, or reset it (the old link stops working)."""
+    cohort = access.cohort
+    link = joining.current_link(cohort)
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action == "switch_on":
+        joining.switch_on(cohort)
+        messages.success(request, "The join link works now. Share it with the people you expect.")
+        return redirect("cohorts:manage_join_link", slug=cohort.slug)
+    if action == "reset" and link is not None:
+        joining.reset(cohort)
+        messages.success(request, "The join link is new; the old one no longer works.")
+        return redirect("cohorts:manage_join_link", slug=cohort.slug)
+    form = JoinLinkForm(request.POST if action == "save" else None, instance=link)
+    if action == "save" and link is not None and form.is_valid():
+        form.save()
+        messages.success(request, "Join link saved.")
+        return redirect("cohorts:manage_join_link", slug=cohort.slug)
+    return render(
+        request,
+        "cohorts/manage/join_link.html",
+        {
+            "access": access,
+            "cohort": cohort,
+            "link": link,
+            "form": form if link is not None else None,
+            "link_url": f"{settings.SITE_URL}{link.get_absolute_url()}" if link else "",
+            "participants": permissions.participant_count(cohort),
+            "joined_by_link": cohort.memberships.active()
+            .filter(joined_via=Membership.Via.LINK)
+            .count(),
+        },
+        status=400 if action == "save" and form.errors else 200,
+    )
 
 
 @require_safe

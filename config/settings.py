@@ -7,6 +7,7 @@ start-up with a message that names the variable.
 """
 
 import os
+from importlib.util import find_spec
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -203,7 +204,9 @@ else:
 
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# No password needed to sign up: the emailed code proves the address and signs the person
+# in; a password is optional, now or later (Account → Password).
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1"]
 ACCOUNT_SIGNUP_FORM_CLASS = "cohorts.forms.SignupDetailsForm"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
@@ -223,10 +226,69 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "request_login_code": "20/m/ip,3/m/key",
+    # Opening /join/<code>/ with a code that does not exist (guessing codes).
+    "join_link": "10/m/ip",
 }
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+
+# --- Company single sign-on (OpenID Connect) --------------------------------
+
+# Set OIDC_ISSUER_URL, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET to offer "Sign in with …" on
+# the sign-in and sign-up pages; the provider must send back to
+# SITE_URL/accounts/oidc/company/login/callback/. An address from the provider counts as
+# confirmed only when the provider marks it verified (email_verified); only then does it
+# sign in to an existing account with that address.
+OIDC_ISSUER_URL = env_str("OIDC_ISSUER_URL").rstrip("/")
+OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+OIDC_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+OIDC_BUTTON_LABEL = env_str("OIDC_BUTTON_LABEL", "Company sign-in") or "Company sign-in"
+OIDC_SSO_ONLY = env_bool("OIDC_SSO_ONLY", False)
+SOCIALACCOUNT_PROVIDERS: dict = {"openid_connect": {"APPS": []}}
+# allauth's provider modules import these when loaded: without them, no sign-on at all.
+_SSO_MISSING = [module for module in ("requests", "jwt", "cryptography") if not find_spec(module)]
+if not _SSO_MISSING:
+    INSTALLED_APPS += [
+        "allauth.socialaccount",
+        "allauth.socialaccount.providers.openid_connect",
+    ]
+if OIDC_ISSUER_URL:
+    env_url("OIDC_ISSUER_URL", "", {"http", "https"})
+    if not (OIDC_CLIENT_ID and OIDC_CLIENT_SECRET):
+        raise ImproperlyConfigured(
+            "OIDC_ISSUER_URL is set: set OIDC_CLIENT_ID and OIDC_CLIENT_SECRET too."
+        )
+    if _SSO_MISSING:
+        raise ImproperlyConfigured(
+            "Single sign-on needs django-allauth's socialaccount extras (requests, PyJWT, "
+            f"cryptography); missing: {', '.join(_SSO_MISSING)}."
+        )
+    SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"].append(
+        {
+            "provider_id": "company",
+            "name": OIDC_BUTTON_LABEL,
+            "client_id": OIDC_CLIENT_ID,
+            "secret": OIDC_CLIENT_SECRET,
+            "settings": {"server_url": OIDC_ISSUER_URL, "oauth_pkce_enabled": True},
+        }
+    )
+elif OIDC_SSO_ONLY:
+    raise ImproperlyConfigured(
+        "OIDC_SSO_ONLY needs OIDC_ISSUER_URL (and the client id and secret)."
+    )
+SOCIALACCOUNT_ADAPTER = "cohorts.sso.CompanySignOnAdapter"
+# Passwords, codes and sign-up forms are hidden: everyone signs in through the provider.
+SOCIALACCOUNT_ONLY = OIDC_SSO_ONLY
+if OIDC_SSO_ONLY:
+    ACCOUNT_LOGIN_BY_CODE_ENABLED = False
+# A verified address from the provider signs in to the account that has it (allauth never
+# matches unverified ones) and links the two for next time.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10  # seconds, per request to the provider
+SOCIALACCOUNT_STORE_TOKENS = False
 
 # --- Email -----------------------------------------------------------------
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("cohorts/new/", cohort_views.cohort_create, name="cohort_create"),
     path("cohorts/import/", curriculum_views.course_import, name="course_import"),
     path("invite/<str:token>/", cohort_views.invitation, name="invitation"),
+    path("join/<str:code>/", cohort_views.join, name="join"),
     path("unsubscribe/<str:token>/", notification_views.unsubscribe, name="unsubscribe"),
     path("healthz", config_views.healthz, name="healthz"),
     path("accounts/name/", cohort_views.account_name, name="account_name"),

@@ -78,6 +78,9 @@ def last_line(text):
         ("CACHE_URL", {"CACHE_URL": "memcached://x"}),
         ("TRUSTED_PROXY_COUNT", {"TRUSTED_PROXY_COUNT": "-1"}),
         ("SECRET_KEY", {"SECRET_KEY": None, "DEBUG": "0"}),
+        ("OIDC_ISSUER_URL", {"OIDC_ISSUER_URL": "idp.example.com"}),
+        ("OIDC_CLIENT_ID", {"OIDC_ISSUER_URL": "https://idp.example.com"}),
+        ("OIDC_SSO_ONLY", {"OIDC_SSO_ONLY": "1"}),
     ],
 )
 def test_a_malformed_value_stops_start_up_and_names_the_variable(tmp_path, variable, variables):

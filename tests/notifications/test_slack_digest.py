@@ -1,6 +1,6 @@
 """The weekly Slack digest, and what happens with each of Slack's answers.
 
-A local HTTP server plays Slack's webhook endpoint (see slack_standin.py); slack_sdk really
+A local HTTP server plays Slack's webhook endpoint (see slack_standin.py); the channel really
 POSTs to it.
 """
 
