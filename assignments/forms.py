@@ -90,6 +90,9 @@ def parse_pasted_items(text):
         else:
             errors.append((number, line, "Use “URL” or “title | URL | minutes”."))
             continue
+        if not url:
+            errors.append((number, line, f"Line {number} has no URL."))
+            continue
         if len(url) > MAX_URL:
             errors.append((number, line[:80], f"The URL is longer than {MAX_URL} characters."))
             continue

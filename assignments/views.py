@@ -74,8 +74,51 @@ def checklist_context(request, access, week):
     }
 
 
+def readiness_context(request, access, week):
+    """For facilitators and organizers: the class's readiness for the week instead of a
+    checklist of their own — the items (no ticks), hand-ins per assignment and how many
+    active participants finished the required pre-work. Three queries."""
+    cohort = access.cohort
+    items = list(week.prework_items.all())
+    assignments = list(
+        week.assignments.annotate(
+            handed_in=Count(
+                "submissions__user",
+                filter=Q(
+                    submissions__user__memberships__cohort=cohort,
+                    submissions__user__memberships__role=Role.PARTICIPANT,
+                    submissions__user__memberships__left_at__isnull=True,
+                ),
+                distinct=True,
+            )
+        )
+    )
+    participants = Membership.objects.active().participants().filter(cohort=cohort)
+    statuses = [progress.status_of(m) for m in progress.with_week_status(participants, week)]
+    groups = []
+    for kind, label in PreworkItem.Kind.choices:
+        kind_items = [item for item in items if item.kind == kind]
+        if kind_items:
+            groups.append({"kind": kind, "label": label, "items": kind_items})
+    return {
+        "access": access,
+        "cohort": cohort,
+        "week": week,
+        "readiness": True,
+        "groups": groups,
+        "assignments": assignments,
+        "required_total": sum(1 for item in items if item.required),
+        "participants": len(statuses),
+        "ready": sum(1 for status in statuses if status.prework_finished),
+        "now": timezone.now(),
+    }
+
+
 def week_section(request, access, week):
-    context = checklist_context(request, access, week)
+    if access.can_facilitate:
+        context = readiness_context(request, access, week)
+    else:
+        context = checklist_context(request, access, week)
     return render_to_string("assignments/_week_prework.html", context, request=request)
 
 

@@ -169,12 +169,11 @@ class WeekForm(forms.ModelForm):
 class InvitationPasteForm(forms.Form):
     emails = forms.CharField(
         max_length=100_000,
-        widget=forms.Textarea(
-            attrs={"rows": 6, "placeholder": "ada@example.com\ngrace@example.com, facilitator"}
-        ),
+        widget=forms.Textarea(attrs={"rows": 6}),
         label="Email addresses",
-        help_text="One per line, at most 200. Add “, facilitator” or “, organizer” to give "
-        "someone that role.",
+        help_text="One address per line, at most 200. Add “, facilitator” or “, organizer” "
+        "after an address to give someone that role, for example “grace@example.com, "
+        "facilitator”.",
     )
     role = forms.ChoiceField(choices=Role.choices, initial=Role.PARTICIPANT, label="Default role")
 

@@ -14,6 +14,9 @@ class DiscussionsConfig(AppConfig):
         from . import digest, views
 
         pages.week_sections.register(views.week_section, order=20)
+        # Above the pre-work: the last session's feedback, while it is still to give.
+        pages.week_sections.register(views.feedback_prompt, order=5)
+        pages.cohort_notices.register(views.cohort_feedback_prompt)
 
         def facilitates(access):
             return access.can_facilitate

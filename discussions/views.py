@@ -6,6 +6,8 @@ htmx the page region they belong to is swapped in place (hx-select), without Jav
 the browser simply follows the redirect.
 """
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Count, Exists, OuterRef, Subquery
@@ -55,6 +57,25 @@ def session_started(week, now=None):
 
 # The week page lists the top muddiest points and shared links; "Show all" lists every one.
 TOP = 8
+
+
+def feedback_due(cohort, user, before=None, now=None):
+    """The latest session that has started (before `before`'s, if given) when this
+    participant has not rated it yet: "How was Week 4? Rate it". One query; None when
+    there is nothing to ask."""
+    now = now or timezone.now()
+    weeks = Week.objects.filter(cohort=cohort, session_start__lte=now, publish_at__lte=now)
+    if before is not None:
+        weeks = weeks.filter(session_start__lt=before.session_start)
+    latest = (
+        weeks.annotate(rated=Exists(Feedback.objects.filter(week=OuterRef("pk"), user=user)))
+        .order_by("-session_start")
+        .first()
+    )
+    if latest is None or latest.rated:
+        return None
+    latest.cohort = cohort
+    return latest
 
 
 def facilitator_state(week_ref):
@@ -132,6 +153,31 @@ def week_section(request, access, week):
         "discussions/_week_section.html",
         week_section_context(request, access, week),
         request=request,
+    )
+
+
+def feedback_prompt(request, access, week):
+    """Registered with cohorts.pages.week_sections (first): on a week whose session is still
+    to come, "How was Week 4? Rate it" while this participant has not rated the last one."""
+    if not access.is_participant or session_started(week):
+        return None
+    due = feedback_due(access.cohort, request.user, before=week)
+    if due is None:
+        return None
+    return render_to_string(
+        "discussions/_feedback_prompt.html", {"cohort": access.cohort, "due": due}, request=request
+    )
+
+
+def cohort_feedback_prompt(request, access):
+    """Registered with cohorts.pages.cohort_notices: the same prompt on the cohort page."""
+    if not access.is_participant:
+        return None
+    due = feedback_due(access.cohort, request.user)
+    if due is None:
+        return None
+    return render_to_string(
+        "discussions/_feedback_prompt.html", {"cohort": access.cohort, "due": due}, request=request
     )
 
 
@@ -317,8 +363,13 @@ def feedback(request, access, number):
             Feedback.objects.update_or_create(
                 week=week, user=request.user, defaults=form.cleaned_data
             )
-            if not is_htmx(request):
+            # From the week page, htmx swaps the section in place; from this page (where
+            # "Rate it" leads), the browser goes to the week page.
+            on_this_page = urlsplit(request.headers.get("HX-Current-URL", "")).path == request.path
+            if not is_htmx(request) or on_this_page:
                 messages.success(request, "Thank you — your feedback is saved.")
+            if is_htmx(request) and on_this_page:
+                return HttpResponse(headers={"HX-Redirect": f"{week.get_absolute_url()}#feedback"})
             return back_to_week(week, "feedback")
         return form_trouble(
             request,
@@ -449,6 +500,7 @@ def session_context(request, access, week, **forms):
         "notes_form": forms.get("notes_form") or FacilitatorNotesForm(instance=week),
         "plan": plan,
         "overrun": overrun,
+        "changeover_minutes": sheets.CHANGEOVER_MINUTES,
     }
 
 
