@@ -311,7 +311,9 @@ def feedback(request, access, number):
     can_answer = access.can_give_feedback(week)
     if request.method == "POST":
         if not can_answer:
-            raise PermissionDenied("Feedback is for participants, once the session has started.")
+            raise PermissionDenied(
+                "Feedback is for participants who had joined, once the session has started."
+            )
         if form.is_valid():
             # One response per person and week, however many arrive at once.
             Feedback.objects.update_or_create(
