@@ -115,6 +115,7 @@ def week_section_context(request, access, week, **forms):
         "more_resources": len(resources) > TOP and show_all != "resources",
         "my_upvotes": {resource.pk for resource in resources if resource.upvoted},
         "session_started": session_started(week),
+        "can_give_feedback": access.can_give_feedback(week),
         "feedback": feedback,
         "muddiest_form": forms.get("muddiest_form") or MuddiestPointForm(),
         "resource_form": forms.get("resource_form") or SharedResourceForm(),

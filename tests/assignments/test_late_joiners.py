@@ -229,3 +229,14 @@ def test_person_page_queries_do_not_grow_with_weeks(cohort, two_weeks, people, c
         Submission.objects.create(assignment=assignment, user=pat.user, link="https://e.example")
         Attendance.objects.create(week=week, user=pat.user, present=False)
     assert count_queries(client, person_url(cohort, pat)) == small
+
+
+def test_week_page_offers_no_rating_of_a_session_before_joining(
+    cohort, two_weeks, late, people, client_for
+):
+    week1 = two_weeks[0]
+    page = client_for(late.user).get(week1.get_absolute_url()).content.decode()
+    feedback = page.split('id="feedback"')[1].split("</section>")[0]
+    assert "held before you joined" in feedback and "feedback-overall" not in feedback
+    page = client_for(people["participant"]).get(week1.get_absolute_url()).content.decode()
+    assert "feedback-overall" in page.split('id="feedback"')[1].split("</section>")[0]
