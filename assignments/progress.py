@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cohorts.models import Cohort, Membership, Role, Week
+from cohorts.permissions import joined_before
 
 from .models import Assignment, Completion, PreworkItem, Submission
 
@@ -87,10 +88,11 @@ def statuses(weeks: Iterable[Week], user_ids: Sequence[int]) -> dict[tuple[int, 
 
 def ready_counts(cohort: Cohort, weeks: Iterable[Week]) -> dict[int, tuple[int, int]]:
     """{week_id: (finished, participants)}: how many active participants finished each
-    week's required pre-work — for the schedule's "X of Y ready", in two queries."""
+    week's required pre-work — for the schedule's "X of Y ready", in two queries. Only
+    those who joined before the week's session count (`joined_before`, here in SQL)."""
     active = (
         Membership.objects.active()
-        .filter(cohort=cohort, role=Role.PARTICIPANT)
+        .filter(cohort=cohort, role=Role.PARTICIPANT, joined_at__lt=OuterRef("session_start"))
         .values("cohort")
         .annotate(n=Count("pk"))
         .values("n")[:1]
@@ -110,6 +112,7 @@ def ready_counts(cohort: Cohort, weeks: Iterable[Week]) -> dict[int, tuple[int, 
             user__memberships__cohort=cohort,
             user__memberships__role=Role.PARTICIPANT,
             user__memberships__left_at__isnull=True,
+            user__memberships__joined_at__lt=F("item__week__session_start"),
         )
         .values_list("user", "item__week")
         .annotate(n=Count("pk"))
@@ -206,7 +209,7 @@ def remaining(
 @dataclass
 class ProgressRow:
     membership: Membership
-    statuses: list  # WeekStatus per report week, in week order
+    statuses: list  # WeekStatus per report week, in week order; None: not joined yet
     not_started: bool  # nothing done yet for the current week
     behind: bool  # an earlier week's session passed with its pre-work or assignment unfinished
 
@@ -230,8 +233,18 @@ def cohort_report(cohort: Cohort, now: datetime | None = None) -> CohortReport:
     table = statuses(weeks, user_ids)
     rows = []
     for membership in people:
-        row_statuses = [table[(membership.user_id, week.pk)] for week in weeks]
-        current_status = table.get((membership.user_id, current.pk)) if current else None
+        # Weeks before they joined are None ("not joined") and count in no rate.
+        row_statuses = [
+            table[(membership.user_id, week.pk)]
+            if joined_before(membership.joined_at, week)
+            else None
+            for week in weeks
+        ]
+        current_status = (
+            table.get((membership.user_id, current.pk))
+            if current and joined_before(membership.joined_at, current)
+            else None
+        )
         rows.append(
             ProgressRow(
                 membership=membership,
@@ -239,15 +252,14 @@ def cohort_report(cohort: Cohort, now: datetime | None = None) -> CohortReport:
                 not_started=current_status is not None and not current_status.started,
                 # Only sessions since they joined count: a newcomer is not behind on history.
                 behind=any(
-                    not status.finished
+                    status is not None and not status.finished and week.session_end < now
                     for week, status in zip(weeks, row_statuses, strict=True)
-                    if membership.joined_at < week.session_end < now
                 ),
             )
         )
     totals = []
     for index, week in enumerate(weeks):
-        column = [row.statuses[index] for row in rows]
+        column = [row.statuses[index] for row in rows if row.statuses[index] is not None]
         totals.append(
             {
                 "week": week,
@@ -312,6 +324,62 @@ def week_report(week: Week) -> dict[str, Any]:
                 "cells": [(item, (user_id, item.pk) in done) for item in items],
                 "submissions": [(a, submissions.get((user_id, a.pk))) for a in assignments],
                 "percent": percent_done(required_done, len(required)),
+                "joined": joined_before(membership.joined_at, week),
             }
         )
     return {"items": items, "assignments": assignments, "rows": rows}
+
+
+@dataclass(frozen=True)
+class PersonWeek:
+    """One participant's week on their own progress page."""
+
+    week: Week
+    joined: bool  # False: the week's session was before they joined
+    status: WeekStatus
+    hand_ins: list[tuple[Assignment, Submission | None]]
+    attendance: str  # "present", "absent", or "" before the session has started
+    feedback_given: bool
+
+
+def person_report(membership: Membership, now: datetime | None = None) -> list[PersonWeek]:
+    """A participant's published weeks: pre-work, hand-ins, attendance and whether they
+    rated the session — in a fixed number of queries, however many weeks."""
+    now = now or timezone.now()
+    weeks = [week for week in membership.cohort.weeks.all() if week.is_published(now)]
+    week_ids = [week.pk for week in weeks]
+    user_id = membership.user_id
+    table = statuses(weeks, [user_id])
+    assignments: dict[int, list[Assignment]] = {}
+    for assignment in Assignment.objects.filter(week__in=week_ids):
+        assignments.setdefault(assignment.week_id, []).append(assignment)
+    submissions = {
+        s.assignment_id: s
+        for s in Submission.objects.filter(
+            user_id=user_id, assignment__week__in=week_ids
+        ).select_related("assignment")
+    }
+    # Attendance and feedback through the week's reverse relations: no row means present.
+    absent = set(
+        Week.objects.filter(
+            pk__in=week_ids, attendance__user=user_id, attendance__present=False
+        ).values_list("pk", flat=True)
+    )
+    rated = set(
+        Week.objects.filter(pk__in=week_ids, feedback__user=user_id).values_list("pk", flat=True)
+    )
+    report = []
+    for week in weeks:
+        joined = joined_before(membership.joined_at, week)
+        held = joined and week.session_start <= now
+        report.append(
+            PersonWeek(
+                week=week,
+                joined=joined,
+                status=table[(user_id, week.pk)],
+                hand_ins=[(a, submissions.get(a.pk)) for a in assignments.get(week.pk, [])],
+                attendance=("absent" if week.pk in absent else "present") if held else "",
+                feedback_given=week.pk in rated,
+            )
+        )
+    return report

@@ -25,5 +25,6 @@ urlpatterns = [
     path("progress/", views.progress_overview, name="progress"),
     path("progress.csv", views.progress_csv, name="progress_csv"),
     path("progress/weeks/<int:number>/", views.progress_week, name="progress_week"),
+    path("progress/<int:member_id>/", views.progress_person, name="progress_person"),
     path("submissions/<int:submission_id>/feedback/", views.submission_feedback, name="feedback"),
 ]

@@ -15,7 +15,14 @@ from django.views.decorators.http import require_POST
 
 from cohorts.forms import form_status
 from cohorts.models import Membership, Role, Week
-from cohorts.permissions import FACILITATOR, MEMBER, ORGANIZER, cohort_view, visible_week
+from cohorts.permissions import (
+    FACILITATOR,
+    MEMBER,
+    ORGANIZER,
+    cohort_view,
+    joined_before,
+    visible_week,
+)
 
 from . import progress
 from .forms import (
@@ -157,19 +164,24 @@ def home_lines(request, summaries):
         return {}
     facilitated = [s.next_week.cohort_id for s in summaries if s.access.can_facilitate]
     participants = {}
-    for cohort_id, user_id in (
+    for cohort_id, user_id, joined_at in (
         Membership.objects.active()
         .filter(cohort__in=facilitated, role=Role.PARTICIPANT)
-        .values_list("cohort", "user")
+        .values_list("cohort", "user", "joined_at")
     ):
-        participants.setdefault(cohort_id, []).append(user_id)
-    user_ids = {request.user.pk, *(pk for ids in participants.values() for pk in ids)}
+        participants.setdefault(cohort_id, []).append((user_id, joined_at))
+    user_ids = {request.user.pk, *(pk for ids in participants.values() for pk, _ in ids)}
     table = progress.statuses(weeks, list(user_ids))
     lines = {}
     for week in weeks:
         cohort_id = week.cohort_id
         if week.cohort_id in facilitated:
-            ids = participants.get(cohort_id, [])
+            # Who joined after the week's session is not counted for it.
+            ids = [
+                pk
+                for pk, joined_at in participants.get(cohort_id, [])
+                if joined_before(joined_at, week)
+            ]
             ready = sum(table[(pk, week.pk)].prework_finished for pk in ids)
             lines[cohort_id] = format_html(
                 "{} of {} participants ready for {}", ready, len(ids), week.title
@@ -553,7 +565,9 @@ def progress_overview(request, access):
             "cohort": access.cohort,
             "report": report,
             "rows": rows,
-            "table_rows": progress_rows_html(rows),
+            "table_rows": progress_rows_html(
+                rows, reverse("assignments:progress", args=[access.cohort.slug])
+            ),
             "show": show,
             "filters": FILTERS,
             "chart": progress.completion_chart(report),
@@ -561,8 +575,16 @@ def progress_overview(request, access):
     )
 
 
+NOT_JOINED_CELL = (
+    '<td class="not-joined">—<span class="visually-hidden"> not joined yet</span></td>'
+)
+
+
 def progress_cell_html(status):
-    """One cell: percent of required pre-work, and the assignments handed in."""
+    """One cell: percent of required pre-work, and the assignments handed in; a week
+    before the person joined is "—"."""
+    if status is None:
+        return NOT_JOINED_CELL
     css = ' class="done"' if status.finished else "" if status.started else ' class="none"'
     handed_in = ""
     if status.assignments_total:
@@ -575,9 +597,10 @@ def progress_cell_html(status):
     return f"<td{css}>{status.percent}%{handed_in}</td>"
 
 
-def progress_rows_html(rows):
+def progress_rows_html(rows, person_base_url):
     """The table's body, built once in Python: 200 people × 12 weeks are 2,400 cells, and
-    a template loop with a condition chain per cell costs more than the rest of the page."""
+    a template loop with a condition chain per cell costs more than the rest of the page.
+    Each name links to the person's page, `person_base_url` + membership id."""
     cells = {}  # WeekStatus -> HTML: most cells repeat a handful of states
     lines = []
     for row in rows:
@@ -593,7 +616,8 @@ def progress_rows_html(rows):
                 cell = cells[status] = progress_cell_html(status)
             html.append(cell)
         name = escape(row.membership.user.display_name)
-        lines.append(f'<tr><th scope="row">{name}{badges}</th>{"".join(html)}</tr>')
+        link = f'<a href="{person_base_url}{row.membership.pk}/">{name}</a>'
+        lines.append(f'<tr><th scope="row">{link}{badges}</th>{"".join(html)}</tr>')
     return mark_safe("\n".join(lines))  # noqa: S308 — names are escaped, the rest is ours
 
 
@@ -602,15 +626,25 @@ def progress_csv(request, access):
     report = progress.cohort_report(access.cohort)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{access.cohort.slug}-progress.csv"'
-    writer = csv.writer(response)
+    # Text is quoted, numbers are not: spreadsheets read every figure as a number (never
+    # "1/1" as a date). A week before the person joined is an empty text cell.
+    writer = csv.writer(response, quoting=csv.QUOTE_NONNUMERIC)
     header = ["Participant", "Email"]
     for week in report.weeks:
-        header += [f"Week {week.number} pre-work %", f"Week {week.number} assignments handed in"]
+        n = week.number
+        header += [
+            f"Week {n} pre-work %",
+            f"Week {n} assignments handed in",
+            f"Week {n} assignments due",
+        ]
     writer.writerow(header)
     for row in report.rows:
         line = [_csv_safe(row.membership.user.display_name), _csv_safe(row.membership.user.email)]
         for status in row.statuses:
-            line += [status.percent, f"{status.assignments_done}/{status.assignments_total}"]
+            if status is None:
+                line += ["", "", ""]
+            else:
+                line += [status.percent, status.assignments_done, status.assignments_total]
         writer.writerow(line)
     return response
 
@@ -628,6 +662,28 @@ def progress_week(request, access, number):
         request,
         "assignments/progress_week.html",
         {"access": access, "cohort": access.cohort, "week": week, **progress.week_report(week)},
+    )
+
+
+@cohort_view(FACILITATOR)
+def progress_person(request, access, member_id):
+    """One participant's weeks: pre-work, hand-ins, attendance, feedback given."""
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"),
+        pk=member_id,
+        cohort=access.cohort,
+        role=Role.PARTICIPANT,
+    )
+    membership.cohort = access.cohort
+    return render(
+        request,
+        "assignments/progress_person.html",
+        {
+            "access": access,
+            "cohort": access.cohort,
+            "member": membership,
+            "weeks": progress.person_report(membership),
+        },
     )
 
 

@@ -38,6 +38,14 @@ View = Callable[..., HttpResponse]
 MAX_WEEK_NUMBER = 32767
 
 
+def joined_before(joined_at: datetime, week: Week) -> bool:
+    """Was someone who joined at `joined_at` a member for this week? Only if they joined
+    before its session started: earlier weeks show as "not joined", count in no rate
+    (progress, "X of Y ready", the digest) and cannot be rated by them. The one
+    definition; `assignments.progress.ready_counts` says the same in SQL."""
+    return joined_at < week.session_start
+
+
 @dataclass(frozen=True)
 class CohortAccess:
     """An active member's access to their cohort."""
@@ -88,8 +96,13 @@ class CohortAccess:
         return self.can_facilitate or (author_id is not None and author_id == self.user_id)
 
     def can_give_feedback(self, week: Week, now: datetime | None = None) -> bool:
-        """Participants rate a session once it has started."""
-        return self.is_participant and (now or timezone.now()) >= week.session_start
+        """Participants rate a session once it has started — one held before they joined
+        is not theirs to rate."""
+        return (
+            self.is_participant
+            and joined_before(self.membership.joined_at, week)
+            and (now or timezone.now()) >= week.session_start
+        )
 
     def allows(self, rule: str) -> bool:
         return {

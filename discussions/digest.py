@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from assignments.progress import statuses
 from cohorts.models import Membership
+from cohorts.permissions import joined_before
 from notifications import dispatch
 from notifications.channels import slack
 from notifications.models import Delivery
@@ -118,7 +119,12 @@ def completion_line(cohort, week):
     previous = next((w for w in cohort.weeks.all() if w.number == week.number - 1), None)
     if previous is None or not previous.is_published():
         return None
-    people = list(Membership.objects.active_participants(cohort))
+    # Who joined after that session is not counted for it.
+    people = [
+        m
+        for m in Membership.objects.active_participants(cohort)
+        if joined_before(m.joined_at, previous)
+    ]
     if not people:
         return None
     table = statuses([previous], [m.user_id for m in people])

@@ -136,6 +136,7 @@ def week_section_context(request, access, week, **forms):
         "more_resources": len(resources) > TOP and show_all != "resources",
         "my_upvotes": {resource.pk for resource in resources if resource.upvoted},
         "session_started": session_started(week),
+        "can_give_feedback": access.can_give_feedback(week),
         "feedback": feedback,
         "muddiest_form": forms.get("muddiest_form") or MuddiestPointForm(),
         "resource_form": forms.get("resource_form") or SharedResourceForm(),
@@ -357,7 +358,9 @@ def feedback(request, access, number):
     can_answer = access.can_give_feedback(week)
     if request.method == "POST":
         if not can_answer:
-            raise PermissionDenied("Feedback is for participants, once the session has started.")
+            raise PermissionDenied(
+                "Feedback is for participants who had joined, once the session has started."
+            )
         if form.is_valid():
             # One response per person and week, however many arrive at once.
             Feedback.objects.update_or_create(

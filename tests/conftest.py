@@ -1,7 +1,7 @@
 """Shared fixtures: people and a cohort in each role."""
 
 import socket
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -87,8 +87,12 @@ def people(cohort, make_user):
         "participant": make_user("par@example.com", "Pat Participant"),
         "outsider": make_user("out@example.com", "Oscar Outsider"),
     }
+    # They joined before the cohort began: every week's session counts for them.
+    joined = datetime.combine(cohort.start_date, time(), tzinfo=BERLIN) - timedelta(days=30)
     for role in (Role.ORGANIZER, Role.FACILITATOR, Role.PARTICIPANT):
-        Membership.objects.create(user=users[role.value], cohort=cohort, role=role)
+        Membership.objects.create(
+            user=users[role.value], cohort=cohort, role=role, joined_at=joined
+        )
     return users
 
 

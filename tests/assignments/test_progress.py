@@ -47,15 +47,17 @@ def test_progress_shows_percent_and_submissions(
             io.StringIO(client.get(progress_url(upcoming_week.cohort, "_csv")).content.decode())
         )
     )
-    assert rows[0][:4] == [
+    assert rows[0][:5] == [
         "Participant",
         "Email",
         "Week 1 pre-work %",
         "Week 1 assignments handed in",
+        "Week 1 assignments due",
     ]
     by_email = {row[1]: row for row in rows[1:]}
-    assert by_email["par@example.com"][2:4] == ["67", "1/1"]
-    assert by_email["slow@example.com"][2:4] == ["0", "0/1"]
+    # Hand-ins are two numbers, never "1/1" (which a spreadsheet reads as a date).
+    assert by_email["par@example.com"][2:5] == ["67", "1", "1"]
+    assert by_email["slow@example.com"][2:5] == ["0", "0", "1"]
 
 
 def test_behind_means_an_earlier_session_passed_unprepared(

@@ -1,5 +1,7 @@
 """People for browser tests, and signing in through the real login form."""
 
+from datetime import datetime, time, timedelta
+
 from allauth.account.models import EmailAddress
 
 from cohorts.models import Membership, User
@@ -11,7 +13,11 @@ def person(email, name, role, cohort, experience="some"):
     """A verified user who is a member of `cohort` in `role`."""
     user = User.objects.create_user(email=email, password=PASSWORD, name=name)
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    Membership.objects.create(user=user, cohort=cohort, role=role, experience=experience)
+    # A member since before the cohort began: every week's session counts for them.
+    joined = datetime.combine(cohort.start_date, time(), tzinfo=cohort.tz) - timedelta(days=30)
+    Membership.objects.create(
+        user=user, cohort=cohort, role=role, experience=experience, joined_at=joined
+    )
     return user
 
 

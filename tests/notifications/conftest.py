@@ -78,9 +78,13 @@ def class_list(cohort, people, prework, make_user):
     plus the organizer and facilitator (never reminded: they are not participants).
     """
     users = {"par": people["participant"]}
+    # All of them members since before the cohort began, like par.
+    joined = Membership.objects.get(user=users["par"], cohort=cohort).joined_at
     for key, name in [("ada", "Ada"), ("bea", "Bea"), ("cat", "Cat"), ("dan", "Dan")]:
         users[key] = make_user(f"{key}@example.com", name)
-        Membership.objects.create(user=users[key], cohort=cohort, role=Role.PARTICIPANT)
+        Membership.objects.create(
+            user=users[key], cohort=cohort, role=Role.PARTICIPANT, joined_at=joined
+        )
     Membership.objects.filter(user=users["cat"]).update(reminders_opt_out=True)
     Membership.objects.filter(user=users["dan"]).update(left_at=timezone.now())
     for item in ("video1", "video2"):
