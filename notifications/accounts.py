@@ -26,7 +26,9 @@ COULD_NOT_SEND = "We could not send the code just now — try again."
 
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix, email, context):
-        context = {**context, "current_site": SITE}
+        # allauth's own send_mail puts the address in the context; its templates ("an account
+        # with email …") use it.
+        context = {"email": email, **context, "current_site": SITE}
         message = self.render_mail(template_prefix, email, context)
         html = ""
         for content, mimetype in getattr(message, "alternatives", []):

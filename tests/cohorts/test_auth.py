@@ -114,3 +114,9 @@ def test_the_name_page_asks_strangers_to_sign_in(client):
     response = client.get(reverse("account_name"))
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_the_unknown_account_email_names_the_address(client):
+    client.post(reverse("account_reset_password"), {"email": "nobody@example.com"})
+    [message] = mail.outbox
+    assert "with email nobody@example.com." in " ".join(message.body.split())

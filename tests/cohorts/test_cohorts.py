@@ -352,3 +352,16 @@ def test_the_header_lists_a_newly_joined_cohort_at_once(cohort, other_cohort, pe
     assert response.status_code == 302
     header = client.get(cohort.get_absolute_url()).content.decode().split("</header>")[0]
     assert "Statistics" in header
+
+
+def test_the_only_organizer_cannot_demote_themselves(cohort, people, client_for):
+    organizer = Membership.objects.get(user=people["organizer"], cohort=cohort)
+    response = client_for(people["organizer"]).post(
+        reverse("cohorts:manage_member_update", args=[cohort.slug, organizer.pk]),
+        {"role": "participant", "experience": "some"},
+        follow=True,
+    )
+    assert response.status_code in (200, 400)
+    organizer.refresh_from_db()
+    assert organizer.role == Role.ORGANIZER
+    assert "A cohort needs at least one organizer." in response.content.decode()
