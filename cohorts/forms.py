@@ -98,7 +98,13 @@ class CohortFields(forms.ModelForm):
             "session_time": TimeInput,
             "description": forms.Textarea(attrs={"rows": 4}),
         }
-        labels = {"session_minutes": "Session length (minutes)"}
+        labels = {
+            "session_minutes": "Session length (minutes)",
+            "start_date": "First session on or after",
+        }
+        help_texts = {
+            "start_date": "The first session is on the session weekday on or after this date."
+        }
 
     def clean_title(self):
         return single_line(self.cleaned_data["title"])
