@@ -2,16 +2,8 @@ from django import template
 from django.conf import settings
 
 from cohorts import pages
-from cohorts.markdown import render_markdown
 
 register = template.Library()
-
-
-@register.filter(name="markdown")
-def markdown_filter(text):
-    """Markdown that is not stored (none today): stored Markdown has its sanitized HTML
-    beside it (`{{ week.summary_html }}`), rendered once on save, never per request."""
-    return render_markdown(text or "")
 
 
 @register.filter

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from assignments.models import Assignment, PreworkItem, Submission
 from cohorts.markdown import LONG_TEXT, MAX_NESTING, SHORT_TEXT, render_markdown
+from cohorts.models import JoinLink
 from curriculum.course_file import parse_course
 from discussions import pairing
 from discussions.models import DiscussionPoint, PairPrompt, SessionSettings
@@ -278,6 +279,9 @@ def test_pages_show_stored_html_and_render_no_markdown(
         assert "Explain <strong>bias</strong>." in page, name
     guide = facilitator.get(reverse("discussions:guide", args=[slug])).content.decode()
     assert "Watch the <em>clock</em>." in guide
+    link = JoinLink.objects.create(cohort=cohort)
+    join_page = client_for(None).get(link.get_absolute_url()).content.decode()
+    assert "<strong>models</strong>" in join_page
     assert conversions == []
 
 
