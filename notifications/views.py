@@ -183,8 +183,6 @@ def manage_dispatch(request, access):
 def reminder_preferences(request, access):
     """The reminders switch on the member's preferences page (a cohorts.pages section)."""
     membership = access.membership
-    if membership is None:
-        return None
     initial = {"reminders": not membership.reminders_opt_out}
     # An unticked checkbox posts nothing, so an empty POST is still a submission.
     data = request.POST if request.method == "POST" else None
