@@ -30,7 +30,6 @@ class Link:
     url_name: str
     allowed: Callable
     current: tuple = ()
-    download: bool = False
 
     def url(self, cohort, week=None):
         args = [cohort.slug] if week is None else [cohort.slug, week.number]
