@@ -282,7 +282,7 @@ class Command(BaseCommand):
 
 
 class temporary_database:
-    """A fresh database for the run: SQLite in a temporary file, else `<name>_perf`."""
+    """A fresh database for the run: SQLite in a temporary file, else `<name>_perf_<pid>`."""
 
     def __enter__(self):
         test = connection.settings_dict.setdefault("TEST", {})
@@ -291,7 +291,8 @@ class temporary_database:
             test["NAME"] = str(Path(self.tmp.name) / "perf.sqlite3")
         else:
             self.tmp = None
-            test["NAME"] = f"{connection.settings_dict['NAME']}_perf"
+            # Its own name per run: two people benchmarking on one server never clash.
+            test["NAME"] = f"{connection.settings_dict['NAME']}_perf_{os.getpid()}"
         self.old_name = connection.creation.create_test_db(
             verbosity=0, autoclobber=True, serialize=False
         )
