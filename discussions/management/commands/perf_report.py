@@ -8,6 +8,7 @@
 Builds throwaway data in a temporary database (created, migrated and dropped again: the
 database you work with is never touched), signs in with Django's test Client and times every
 page in interleaved rounds after a warm-up. Each line is the median of the rounds, the
+process's CPU time (which other busy programs stretch less than the wall time), the
 number of SQL queries of one request and the ratio to a reference measured in the same run:
 "floor" is Django rendering the same progress table from precomputed values through
 base.html, "minimal" a signed-in view returning a short page.
@@ -249,7 +250,8 @@ class Command(BaseCommand):
                 m.time_once()
 
     def report(self, m, n):
-        line = f"{m.name}@{n} {1000 * m.median:.1f} ms {m.queries} queries"
+        line = f"{m.name}@{n} {1000 * m.median:.1f} ms (CPU {1000 * m.cpu_median:.1f} ms)"
+        line += f" {m.queries} queries"
         if m.reference is not None:
             line += f" {m.median / m.reference.median:.2f}x {m.reference.name.split('_')[0]}"
         line += f" {m.size / 1024:.0f} KB"
