@@ -148,6 +148,29 @@ def demo_pages():
         ("participant", url("assignments:submit", assignment.pk)),
         ("facilitator", url("assignments:feedback", submission.pk)),
     ]
+    # Announcements: one sent (on the cohort page), one draft in preview.
+    from notifications.models import Announcement
+
+    sent = Announcement.objects.create(
+        cohort=cohort,
+        author=organizer,
+        subject="Room change",
+        body="We meet in **room 4**.",
+        form_key="validity-sent",
+        status=Announcement.Status.SCHEDULED,
+        send_at=now,
+    )
+    draft = Announcement.objects.create(
+        cohort=cohort, author=organizer, subject="Draft", body="- a\n- b", form_key="validity-d"
+    )
+    pages += [
+        ("participant", url("notifications:announcements")),
+        ("participant", url("notifications:announcement", sent.pk)),
+        ("organizer", url("notifications:announcements")),
+        ("organizer", url("notifications:announcement_new")),
+        ("organizer", url("notifications:announcement", draft.pk)),
+        ("organizer", url("notifications:announcement_edit", draft.pk)),
+    ]
     return pages
 
 
