@@ -9,9 +9,7 @@ from django.urls import reverse
 from cohorts.models import Membership
 from notifications import preferences
 from notifications.models import Announcement, Delivery, MailOptOut
-from tests.conftest import berlin_time
-
-from .conftest import html_of, text_of
+from tests.conftest import berlin_time, html_of, text_of
 
 pytestmark = pytest.mark.django_db
 

@@ -171,6 +171,13 @@ def demo_pages():
         ("organizer", url("notifications:announcement", draft.pk)),
         ("organizer", url("notifications:announcement_edit", draft.pk)),
     ]
+    # The one-tap survey link from the after-session email (signed out), and its results.
+    from discussions import survey
+
+    participant = User.objects.get(email="participant01@example.com")
+    if survey.window(held).is_open(now):
+        token = survey.token(held, participant.pk)
+        pages.append((None, reverse("survey", args=[token]) + "?overall=4"))
     return pages
 
 
