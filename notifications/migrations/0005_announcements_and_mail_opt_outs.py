@@ -10,7 +10,7 @@ import cohorts.markdown
 class Migration(migrations.Migration):
     dependencies = [
         ("cohorts", "0010_join_link_and_how_members_joined"),
-        ("notifications", "0003_purge_account_email_bodies"),
+        ("notifications", "0004_invitation_links_out_of_the_log"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
