@@ -284,7 +284,7 @@ def prepare(claimed: Delivery) -> outbox.Withhold | None:
                 "user": membership.user,
                 "questions": questions,
                 "form_url": url(),
-                "closes": cohort.local(found.closes),
+                "closes": cohort.local(found.closes).replace(tzinfo=None),
                 "nudge": claimed.kind == KIND_NUDGE,
                 "unsubscribe_url": unsubscribe,
                 "preferences_url": preferences.preferences_url(cohort),

@@ -920,7 +920,7 @@ def survey_link(request, token):
             "feedback": feedback,
             "picked": picked,
             "saved": saved,
-            "closes": cohort.local(found.closes),
+            "closes": cohort.local(found.closes).replace(tzinfo=None),
         },
         status=form_status(form) if request.method == "POST" and not saved else 200,
     )
