@@ -22,7 +22,7 @@ from notifications import dispatch, outbox, preferences
 from notifications.channels import email
 from notifications.models import Delivery
 
-from .models import Submission
+from .models import Assignment, PreworkItem, Submission
 
 KIND_OPENED = "week_opened"
 KIND_FEEDBACK = "feedback_left"
@@ -113,13 +113,15 @@ def _address(claimed: Delivery, membership: Membership, kind: str) -> None:
 
 def prepare_opened(claimed: Delivery) -> outbox.Withhold | None:
     week = claimed.week
+    if week is None:
+        return outbox.Withhold(Delivery.Status.SKIPPED, "The session was deleted.")
     cohort = week.cohort
     if not week.is_published():
         return outbox.Withhold(Delivery.Status.SKIPPED, "Unpublished again before sending.")
     membership, reason = _member(cohort, claimed.payload.get("user_id"), preferences.WEEK_OPENED)
     if membership is None:
         return outbox.Withhold(Delivery.Status.SKIPPED, reason)
-    items = list(week.prework_items.all())
+    items = list(PreworkItem.objects.filter(week=week))
     claimed.subject, claimed.body_text, claimed.body_html = email.render(
         "week_opened",
         {
@@ -130,7 +132,7 @@ def prepare_opened(claimed: Delivery) -> outbox.Withhold | None:
             "required_minutes": sum(item.minutes for item in items if item.required),
             "assignment_dues": [
                 (assignment, wall_clock(cohort, assignment.due_at))
-                for assignment in week.assignments.all()
+                for assignment in Assignment.objects.filter(week=week)
             ],
             "session_local": wall_clock(cohort, week.session_start),
             "week_url": f"{settings.SITE_URL}{week.get_absolute_url()}",

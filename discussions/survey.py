@@ -242,6 +242,8 @@ def nudges(
 
 def prepare(claimed: Delivery) -> outbox.Withhold | None:
     week = claimed.week
+    if week is None:
+        return outbox.Withhold(Delivery.Status.SKIPPED, "The session was deleted.")
     cohort = week.cohort
     user_id = claimed.payload.get("user_id")
     membership = (

@@ -24,7 +24,7 @@ from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from cohorts.models import Cohort, Membership, Role, Week
+from cohorts.models import Cohort, Membership, Role, User, Week
 from cohorts.registry import Registry
 
 from . import dispatch, outbox, preferences
@@ -47,7 +47,7 @@ class Recipient:
     included: bool
 
     @property
-    def user(self):
+    def user(self) -> User:
         return self.membership.user
 
 

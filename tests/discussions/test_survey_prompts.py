@@ -323,3 +323,27 @@ def test_the_digest_says_the_last_surveys_response_rate(held, cohort, time_machi
     assert survey_line(cohort, cohort.weeks.get(number=2), berlin_time("2026-09-07 09:00")) == (
         "Survey for Week 1: 1 of 2 answered (50%)"
     )
+
+
+def test_the_results_page_takes_the_same_queries_however_many_people(
+    held, cohort, people, make_user, client_for
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    week, users = held
+    rate(week, users["par"], 5)
+    client = client_for(people["organizer"])
+    path = reverse("discussions:feedback_results", args=[cohort.slug])
+
+    def count():
+        client.get(path)
+        with CaptureQueriesContext(connection) as captured:
+            client.get(path)
+        return len(captured)
+
+    before = count()
+    for n in range(12):
+        user = join(cohort, make_user, f"Extra{n}")
+        rate(week, user, 3)
+    assert count() == before

@@ -320,3 +320,34 @@ def test_a_past_scheduled_announcement_is_refused_at_send_time(
     announcement.refresh_from_db()
     assert announcement.status == "draft"
     assert not Delivery.objects.exists()
+
+
+def queries_for(client, path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(path)  # warm up: the header's navigation is cached in the session
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+def test_pages_with_announcements_take_the_same_queries_however_many_people(
+    cohort, people, organizer, make_user, post_committed
+):
+    compose(organizer, cohort)
+    announcement = Announcement.objects.get()
+    post_committed(organizer, url(cohort, "announcement_send", announcement.pk))
+    paths = [
+        cohort.get_absolute_url(),
+        url(cohort, "announcements"),
+        url(cohort, "announcement", announcement.pk),
+    ]
+    before = [queries_for(organizer, path) for path in paths]
+    for n in range(15):
+        Membership.objects.create(user=make_user(f"p{n}@example.com", f"P {n}"), cohort=cohort)
+    for n in range(5):
+        compose(organizer, cohort, subject=f"More {n}")
+        more = Announcement.objects.get(subject=f"More {n}")
+        post_committed(organizer, url(cohort, "announcement_send", more.pk))
+    assert [queries_for(organizer, path) for path in paths] == before
