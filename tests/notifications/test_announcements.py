@@ -188,6 +188,10 @@ def test_scheduled_announcement_goes_out_once_at_its_time(
             if any(m["Subject"].startswith("Room change") for m in messages)
         }
 
+    preview = organizer.get(reverse("notifications:manage_dispatch", args=[cohort.slug]))
+    assert "“Room change” goes out Wed 02 Sep 2026, 08:30 (Europe/Berlin)" in (
+        preview.content.decode()
+    )
     time_machine.move_to(berlin_time("2026-09-02 08:29"))
     run_dispatch()
     assert announced() == {}
