@@ -298,7 +298,14 @@ def test_also_posted_to_slack_escaped(
 ):
     cohort.slack_webhook_url = slack_standin.webhook_url
     cohort.save()
-    compose(organizer, cohort, subject="<!channel> ping", body="a < b & c", post_to_slack="on")
+    long_tail = " word" * 2000  # 10,000 characters: more than a Slack section holds
+    compose(
+        organizer,
+        cohort,
+        subject="<!channel> ping",
+        body="a < b & c" + long_tail,
+        post_to_slack="on",
+    )
     announcement = Announcement.objects.get()
     assert announcement.post_to_slack
     post_committed(organizer, url(cohort, "announcement_send", announcement.pk))
@@ -308,6 +315,9 @@ def test_also_posted_to_slack_escaped(
     assert "&lt;!channel&gt; ping" in text
     assert "a &lt; b &amp; c" in text
     assert "<!channel>" not in text
+    payload = request["json"]
+    assert len(payload["text"]) <= 3000
+    assert all(len(block["text"]["text"]) <= 3000 for block in payload["blocks"] if "text" in block)
     assert Delivery.objects.get(channel="slack").status == "sent"
 
 
