@@ -2,8 +2,8 @@ import csv
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, Subquery, Sum
-from django.http import HttpResponse
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, Sum
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
@@ -24,7 +24,7 @@ from cohorts.permissions import (
     visible_week,
 )
 
-from . import progress
+from . import marks, progress
 from .forms import (
     AssignmentForm,
     FeedbackForm,
@@ -240,56 +240,24 @@ def item_completion(request, access, item_id):
     """Mark an item done (done=1) or not done (done=0). Idempotent: repeats change nothing.
 
     With htmx the answer is the changed row and, out of band, the "left" summary and the
-    progress bar; without JavaScript, the week page again.
+    progress bar; without JavaScript, the week page again. Besides the membership: the
+    item's week, the mark (one statement, no transaction around it), the week's items with
+    this person's marks and assignments left: three short statements (see marks.py).
     """
-    item = get_object_or_404(
-        PreworkItem.objects.select_related("week"), pk=item_id, week__cohort=access.cohort
-    )
-    week = visible_week(access, item.week.number)
-    item.is_done = request.POST.get("done") == "1"
-    if item.is_done:
-        Completion.objects.bulk_create(
-            [Completion(user=request.user, item=item)], ignore_conflicts=True
-        )
-    else:
-        Completion.objects.filter(user=request.user, item=item).delete()
-    if request.headers.get("HX-Request"):
-        context = {"cohort": access.cohort, "item": item, **summary(request.user, week)}
-        return HttpResponse(
-            render_to_string("assignments/_item_marked.html", context, request=request)
-        )
-    return redirect(f"{week.get_absolute_url()}#item-{item.pk}")
-
-
-def summary(user, week):
-    """What is left this week and the progress bar's figures, in one query: the week's
-    items with this person's marks, each row also carrying the week's assignment count
-    and how many of them this person handed in."""
-    assignments = Assignment.objects.filter(week=week).values("week").annotate(n=Count("pk"))
-    handed_in = (
-        Submission.objects.filter(assignment__week=week, user=user)
-        .values("user")
-        .annotate(n=Count("pk"))
-    )
-    items = list(
-        week.prework_items.annotate(
-            is_done=Exists(Completion.objects.filter(user=user, item=OuterRef("pk"))),
-            assignments=Subquery(assignments.values("n")),
-            handed_in=Subquery(handed_in.values("n")),
-        )
-    )
-    required = [item for item in items if item.required]
-    required_done = sum(1 for item in required if item.is_done)
-    left = (items[0].assignments or 0) - (items[0].handed_in or 0) if items else 0
-    return {
-        "remaining": progress.Remaining(
-            items=[item for item in required if not item.is_done],
-            assignments=[None] * left,  # only counted
-        ),
-        "required_total": len(required),
-        "required_done": required_done,
-        "percent": progress.percent_done(required_done, len(required)),
-    }
+    week = marks.week_of_item(access.cohort, item_id)
+    if week is None or not access.can_see_week(week):
+        raise Http404("No such item.")
+    done = request.POST.get("done") == "1"
+    Completion.objects.mark(request.user.pk, item_id, done)
+    if not request.headers.get("HX-Request"):
+        return redirect(f"{week.get_absolute_url()}#item-{item_id}")
+    items, assignments_left = marks.items_with_marks(week, request.user.pk)
+    item = next((item for item in items if item.pk == item_id), None)
+    if item is None:  # removed by a facilitator a moment ago
+        raise Http404("No such item.")
+    item.is_done = done  # what this request asked for, even if another tab just undid it
+    context = {"cohort": access.cohort, "item": item, **marks.summary(items, assignments_left)}
+    return HttpResponse(render_to_string("assignments/_item_marked.html", context, request=request))
 
 
 @cohort_view(MEMBER)
