@@ -336,6 +336,11 @@ class Cohort(MarkdownModel):
         return schedule.at_or_after(moment, previous.session_end if previous else None)
 
     @property
+    def schedule_summary(self) -> str:
+        """ "Mondays at 09:00, 90 minutes" — the rhythm and the usual length."""
+        return f"{self.schedule_text}, {self.session_minutes} minutes"
+
+    @property
     def reminder_lead_text(self) -> str:
         if self.reminder_lead == ReminderLead.EVENING:
             return f"the evening before each session at {self.reminder_evening_time:%H:%M}"

@@ -188,7 +188,7 @@ def manage_week(request, access, number):
                 session_moved.send(
                     sender=Week, week=week, old_start=old_start, new_start=week.session_start
                 )
-        messages.success(request, f"Week {week.number} saved.")
+        messages.success(request, f"{week.label} saved.")
         return redirect("cohorts:manage_weeks", slug=cohort.slug)
     return render(
         request,

@@ -102,6 +102,7 @@ class PlannedWeek:
 
     number: int
     title: str
+    label: str
     session_start: datetime
     publish_at: datetime | None
     lines: list
@@ -186,6 +187,7 @@ class Course:
                 PlannedWeek(
                     number=number,
                     title=plan.title,
+                    label=cohort.default_title(number),
                     session_start=start,
                     publish_at=resolve(plan.publish) if plan.publish else None,
                     lines=lines,

@@ -35,7 +35,7 @@ class CohortCopyForm(NewRunForm):
     promote_pinned = forms.BooleanField(
         required=False,
         label="Promote pinned shared resources into the new course's pre-work",
-        help_text="Each becomes an optional reading in its week. Nothing else the group "
+        help_text="Each becomes an optional reading in its session. Nothing else the group "
         "shared is copied.",
     )
 

@@ -33,7 +33,7 @@ class NotificationSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         cohort = self.instance
         self.fields["digest_time"].help_text = f"In the cohort's time zone, {cohort.time_zone}."
-        self.fields["reminder_lead_hours"].help_text = "Between 1 and 336 hours (two weeks)."
+        self.fields["reminder_lead_hours"].help_text = "Between 1 and 336 hours (14 days)."
         if cohort.slack_webhook_url:
             self.fields["slack_webhook"].help_text = (
                 f"Saved: the URL ending in {cohort.slack_webhook_hint}. "
