@@ -286,6 +286,13 @@ class Cohort(MarkdownModel):
     def default_title(self, number: int) -> str:
         return f"{self.unit_name} {number}"
 
+    def rename_default_titles(self, old_unit: str) -> None:
+        """After the unit is renamed: sessions still titled "Week 3" become "Day 3"."""
+        for week in self.weeks.all():
+            if week.title == f"{old_unit} {week.number}":
+                week.title = self.default_title(week.number)
+                week.save(update_fields=["title"])
+
     def create_weeks(self, count: int, titles=(), sessions=None):
         """Create `count` sessions: those given, else by the schedule (weekly or daily), each
         at the local session time."""

@@ -66,7 +66,10 @@ def home(request):
 @site_staff_required
 def cohort_create(request):
     form = CohortCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    preview = None
+    if request.method == "POST" and form.is_valid() and "preview" in request.POST:
+        preview = form.preview()
+    elif request.method == "POST" and form.is_valid():
         with transaction.atomic():
             cohort = form.save()
             organizer_email = form.cleaned_data["organizer_email"]
@@ -75,9 +78,17 @@ def cohort_create(request):
                 invitations.invite(cohort, [line], request.user)
             else:
                 Membership.objects.create(user=request.user, cohort=cohort, role=Role.ORGANIZER)
-        messages.success(request, f"“{cohort.title}” is ready with {cohort.weeks.count()} weeks.")
+        count = cohort.weeks.count()
+        messages.success(
+            request, f"“{cohort.title}” is ready with {count} {cohort.unit_plural.lower()}."
+        )
         return redirect(cohort)
-    return render(request, "cohorts/cohort_create.html", {"form": form}, status=form_status(form))
+    return render(
+        request,
+        "cohorts/cohort_create.html",
+        {"form": form, "preview": preview},
+        status=form_status(form),
+    )
 
 
 def _members_by_role(cohort):
