@@ -1,9 +1,9 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.fields import BaseTemporalField
-
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from . import schedule
 from .models import (

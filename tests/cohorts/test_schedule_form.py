@@ -116,8 +116,9 @@ def test_a_daily_workshop_is_called_days_unless_renamed(staff):
         (
             {
                 "schedule_kind": "dates",
-                "dates": "\n".join(f"2027-01-01 00:00 15\n" for _ in range(1))
-                + "\n".join(f"{date(2027, 1, 2) + timedelta(days=n)} 10:00" for n in range(200)),
+                "dates": "\n".join(
+                    f"{date(2027, 1, 1) + timedelta(days=n)} 10:00" for n in range(201)
+                ),
             },
             "More than 200 sessions",
         ),
