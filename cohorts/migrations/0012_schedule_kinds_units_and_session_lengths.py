@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cohorts", "0010_join_link_and_how_members_joined"),
+        ("cohorts", "0011_secrets_sealed"),
     ]
 
     operations = [
