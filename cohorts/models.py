@@ -345,6 +345,24 @@ class Cohort(MarkdownModel):
         moment = schedule.same_day_or_before(week.session_start, self.digest_time, self.tz)
         return schedule.at_or_after(moment, previous.session_end if previous else None)
 
+    def timetable(self, now: datetime, limit: int = 10) -> list[tuple]:
+        """(week, reminder time, per-session digest time or None) for up to `limit` sessions
+        that have not ended yet: what the dispatch preview shows."""
+        weeks = list(self.weeks.all())
+        rows = []
+        for previous, week in zip([None, *weeks], weeks, strict=False):
+            if week.session_end <= now:
+                continue
+            digest = (
+                self.session_digest_time(week, previous)
+                if self.digest_cadence == DigestCadence.SESSION
+                else None
+            )
+            rows.append((week, self.reminder_time(week, previous), digest))
+            if len(rows) == limit:
+                break
+        return rows
+
     @property
     def schedule_summary(self) -> str:
         """ "Mondays at 09:00, 90 minutes" — the rhythm and the usual length."""

@@ -172,6 +172,7 @@ def manage_dispatch(request, access):
             "access": access,
             "cohort": cohort,
             "plan": result.plans[0],
+            "timetable": cohort.timetable(now),
             "as_of": cohort.local(now),
             "as_of_value": cohort.local(now).strftime("%Y-%m-%dT%H:%M"),
             "as_of_error": error,
