@@ -114,7 +114,7 @@ class ReminderLead(models.TextChoices):
 
 
 class DigestCadence(models.TextChoices):
-    WEEKLY = "weekly", "Weekly, on a set day and time"
+    WEEKLY = "weekly", "Every seven days, on the day and at the time below"
     SESSION = "session", "Before each session"
 
 
@@ -171,7 +171,7 @@ class Cohort(MarkdownModel):
         max_length=8,
         choices=Unit.choices,
         default=Unit.WEEK,
-        help_text="What pages call each session: “Week 2”, “Day 2” or “Session 2”.",
+        help_text="What pages call each session, followed by its number.",
     )
     start_date = models.DateField(help_text="The date of the first session.")
     session_weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)

@@ -40,7 +40,7 @@ class NotificationSettingsForm(forms.ModelForm):
             "reminder_lead_hours": "Hours before the session",
             "reminder_evening_time": "The evening before, at",
             "digest_cadence": "Post the Slack digest",
-            "digest_weekday": "Weekly, on",
+            "digest_weekday": "Day",
             "digest_time": "at",
         }
 
