@@ -182,7 +182,8 @@ def test_seed_demo_is_idempotent():
         Week.objects.count(),
     )
     cohort = Cohort.objects.get(slug=demo.SLUG)
-    assert counts == (1, 18, 18, 12)
+    # The course (18 people, 12 weeks) and the workshop (14 people, 7 of them new; 4 days).
+    assert counts == (2, 25, 32, 16)
     assert cohort.weeks.get(number=2).title == "Linear regression"
     assert cohort.weeks.last().title == "Embeddings"
     assert User.objects.get(email="participant16@example.com").check_password("homeroom-demo")
