@@ -707,7 +707,8 @@ def submission_feedback(request, access, submission_id):
         saved.feedback_at = timezone.now()
         saved.save()
         messages.success(
-            request, f"Feedback saved; {submission.user.display_name} sees it on the week page."
+            request,
+            f"Feedback saved; {submission.user.display_name} sees it on the {submission.assignment.week.label} page.",
         )
         return redirect(
             "assignments:progress_week",

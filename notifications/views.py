@@ -85,7 +85,7 @@ DELIVERIES_PER_PAGE = 50
 @cohort_view(ORGANIZER)
 def manage_deliveries(request, access):
     cohort = access.cohort
-    deliveries = cohort.deliveries.select_related("week").order_by("-created_at", "-pk")
+    deliveries = cohort.deliveries.select_related("week__cohort").order_by("-created_at", "-pk")
     status = request.GET.get("status", "")
     kind = request.GET.get("kind", "")
     if status in Delivery.Status.values:
