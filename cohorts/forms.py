@@ -151,7 +151,7 @@ class CohortCreateForm(CohortFields):
         label="Schedule",
     )
     weekdays_only = forms.BooleanField(
-        required=False, label="Daily: weekdays only (skip Saturdays and Sundays)"
+        required=False, label="Weekdays only (daily schedules skip Saturdays and Sundays)"
     )
     weeks = forms.IntegerField(
         required=False,
@@ -270,6 +270,26 @@ class CohortCreateForm(CohortFields):
         last = self.sessions[-1].start
         if last.year > LAST_YEAR:
             self.add_error("weeks", f"The last session would fall after {LAST_YEAR}.")
+
+    SCHEDULE_FIELDS = (
+        "time_zone",
+        "schedule_kind",
+        "start_date",
+        "session_weekday",
+        "weekdays_only",
+        "session_time",
+        "weeks",
+        "dates",
+        "session_minutes",
+    )
+
+    def schedule_errors(self):
+        """(field label, message) for what keeps the schedule from being previewed."""
+        return [
+            (self.fields[name].label, message)
+            for name in self.SCHEDULE_FIELDS
+            for message in self.errors.get(name, [])
+        ]
 
     def preview(self):
         """The sessions this form would create, as the page lists them."""

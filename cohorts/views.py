@@ -68,8 +68,10 @@ def home(request):
 def cohort_create(request):
     form = CohortCreateForm(request.POST or None)
     preview = None
-    if request.method == "POST" and form.is_valid() and "preview" in request.POST:
-        preview = form.preview()
+    # The page previews on its own as fields change (htmx); without JavaScript, "Preview".
+    live = request.headers.get("HX-Request") == "true"
+    if request.method == "POST" and (live or "preview" in request.POST):
+        preview = form.preview() if form.is_valid() else None
     elif request.method == "POST" and form.is_valid():
         with transaction.atomic():
             cohort = form.save()
@@ -87,7 +89,7 @@ def cohort_create(request):
     return render(
         request,
         "cohorts/cohort_create.html",
-        {"form": form, "preview": preview},
+        {"form": form, "preview": preview, "live": live},
         status=form_status(form),
     )
 

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from cohorts.models import Cohort
+from tests.qa.test_html_validity import checker as checker  # noqa: F401 (fixture)
 
 JERUSALEM = ZoneInfo("Asia/Jerusalem")
 
@@ -173,3 +174,38 @@ def test_settings_rename_the_unit(cohort, people, client_for):
     assert client.post(url, data).status_code == 302
     page = client.get(cohort.get_absolute_url()).content.decode()
     assert "Session 3" in page and "Week 3" not in page
+
+
+def test_the_preview_pages_are_valid_html(staff, checker, tmp_path):
+    """The preview (with the button, and live with errors) and a workshop's settings pages
+    pass the Nu HTML checker."""
+    import json
+    import subprocess
+
+    pages = {
+        "preview": staff.post(
+            reverse("cohort_create"),
+            {**BASE, "schedule_kind": "dates", "dates": FOUR_DAYS, "preview": "1"},
+        ),
+        "live-errors": staff.post(
+            reverse("cohort_create"),
+            {**BASE, "schedule_kind": "dates", "dates": "2027-05-03 10:00\nsoon", "preview": "1"},
+            HTTP_HX_REQUEST="true",
+        ),
+    }
+    staff.post(reverse("cohort_create"), {**BASE, "schedule_kind": "dates", "dates": FOUR_DAYS})
+    cohort = Cohort.objects.get()
+    for name in ("notifications:manage_dispatch", "notifications:manage_notifications"):
+        pages[name] = staff.get(reverse(name, args=[cohort.slug]))
+    assert "Line 2:" in pages["live-errors"].content.decode()
+    for name, response in pages.items():
+        assert response.status_code == 200, name
+        (tmp_path / f"{name.replace(':', '-')}.html").write_bytes(response.content)
+    result = subprocess.run(
+        [*checker, "--format", "json", "--stdout", *map(str, sorted(tmp_path.iterdir()))],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    errors = [m for m in json.loads(result.stdout)["messages"] if m.get("type") == "error"]
+    assert [(m["url"].rsplit("/", 1)[-1], m["lastLine"], m["message"]) for m in errors] == []

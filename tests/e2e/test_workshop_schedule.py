@@ -14,6 +14,31 @@ from tests.e2e.people import PASSWORD, sign_in
 pytestmark = pytest.mark.e2e
 
 
+def test_the_preview_works_without_javascript(browser, live_server):
+    staff = User.objects.create_user(
+        email="sam@example.com", password=PASSWORD, name="Sam", is_staff=True
+    )
+    EmailAddress.objects.create(user=staff, email=staff.email, verified=True, primary=True)
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        sign_in(page, "sam@example.com")
+        page.goto("/cohorts/new/")
+        page.get_by_label("Title").fill("Workshop")
+        page.get_by_role("radio", name="Daily").check()
+        page.get_by_label("First session on or after").fill("2027-05-06")
+        page.get_by_label("Weekdays only").check()
+        page.get_by_label("Session time").fill("10:00")
+        page.get_by_label("Number of sessions").fill("4")
+        page.get_by_role("button", name="Preview the sessions").click()
+        preview = page.locator(".schedule-preview")
+        expect(preview.get_by_role("heading", name="The sessions (4)")).to_be_visible()
+        expect(preview.locator("li").nth(2)).to_contain_text("Day 3 · Mon 10 May 2027, 10:00")
+        assert not Cohort.objects.exists()
+    finally:
+        context.close()
+
+
 def test_organizer_creates_a_four_day_workshop_from_pasted_dates(page):
     staff = User.objects.create_user(
         email="olga@example.com", password=PASSWORD, name="Olga", is_staff=True
@@ -31,9 +56,16 @@ def test_organizer_creates_a_four_day_workshop_from_pasted_dates(page):
     page.get_by_label("List of dates: one session per line").fill(pasted)
     page.get_by_label("Session length (minutes)").fill("180")
     page.get_by_label("Call each session").select_option("Day")
+    # With JavaScript the preview follows the fields by itself …
+    preview = page.locator(".schedule-preview")
+    expect(preview.get_by_role("heading", name="The sessions (4)")).to_be_visible()
+    page.get_by_label("List of dates: one session per line").fill(pasted + "\n2020-13-01 10:00")
+    expect(preview).to_contain_text("Line 5:")
+    page.get_by_label("List of dates: one session per line").fill(pasted)
+    expect(preview.get_by_role("heading", name="The sessions (4)")).to_be_visible()
+    # … and the button shows the same list from the server, as it does without JavaScript.
     page.get_by_role("button", name="Preview the sessions").click()
 
-    preview = page.locator(".schedule-preview")
     expect(preview.get_by_role("heading", name="The sessions (4)")).to_be_visible()
     items = preview.locator("li")
     expect(items).to_have_count(4)
