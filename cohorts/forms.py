@@ -326,6 +326,8 @@ class CohortSettingsForm(CohortFields):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit_name"].required = False
+        if self.instance.schedule_kind != ScheduleKind.WEEKLY:
+            del self.fields["session_weekday"]  # a daily schedule or a list has no weekday
 
     def clean_unit_name(self):
         return self.cleaned_data["unit_name"] or self.instance.unit_name
