@@ -1,3 +1,4 @@
+import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -178,6 +179,9 @@ class CohortCreateForm(CohortFields):
         max_length=254,
         help_text="Leave empty to organize it yourself; otherwise we invite this person as organizer.",
     )
+    # One random value per form shown: a second "Create" with it (a double click, a resent
+    # form) leads to the cohort the first one made instead of making another.
+    once = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     field_order = [
         "title",
@@ -206,6 +210,8 @@ class CohortCreateForm(CohortFields):
         )
         self.fields["session_weekday"].help_text = "Weekly schedules only."
         self.sessions: list[schedule.Session] = []
+        if not self.is_bound:
+            self.initial["once"] = secrets.token_urlsafe(24)
 
     def clean_schedule_kind(self):
         return self.cleaned_data["schedule_kind"] or ScheduleKind.WEEKLY

@@ -364,6 +364,12 @@ class Cohort(MarkdownModel):
         return rows
 
     @property
+    def schedule_phrase(self) -> str:
+        """schedule_text inside a sentence: "Mondays at 09:00", "every day at 10:00"."""
+        text = self.schedule_text
+        return text if self.schedule_kind == ScheduleKind.WEEKLY else text[:1].lower() + text[1:]
+
+    @property
     def schedule_summary(self) -> str:
         """ "Mondays at 09:00, 90 minutes" — the rhythm and the usual length."""
         return f"{self.schedule_text}, {self.session_minutes} minutes"

@@ -209,3 +209,19 @@ def test_the_preview_pages_are_valid_html(staff, checker, tmp_path):
     )
     errors = [m for m in json.loads(result.stdout)["messages"] if m.get("type") == "error"]
     assert [(m["url"].rsplit("/", 1)[-1], m["lastLine"], m["message"]) for m in errors] == []
+
+
+def test_a_double_click_on_create_makes_one_cohort(staff):
+    form = staff.get(reverse("cohort_create")).context["form"]
+    once = form.initial["once"]
+    assert len(once) >= 24
+    data = {**BASE, "schedule_kind": "dates", "dates": FOUR_DAYS, "once": once}
+    first = staff.post(reverse("cohort_create"), data)
+    second = staff.post(reverse("cohort_create"), data)
+    cohort = Cohort.objects.get()
+    assert first["Location"] == second["Location"] == cohort.get_absolute_url()
+    assert cohort.weeks.count() == 4
+    # A fresh form makes a new cohort.
+    again = {**data, "once": staff.get(reverse("cohort_create")).context["form"].initial["once"]}
+    staff.post(reverse("cohort_create"), again)
+    assert Cohort.objects.count() == 2
