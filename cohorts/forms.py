@@ -256,7 +256,7 @@ class CohortCreateForm(CohortFields):
         if count is None or not 1 <= count <= schedule.MAX_SESSIONS:
             self.add_error("weeks", f"Choose between 1 and {schedule.MAX_SESSIONS} {unit}.")
             return
-        if missing or self.errors:
+        if missing or any(name in self.errors for name in self.SCHEDULE_FIELDS):
             return
         if kind == ScheduleKind.DAILY:
             cleaned["session_weekday"] = cleaned["start_date"].weekday()

@@ -88,7 +88,8 @@ def cohort_create(request):
     # The page previews on its own as fields change (htmx); without JavaScript, "Preview".
     live = request.headers.get("HX-Request") == "true"
     if request.method == "POST" and (live or "preview" in request.POST):
-        preview = form.preview() if form.is_valid() else None
+        form.is_valid()  # the other fields' errors show beside them; the schedule's own
+        preview = form.preview() if form.sessions else None
     elif request.method == "POST" and form.is_valid():
         claim = f"homeroom:new-cohort:{request.user.pk}:{form.cleaned_data['once']}"
         if form.cleaned_data["once"] and not cache.add(claim, "", timeout=CREATE_ONCE_SECONDS):

@@ -225,3 +225,13 @@ def test_a_double_click_on_create_makes_one_cohort(staff):
     again = {**data, "once": staff.get(reverse("cohort_create")).context["form"].initial["once"]}
     staff.post(reverse("cohort_create"), again)
     assert Cohort.objects.count() == 2
+
+
+def test_the_preview_needs_only_the_schedule(staff):
+    response = staff.post(
+        reverse("cohort_create"),
+        {**BASE, "title": "", "schedule_kind": "dates", "dates": FOUR_DAYS, "preview": "1"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "The sessions (4)" in response.content.decode()
+    assert Cohort.objects.count() == 0
