@@ -159,7 +159,7 @@ def test_a_session_may_be_given_its_own_length_and_not_a_dst_gap(cohort, people,
     week = cohort.weeks.get(number=2)
     assert week.session_end - week.session_start == timedelta(minutes=150)
     table = client.get(reverse("cohorts:manage_weeks", args=[cohort.slug])).content.decode()
-    assert "Thu 10 Sep 2026, 16:00</time>–18:30 <span class=\"muted\">(150 min)</span>" in table
+    assert 'Thu 10 Sep 2026, 16:00</time>–18:30 <span class="muted">(150 min)</span>' in table
     response = client.post(url, {**data, "session_start": "2027-03-28T02:30"})
     assert "02:30 does not exist on Sun 28 Mar 2027 in Europe/Berlin" in response.content.decode()
     response = client.post(url, {**data, "session_minutes": "5"})

@@ -137,3 +137,37 @@ def test_home_and_my_cohorts_say_day(cohort, people, other_cohort, client_for):
     # The other cohort is weekly: its own card may say so; the workshop's card may not.
     workshop_card = text.split("Data science workshop", 1)[1].split("Statistics", 1)[0]
     assert not WEEK_WORD.search(workshop_card), workshop_card
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["cohorts:detail", "assignments:progress", "discussions:guide"])
+def test_naming_sessions_by_unit_costs_no_query_per_session(
+    name, cohort, people, client_for, make_user
+):
+    """The schedule, the progress matrix and the guide name every session ("Day 3", "D3"):
+    the same number of queries for 4 days as for 40."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(people["organizer"])
+    url = reverse(name, args=[cohort.slug])
+    client.get(url)  # warm up: the header's cohort list is then in the session
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    few = queries()
+    last = cohort.weeks.last()
+    Week.objects.bulk_create(
+        Week(
+            cohort=cohort,
+            number=n,
+            title=f"Day {n}",
+            session_start=last.session_start + timedelta(days=n),
+            publish_at=last.publish_at,
+        )
+        for n in range(5, 41)
+    )
+    assert queries() == few
