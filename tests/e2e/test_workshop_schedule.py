@@ -90,3 +90,24 @@ def test_organizer_creates_a_four_day_workshop_from_pasted_dates(page):
     expect(page.locator("main")).to_contain_text("Day 1")
     expect(page.locator("main")).to_contain_text("Day 4")
     expect(page.locator("main")).not_to_contain_text("Week")
+
+
+def test_the_form_and_its_preview_fit_a_phone(page):
+    staff = User.objects.create_user(
+        email="sam@example.com", password=PASSWORD, name="Sam", is_staff=True
+    )
+    EmailAddress.objects.create(user=staff, email=staff.email, verified=True, primary=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "sam@example.com")
+    page.goto("/cohorts/new/")
+    page.get_by_label("Title").fill("Workshop")
+    page.get_by_label("A list of dates").check()
+    page.get_by_label("List of dates: one session per line").fill(
+        "2027-05-02 10:00\n2027-05-03 10:00 240\n2027-05-04 10:00\n2027-05-05 10:00"
+    )
+    page.get_by_role("button", name="Preview the sessions").click()
+    expect(page.get_by_role("heading", name="The sessions (4)")).to_be_visible()
+    scroll, client = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert scroll <= client
