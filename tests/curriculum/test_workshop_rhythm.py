@@ -206,3 +206,33 @@ def test_copying_into_a_dst_gap_is_refused_on_the_page(workshop, make_user, clie
     assert "02:30 does not exist on Sun 28 Mar 2027 in Europe/Berlin" in page
     assert "The new schedule" not in page
     assert Cohort.objects.count() == 1
+
+
+def test_copying_a_list_of_dates_asks_only_for_the_first_day(make_user, client_for):
+    cohort = Cohort(
+        title="Retreat",
+        slug="retreat",
+        time_zone="Asia/Jerusalem",
+        start_date=date(2027, 5, 2),
+        session_weekday=6,
+        session_time=time(10, 0),
+        session_minutes=180,
+        schedule_kind=ScheduleKind.DATES,
+    )
+    cohort.apply_schedule_defaults()
+    cohort.save()
+    sessions, _ = schedule.parse_dates("2027-05-02 10:00\n2027-05-05 14:00", JERUSALEM, 180)
+    cohort.create_weeks(2, sessions=sessions)
+    organizer = make_user("org@example.com", "Olga")
+    Membership.objects.create(user=organizer, cohort=cohort, role=Role.ORGANIZER)
+    client = client_for(organizer)
+    url = reverse("curriculum:copy", args=[cohort.slug])
+    page = client.get(url).content.decode()
+    assert "First session on</label>" in page
+    assert 'name="session_weekday"' not in page and 'name="session_time"' not in page
+    data = {"title": "Retreat again", "time_zone": "Asia/Jerusalem", "location": ""}
+    page = client.post(url, {**data, "start_date": "2027-06-06", "action": "preview"})
+    text = page.content.decode()
+    assert "2 sessions, on the dates listed" in text
+    assert ">Sun 6 Jun 2027, 10:00</time>" in text and ">Wed 9 Jun 2027, 14:00</time>" in text
+    assert '<span class="run-plan__number">Session 2</span></h3>' in text  # not named twice
