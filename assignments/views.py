@@ -162,7 +162,11 @@ def home_lines(request, summaries):
     ]
     if not weeks:
         return {}
-    facilitated = [s.next_week.cohort_id for s in summaries if s.access.can_facilitate]
+    facilitated = [
+        s.next_week.cohort_id
+        for s in summaries
+        if s.access.can_facilitate and s.next_week is not None
+    ]
     participants = {}
     for cohort_id, user_id, joined_at in (
         Membership.objects.active()
@@ -351,14 +355,14 @@ def prework_editor(request, access, number):
             when = publish_form.cleaned_data["when"]
             if when == PublishForm.NOW:
                 week.publish_at = timezone.now()
-                note = "Published: participants can see this week now."
+                note = f"Published: participants can see {week.label} now."
             elif when == PublishForm.SCHEDULE:
                 week.publish_at = publish_form.cleaned_data["publish_at"]
                 local = access.cohort.local(week.publish_at)
-                note = f"Scheduled: participants see this week from {local:%a %d %b, %H:%M} ({access.cohort.time_zone})."
+                note = f"Scheduled: participants see {week.label} from {local:%a %d %b, %H:%M} ({access.cohort.time_zone})."
             else:
                 week.publish_at = None
-                note = "This week is a draft again: participants cannot see it."
+                note = f"{week.label} is a draft again: participants cannot see it."
             week.save(update_fields=["publish_at"])
             messages.success(request, note)
             return redirect("assignments:prework_editor", slug=access.cohort.slug, number=number)
@@ -511,7 +515,10 @@ def assignment_delete(request, access, assignment_id):
 
 # --- Who is ready -----------------------------------------------------------------
 
-FILTERS = {"not-started": "Not started this week", "behind": "Behind on earlier weeks"}
+FILTERS = {
+    "not-started": "Not started the current session",
+    "behind": "Behind on earlier sessions",
+}
 
 
 @cohort_view(FACILITATOR)
@@ -599,11 +606,10 @@ def progress_csv(request, access):
     writer = csv.writer(response, quoting=csv.QUOTE_NONNUMERIC)
     header = ["Participant", "Email"]
     for week in report.weeks:
-        n = week.number
         header += [
-            f"Week {n} pre-work %",
-            f"Week {n} assignments handed in",
-            f"Week {n} assignments due",
+            f"{week.label} pre-work %",
+            f"{week.label} assignments handed in",
+            f"{week.label} assignments due",
         ]
     writer.writerow(header)
     for row in report.rows:
@@ -669,7 +675,8 @@ def submission_feedback(request, access, submission_id):
         saved.feedback_at = timezone.now()
         saved.save()
         messages.success(
-            request, f"Feedback saved; {submission.user.display_name} sees it on the week page."
+            request,
+            f"Feedback saved; {submission.user.display_name} sees it on the {submission.assignment.week.label} page.",
         )
         return redirect(
             "assignments:progress_week",

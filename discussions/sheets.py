@@ -102,7 +102,7 @@ def timing_plan(week, prompts):
     cohort = week.cohort
     moment = cohort.local(week.session_start)
     end = cohort.local(week.session_end)
-    rows = [PlanRow(moment, OPENING_MINUTES, "Welcome; last week's muddiest points; form pairs")]
+    rows = [PlanRow(moment, OPENING_MINUTES, "Welcome; muddiest points so far; form pairs")]
     moment += timedelta(minutes=OPENING_MINUTES)
     for turn in room_turns(prompts, has_trio=False):
         minutes = turn.prompt.minutes + CHANGEOVER_MINUTES
