@@ -224,6 +224,16 @@ def can_import_courses(user: User | AnonymousUser) -> bool:
     )
 
 
+def may_compare_with_run(user: User, cohort_id: int) -> bool:
+    """A new run shows an earlier run's survey averages only to someone who organized or
+    facilitated that run (a course file names its run; whoever holds the file may not)."""
+    return (
+        Membership.objects.active()
+        .filter(user=user, cohort_id=cohort_id, role__in=[Role.ORGANIZER, Role.FACILITATOR])
+        .exists()
+    )
+
+
 # --- Joining by a cohort's shareable link --------------------------------------------
 
 # Why a link refuses someone; the join page words each reason for the visitor.

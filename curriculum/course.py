@@ -30,10 +30,13 @@ from datetime import datetime, time, timedelta
 from typing import Any, Self
 
 import yaml
+from django.core import signing
 from django.db import transaction
+from django.dispatch import Signal
 
 from cohorts import schedule as rhythm
 from cohorts.models import Cohort, Membership, Role, ScheduleKind, User, Weekday
+from cohorts.permissions import may_compare_with_run
 from cohorts.registry import Registry
 
 from .relative import Relative
@@ -168,6 +171,9 @@ class Course:
     weekdays_only: bool = False
     unit_name: str | None = None
     offsets: list = field(default_factory=list)
+    # The cohort this curriculum was taken from (a copy, or a file exported from it): the new
+    # run's survey results stand beside that run's, for organizers who were in it.
+    source_run: int | None = None
 
     @classmethod
     def from_cohort(cls, cohort: Cohort, options: CopyOptions = CopyOptions()) -> Self:
@@ -212,6 +218,7 @@ class Course:
             session_minutes=cohort.session_minutes,
             location=cohort.location,
             weeks=weeks,
+            source_run=cohort.pk,
         )
 
     def new_run(self, **settings: Any) -> Cohort:
@@ -318,6 +325,8 @@ class Course:
                 week.save(update_fields=["summary", "facilitator_notes", "publish_at"])
                 for part in parts:
                     part.create(week, plan.parts[part.name], resolve)
+            if self.source_run and may_compare_with_run(organizer, self.source_run):
+                run_created.send(Course, cohort=cohort, source_cohort_id=self.source_run)
         return cohort
 
     # --- The course file ---
@@ -361,6 +370,8 @@ class Course:
         if self.description:
             document["description"] = plain_text(self.description)
         document["schedule"] = schedule
+        if self.source_run:
+            document["run"] = sign_run(self.source_run)
         document["weeks"] = weeks
         body = yaml.dump(
             document,
@@ -371,6 +382,30 @@ class Course:
             width=float("inf"),
         )
         return HEADER + body
+
+
+# Sent when a cohort is made from an earlier run (`cohort`, `source_cohort_id`), in the
+# transaction that creates it, once the organizer may see that run.
+run_created = Signal()
+
+RUN_SALT = "homeroom.course-file.run"
+
+
+def sign_run(cohort_id: int) -> str:
+    """The `run` of an exported file: the source cohort's id, signed by this site (no time
+    stamp, so exporting the same run twice gives the same file)."""
+    return signing.Signer(salt=RUN_SALT).sign_object(cohort_id)
+
+
+def unsign_run(text: str | None) -> int | None:
+    """The source cohort a file's `run` names, or None (absent, edited, or another site's)."""
+    if not text:
+        return None
+    try:
+        value = signing.Signer(salt=RUN_SALT).unsign_object(text.strip()[:200])
+    except signing.BadSignature:
+        return None
+    return value if isinstance(value, int) else None
 
 
 HEADER = """\
@@ -386,6 +421,10 @@ HEADER = """\
 #   minutes: the usual length of a session; a session may set its own `minutes`
 # A file without `kind` is weekly. A new cohort places its sessions from its own start
 # date, on its own clock, keeping the rhythm.
+#
+# `run` (signed by the site that exported the file) names the run it came from: a cohort
+# made from this file shows that run's survey averages beside its own, to organizers who
+# were in that run. Delete the line to start afresh.
 #
 # Every time is relative to its own session, on the cohort's local clock:
 #   session              at the session start

@@ -14,7 +14,7 @@ from django.core.validators import URLValidator
 from cohorts.markdown import LONG_TEXT
 from cohorts.models import ScheduleKind, Unit, Weekday, validate_time_zone
 
-from .course import FORMAT, MAX_WEEKS, Course, Offset, WeekPlan, parts, plain_text
+from .course import FORMAT, MAX_WEEKS, Course, Offset, WeekPlan, parts, plain_text, unsign_run
 from .relative import Relative
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -213,7 +213,7 @@ class Fields:
         return Fields(self.problems, node, path, keys)
 
 
-TOP_KEYS = ("homeroom_course", "title", "description", "schedule", "weeks")
+TOP_KEYS = ("homeroom_course", "title", "description", "schedule", "run", "weeks")
 SCHEDULE_KEYS = (
     "kind",
     "unit",
@@ -352,6 +352,7 @@ def parse_course(text: str) -> tuple[Course | None, list[Problem]]:
     course = Course(
         title=top.text("title", required=True, max_length=200, one_line=True),
         description=top.text("description", max_length=LONG_TEXT),
+        source_run=unsign_run(top.scalar("run")),
     )
     schedule = top.mapping("schedule", SCHEDULE_KEYS)
     if schedule is not None:

@@ -34,4 +34,6 @@ class DiscussionsConfig(AppConfig):
         outbox.preparers.register(survey.KIND_NUDGE, survey.prepare)
         # After assignments: promoted pinned resources go after the week's own pre-work.
         curriculum.parts.register(session_curriculum.part, order=20)
-        curriculum.parts.register(session_curriculum.previous_run, order=90)
+        curriculum.run_created.connect(
+            session_curriculum.record_previous_run, dispatch_uid="discussions-previous-run"
+        )
