@@ -675,11 +675,34 @@ def count_repeats(groups: Iterable[Group], history: Iterable[PastGroup]) -> int:
     return sum(pair in earlier for group in groups for pair in pairings_in(group))
 
 
-def turns(group_size: int, prompt_count: int) -> list[tuple[int, int | None]]:
-    """For each prompt, (explainer, listener) positions: pairs alternate, a trio rotates."""
+class TurnSlot(NamedTuple):
+    """One turn of a group: the prompt (its index), who explains and who listens
+    (positions in the group's explaining order; no listener for a group of one)."""
+
+    prompt: int
+    explainer: int
+    listener: int | None
+
+
+def round_count(prompt_count: int, largest_group: int) -> int:
+    """How many turns the room takes: one per prompt, and with a trio at least three, so
+    each of its members explains once (a trio with two prompts repeats the first)."""
+    if prompt_count == 0:
+        return 0
+    return max(prompt_count, 3) if largest_group >= 3 else prompt_count
+
+
+def turns(group_size: int, prompt_count: int, rounds: int | None = None) -> list[TurnSlot]:
+    """The group's turns, one per round of the room (`rounds`, by default what the group
+    needs itself): the prompts in order, repeated when there are more rounds than prompts;
+    a pair alternates A→B, B→A; a trio rotates A→B, B→C, C→A."""
+    if prompt_count == 0:
+        return []
+    if rounds is None:
+        rounds = round_count(prompt_count, group_size)
     if group_size < 2:
-        return [(0, None)] * prompt_count
-    return [(i % group_size, (i + 1) % group_size) for i in range(prompt_count)]
+        return [TurnSlot(r % prompt_count, 0, None) for r in range(rounds)]
+    return [TurnSlot(r % prompt_count, r % group_size, (r + 1) % group_size) for r in range(rounds)]
 
 
 # --- Database ---------------------------------------------------------------------------

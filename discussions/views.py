@@ -477,7 +477,7 @@ def session_context(request, access, week, **forms):
             )
         )
     )
-    plan, overrun = sheets.timing_plan(week, prompts)
+    plan, overrun = sheets.timing_plan(week, prompts, any(g.person_c_id for g in groups))
     # Reversed once, not once per participant: ".../session/attendance/<user_id>/".
     toggle_prefix = reverse(
         "discussions:attendance_toggle", args=[access.cohort.slug, week.number, 0]
@@ -741,7 +741,7 @@ def sheets_context(access, week, paper):
             )
         )
     prompts = list(week.pair_prompts.all())
-    plan, overrun = sheets.timing_plan(week, prompts)
+    plan, overrun = sheets.timing_plan(week, prompts, any(g.person_c_id for g in groups))
     return {
         "access": access,
         "cohort": access.cohort,
