@@ -61,8 +61,8 @@ class FeedbackAdmin(admin.ModelAdmin):
 
 @admin.register(Attendance)
 class AttendanceAdmin(admin.ModelAdmin):
-    list_display = ["week", "user", "present", "marked_at"]
-    list_filter = ["present", "week__cohort"]
+    list_display = ["week", "user", "status", "marked_at"]
+    list_filter = ["status", "week__cohort"]
     raw_id_fields = ["user", "marked_by"]
 
 

@@ -12,6 +12,7 @@ from cohorts.markdown import (
 )
 from cohorts.models import Membership, Week
 from cohorts.ordered import OrderedInWeek
+from cohorts.permissions import joined_before
 
 User = settings.AUTH_USER_MODEL
 
@@ -160,23 +161,84 @@ class PairPrompt(OrderedInWeek, MarkdownModel):
         return self.prompt[:60]
 
 
+class CohortSessionOptions(models.Model):
+    """Per-cohort switches for the live session that belong to discussions."""
+
+    cohort = models.OneToOneField(
+        "cohorts.Cohort", on_delete=models.CASCADE, related_name="session_options"
+    )
+    self_check_in = models.BooleanField(
+        "participants may check themselves in",
+        default=False,
+        help_text='During the session, participants see an "I\'m here" button on their phone.',
+    )
+
+    class Meta:
+        verbose_name_plural = "cohort session options"
+
+    def __str__(self):
+        return f"Session options for {self.cohort}"
+
+    @classmethod
+    def self_check_in_for(cls, cohort_id):
+        return cls.objects.filter(cohort_id=cohort_id, self_check_in=True).exists()
+
+    @classmethod
+    def set_self_check_in(cls, cohort, allowed):
+        cls.objects.update_or_create(cohort=cohort, defaults={"self_check_in": allowed})
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", "Present"
+    ABSENT = "absent", "Absent"
+    EXCUSED = "excused", "Excused"
+
+
+# What a facilitator can set; "unmarked" removes the record.
+UNMARKED = "unmarked"
+ATTENDANCE_CHOICES = (*AttendanceStatus.values, UNMARKED)
+
+
 class AttendanceQuerySet(models.QuerySet):
     def absent_ids(self, week):
-        return set(self.filter(week=week, present=False).values_list("user_id", flat=True))
+        """Who is marked absent or excused for the week."""
+        return set(
+            self.filter(week=week)
+            .exclude(status=AttendanceStatus.PRESENT)
+            .values_list("user_id", flat=True)
+        )
+
+    def statuses(self, week):
+        """{user_id: status} of everyone marked for the week (unmarked people are missing)."""
+        return dict(self.filter(week=week).values_list("user_id", "status"))
 
     def present_memberships(self, week):
-        """Active participants not marked absent — everyone, until someone is."""
-        absent = self.absent_ids(week)
-        memberships = Membership.objects.active_participants(week.cohort_id)
-        return [m for m in memberships if m.user_id not in absent]
+        """Active participants marked present — or, while nobody is marked present, every
+        active participant not marked absent or excused (so a facilitator who taps only the
+        absent, or nobody, pairs everyone else)."""
+        return present_among(
+            Membership.objects.active_participants(week.cohort_id), self.statuses(week)
+        )
+
+
+def present_among(memberships, statuses):
+    """The memberships that count as here, given {user_id: status} (see present_memberships)."""
+    if AttendanceStatus.PRESENT in statuses.values():
+        return [m for m in memberships if statuses.get(m.user_id) == AttendanceStatus.PRESENT]
+    return [m for m in memberships if m.user_id not in statuses]
 
 
 class Attendance(models.Model):
-    """Who came. Without a row a participant counts as present (the default)."""
+    """Whether a participant came to a session: present, absent or excused. No row: not
+    marked (yet)."""
+
+    Status = AttendanceStatus
 
     week = models.ForeignKey(Week, on_delete=models.CASCADE, related_name="attendance")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="attendance")
-    present = models.BooleanField(default=True)
+    status = models.CharField(
+        max_length=8, choices=AttendanceStatus.choices, default=AttendanceStatus.PRESENT
+    )
     marked_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -187,24 +249,57 @@ class Attendance(models.Model):
     class Meta:
         verbose_name_plural = "attendance"
         constraints = [
-            models.UniqueConstraint(fields=["week", "user"], name="one_attendance_per_week")
+            models.UniqueConstraint(fields=["week", "user"], name="one_attendance_per_week"),
+            models.CheckConstraint(
+                condition=Q(status__in=AttendanceStatus.values), name="attendance_status_known"
+            ),
         ]
 
     def __str__(self):
-        return f"{self.user} {'present' if self.present else 'absent'} in {self.week}"
+        return f"{self.user} {self.status} in {self.week}"
+
+    @property
+    def present(self):
+        return self.status == AttendanceStatus.PRESENT
+
+    @present.setter
+    def present(self, value):
+        # Attendance(present=False) still reads as it did when attendance was a flag.
+        self.status = AttendanceStatus.PRESENT if value else AttendanceStatus.ABSENT
 
     @classmethod
-    def toggle(cls, week, user, by):
-        """Flip one person between present and absent; returns whether present now."""
-        with transaction.atomic():
-            row = cls.objects.select_for_update().filter(week=week, user=user).first()
-            present = not (row.present if row else True)
-            cls.objects.update_or_create(
-                week=week,
-                user=user,
-                defaults={"present": present, "marked_by": by, "marked_at": timezone.now()},
-            )
-        return present
+    def mark(cls, week, user, status, by):
+        """Record one person's attendance (status one of ATTENDANCE_CHOICES; "unmarked"
+        removes the record). The same mark twice is one row."""
+        if status == UNMARKED:
+            cls.objects.filter(week=week, user=user).delete()
+            return
+        if status not in AttendanceStatus.values:
+            raise ValueError(f"Unknown attendance status {status!r}")
+        cls.objects.update_or_create(
+            week=week,
+            user=user,
+            defaults={"status": status, "marked_by": by, "marked_at": timezone.now()},
+        )
+
+    @classmethod
+    def mark_present(cls, week, user_ids, by):
+        """Record everyone in `user_ids` who is not marked yet as present (pairs were made
+        with them); marks already set stay."""
+        now = timezone.now()
+        cls.objects.bulk_create(
+            [
+                cls(
+                    week=week,
+                    user_id=user_id,
+                    status=AttendanceStatus.PRESENT,
+                    marked_by=by,
+                    marked_at=now,
+                )
+                for user_id in user_ids
+            ],
+            ignore_conflicts=True,
+        )
 
 
 class Pairing(models.Model):
@@ -408,3 +503,31 @@ class ResourceUpvote(models.Model):
 
     def __str__(self):
         return f"Upvote by {self.user} on {self.resource}"
+
+
+def attendance_table(cohort, now=None):
+    """(sessions held so far, [(membership, [status per session])]) for every active
+    participant: "present", "absent", "excused", "unmarked", or "" for a session before
+    they joined. Three queries."""
+    now = now or timezone.now()
+    weeks = [week for week in cohort.weeks.all() if week.session_start <= now]
+    marks = {
+        (user_id, week_id): status
+        for user_id, week_id, status in Attendance.objects.filter(
+            week__cohort=cohort, week__session_start__lte=now
+        ).values_list("user_id", "week_id", "status")
+    }
+    rows = []
+    for membership in Membership.objects.active_participants(cohort):
+        rows.append(
+            (
+                membership,
+                [
+                    marks.get((membership.user_id, week.pk), UNMARKED)
+                    if joined_before(membership.joined_at, week)
+                    else ""
+                    for week in weeks
+                ],
+            )
+        )
+    return weeks, rows

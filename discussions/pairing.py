@@ -55,6 +55,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cohorts.models import User, Week
+from cohorts.permissions import in_session_window
 
 from .models import Attendance, PairGroup, Pairing
 
@@ -757,4 +758,8 @@ def generate(week: Week, *, seed: int | None = None, by: User | None = None) -> 
             PairGroup.from_members(pairing, number, members)
             for number, members in enumerate(groups, start=1)
         )
+        if in_session_window(week):
+            # Pairs made in the room record who was there: the facilitator tapped the
+            # absent, everyone else paired is present.
+            Attendance.mark_present(week, [m for group in groups for m in group], by)
     return pairing

@@ -11,9 +11,11 @@ urlpatterns = [
     path(f"{week}session/", views.session, name="session"),
     path(
         f"{week}session/attendance/<int:user_id>/",
-        views.attendance_toggle,
-        name="attendance_toggle",
+        views.attendance_mark,
+        name="attendance_mark",
     ),
+    path(f"{week}session/check-in/", views.check_in, name="check_in"),
+    path(f"{week}session/self-check-in/", views.self_check_in_setting, name="self_check_in"),
     path(
         f"{week}session/attendance/everyone/",
         views.attendance_everyone,
@@ -64,4 +66,5 @@ urlpatterns = [
     path(f"{week}feedback/", views.feedback, name="feedback"),
     path("feedback/", views.feedback_results, name="feedback_results"),
     path("guide/", views.guide, name="guide"),
+    path("attendance.csv", views.attendance_csv, name="attendance_csv"),
 ]

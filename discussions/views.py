@@ -6,12 +6,14 @@ htmx the page region they belong to is swapped in place (hx-select), without Jav
 the browser simply follows the redirect.
 """
 
+import csv
+from collections import Counter
 from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Count, Exists, OuterRef, Subquery
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -34,8 +36,12 @@ from .forms import (
     SwapForm,
 )
 from .models import (
+    ATTENDANCE_CHOICES,
     RATINGS,
+    UNMARKED,
     Attendance,
+    AttendanceStatus,
+    CohortSessionOptions,
     DiscussionPoint,
     Feedback,
     MuddiestPoint,
@@ -46,6 +52,8 @@ from .models import (
     ResourceUpvote,
     SessionSettings,
     SharedResource,
+    attendance_table,
+    present_among,
 )
 
 # --- The week page's section ----------------------------------------------------------------
@@ -439,15 +447,24 @@ def feedback_results(request, access):
     )
 
 
+def csv_safe(text):
+    # A name starting with = + - @ (or a tab, CR or space before one) would run as a formula
+    # in a spreadsheet.
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r", " ") else text
+
+
 # --- The facilitator's session page -------------------------------------------------------------
 
 
 def session_context(request, access, week, **forms):
     participants = Membership.objects.active_participants(access.cohort).annotate(
-        absent=Exists(Attendance.objects.filter(week=week, user=OuterRef("user_id"), present=False))
+        attendance_status=Subquery(
+            Attendance.objects.filter(week=week, user=OuterRef("user_id")).values("status")[:1]
+        )
     )
     memberships = list(progress.with_week_status(participants, week))
-    present_ids = {m.user_id for m in memberships if not m.absent}
+    marks = {m.user_id: m.attendance_status for m in memberships if m.attendance_status}
+    present_ids = {m.user_id for m in present_among(memberships, marks)}
     groups = list(
         PairGroup.objects.filter(pairing__week=week).select_related(
             "pairing", "person_a", "person_b", "person_c"
@@ -479,16 +496,24 @@ def session_context(request, access, week, **forms):
     )
     plan, overrun = sheets.timing_plan(week, prompts, any(g.person_c_id for g in groups))
     # Reversed once, not once per participant: ".../session/attendance/<user_id>/".
-    toggle_prefix = reverse(
-        "discussions:attendance_toggle", args=[access.cohort.slug, week.number, 0]
+    mark_prefix = reverse(
+        "discussions:attendance_mark", args=[access.cohort.slug, week.number, 0]
     ).removesuffix("0/")
+    counts = Counter(marks.get(m.user_id, UNMARKED) for m in memberships)
     return {
         "access": access,
         "cohort": access.cohort,
         "week": week,
         "attendance": [
-            (m, m.user_id in present_ids, f"{toggle_prefix}{m.user_id}/") for m in memberships
+            (m, marks.get(m.user_id, UNMARKED), f"{mark_prefix}{m.user_id}/") for m in memberships
         ],
+        "attendance_counts": [
+            (label, counts[status])
+            for status, label in (*AttendanceStatus.choices, (UNMARKED, "Unmarked"))
+            if counts[status]
+        ],
+        "unmarked_count": counts[UNMARKED],
+        "self_check_in": CohortSessionOptions.self_check_in_for(access.cohort.pk),
         "present_count": len(present_ids),
         "pairing": week_pairing,
         "groups": groups,
@@ -515,7 +540,9 @@ def session(request, access, number):
 
 @cohort_view(FACILITATOR)
 @require_POST
-def attendance_toggle(request, access, number, user_id):
+def attendance_mark(request, access, number, user_id):
+    """Tap a name: present, absent, excused, or back to unmarked (the status posted, so a
+    double tap is the same tap twice). Any time, during the session or after the fact."""
     week = visible_week(access, number)
     membership = get_object_or_404(
         # user__pk, not user_id: a number beyond the column's range then matches nothing.
@@ -524,18 +551,64 @@ def attendance_toggle(request, access, number, user_id):
         user__pk=user_id,
         role=Role.PARTICIPANT,
     )
-    Attendance.toggle(week, membership.user, by=request.user)
+    status = request.POST.get("status", "")
+    if status not in ATTENDANCE_CHOICES:
+        return HttpResponseBadRequest("Attendance is present, absent, excused or unmarked.")
+    Attendance.mark(week, membership.user, status, by=request.user)
     return redirect(session_url(week, "attendance"))
 
 
 @cohort_view(FACILITATOR)
 @require_POST
 def attendance_everyone(request, access, number):
+    """Everyone not marked yet is present."""
     week = visible_week(access, number)
-    Attendance.objects.filter(week=week, present=False).update(
-        present=True, marked_by=request.user, marked_at=timezone.now()
+    user_ids = Membership.objects.active_participants(access.cohort).values_list(
+        "user_id", flat=True
     )
+    Attendance.mark_present(week, list(user_ids), request.user)
     return redirect(session_url(week, "attendance"))
+
+
+@cohort_view(FACILITATOR)
+@require_POST
+def self_check_in_setting(request, access, number):
+    week = visible_week(access, number)
+    CohortSessionOptions.set_self_check_in(access.cohort, request.POST.get("allowed") == "1")
+    return redirect(session_url(week, "attendance"))
+
+
+@cohort_view(MEMBER)
+@require_POST
+def check_in(request, access, number):
+    """A participant's "I'm here": only their own, in the session window, where allowed."""
+    week = visible_week(access, number)
+    allowed = CohortSessionOptions.self_check_in_for(access.cohort.pk)
+    if not access.can_check_in(week, allowed):
+        raise PermissionDenied("Self check-in is not open for this session.")
+    Attendance.mark(week, request.user, AttendanceStatus.PRESENT, by=request.user)
+    return back_to_week(week, "my-session")
+
+
+@cohort_view(FACILITATOR)
+def attendance_csv(request, access):
+    """Every participant × every session held so far: present, absent, excused or blank."""
+    weeks, rows = attendance_table(access.cohort)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{access.cohort.slug}-attendance.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["Participant", "Email", *(week.label for week in weeks), "Attended"])
+    for membership, statuses in rows:
+        user = membership.user
+        writer.writerow(
+            [
+                csv_safe(user.display_name),
+                csv_safe(user.email),
+                *statuses,
+                sum(status == AttendanceStatus.PRESENT for status in statuses),
+            ]
+        )
+    return response
 
 
 @cohort_view(FACILITATOR)

@@ -105,7 +105,7 @@ def test_pdf_never_fetches_urls_from_user_markdown(prepared_week, people, client
 def test_print_page_has_one_sheet_per_group_with_turns(
     prepared_week, participants, people, client_for
 ):
-    Attendance.objects.create(week=prepared_week, user=participants[-1], present=False)
+    Attendance.mark(prepared_week, participants[-1], "absent", by=None)
     pairing.generate(prepared_week, seed=43)  # five people: two in a pair, three in a trio
     response = client_for(people["facilitator"]).get(url("pairs_print", prepared_week))
     page = response.content.decode()
