@@ -124,6 +124,15 @@ class CohortAccess:
         its session window."""
         return self.is_participant and self.can_see_week(week, now) and in_session_window(week, now)
 
+    def can_run_room(self, room_facilitator_id: int | None, leads_a_room: bool) -> bool:
+        """Organizers see, print and time every room; a facilitator the room they lead —
+        or every room while they lead none."""
+        if self.can_manage:
+            return True
+        if not self.can_facilitate:
+            return False
+        return room_facilitator_id == self.user_id or not leads_a_room
+
     def allows(self, rule: str) -> bool:
         return {
             MEMBER: self.is_member,

@@ -4,6 +4,7 @@ from django.urls import include, path
 from cohorts import views as cohort_views
 from config import views as config_views
 from curriculum import views as curriculum_views
+from discussions import views as discussion_views
 from notifications import views as notification_views
 
 urlpatterns = [
@@ -14,6 +15,8 @@ urlpatterns = [
     path("join/<str:code>/", cohort_views.join, name="join"),
     path("unsubscribe/<str:token>/", notification_views.unsubscribe, name="unsubscribe"),
     path("healthz", config_views.healthz, name="healthz"),
+    # The live session's poll: a signed address, no session (discussions.live).
+    path("live/<str:token>", discussion_views.live_poll, name="live_poll"),
     path("accounts/name/", cohort_views.account_name, name="account_name"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

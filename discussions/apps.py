@@ -14,6 +14,8 @@ class DiscussionsConfig(AppConfig):
         from . import digest, views
 
         pages.week_sections.register(views.week_section, order=20)
+        # First of all during the session: my table, my partner, whose turn it is.
+        pages.week_sections.register(views.my_session_section, order=1)
         # Above the pre-work: the last session's feedback, while it is still to give.
         pages.week_sections.register(views.feedback_prompt, order=5)
         pages.cohort_notices.register(views.cohort_feedback_prompt)

@@ -302,16 +302,84 @@ class Attendance(models.Model):
         )
 
 
-class Pairing(models.Model):
-    """This week's groups, generated from a stored seed; locked when final."""
+class RoomQuerySet(models.QuerySet):
+    def placement(self, cohort_id):
+        """{user_id: room_id} for the cohort's active participants: where they are placed,
+        or the first room (the default) when not placed. Empty for a cohort without rooms."""
+        rooms = list(self.filter(cohort_id=cohort_id).values_list("pk", flat=True))
+        if not rooms:
+            return {}
+        placed = dict(
+            RoomPlace.objects.filter(room__cohort_id=cohort_id).values_list(
+                "membership__user_id", "room_id"
+            )
+        )
+        return {
+            m.user_id: placed.get(m.user_id, rooms[0])
+            for m in Membership.objects.active_participants(cohort_id)
+        }
 
-    week = models.OneToOneField(Week, on_delete=models.CASCADE, related_name="pairing")
+
+class Room(models.Model):
+    """Where part of the cohort meets: a name, its facilitator and how many it holds.
+    A cohort without rooms meets as one room (nothing to set up)."""
+
+    cohort = models.ForeignKey("cohorts.Cohort", on_delete=models.CASCADE, related_name="rooms")
+    name = models.CharField(max_length=80)
+    facilitator = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    capacity = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(2), MaxValueValidator(1000)]
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    objects = RoomQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["cohort", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "name"], name="one_room_name_per_cohort")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class RoomPlace(models.Model):
+    """Which room a participant sits in (everyone not placed sits in the first room)."""
+
+    membership = models.OneToOneField(
+        Membership, on_delete=models.CASCADE, related_name="room_place"
+    )
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="places")
+
+    def __str__(self):
+        return f"{self.membership} in {self.room}"
+
+
+class Pairing(models.Model):
+    """This week's groups in one room (or the whole cohort, room None), generated from a
+    stored seed; locked when final."""
+
+    week = models.ForeignKey(Week, on_delete=models.CASCADE, related_name="pairings")
+    room = models.ForeignKey(
+        Room, on_delete=models.CASCADE, null=True, blank=True, related_name="pairings"
+    )
     seed = models.PositiveBigIntegerField()
     locked = models.BooleanField(default=False)
     generated_at = models.DateTimeField(default=timezone.now)
     generated_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["week", "room"], name="one_pairing_per_room"),
+            models.UniqueConstraint(
+                fields=["week"], condition=Q(room=None), name="one_pairing_per_week_without_rooms"
+            ),
+        ]
 
     def __str__(self):
         return f"Pairing for {self.week}"
@@ -396,6 +464,63 @@ class PairGroup(models.Model):
             for letter, person in zip(self.LETTERS, people, strict=True)
             if person is not None
         ]
+
+
+class SessionTimerQuerySet(models.QuerySet):
+    def state_of(self, week_id, room_id):
+        """The timer's state as (version, turn, running, started_at, remaining_ms,
+        updated_at), or None before anyone touched it: one query, for the poll."""
+        return (
+            self.filter(week_id=week_id, room_id=room_id)
+            .values_list("version", "turn", "running", "started_at", "remaining_ms", "updated_at")
+            .first()
+        )
+
+
+class SessionTimer(models.Model):
+    """The room timer, shared: which turn, and whether and since when it runs. The
+    facilitator's timer page changes it; every other timer page and every participant's
+    card reads it and counts down on their own."""
+
+    week = models.ForeignKey(Week, on_delete=models.CASCADE, related_name="timers")
+    room = models.ForeignKey(
+        Room, on_delete=models.CASCADE, null=True, blank=True, related_name="timers"
+    )
+    turn = models.PositiveSmallIntegerField(default=0)
+    running = models.BooleanField(default=False)
+    # Running: the turn ends at started_at + remaining_ms. Paused: what is left (None: the
+    # whole turn, which the prompt's minutes say).
+    started_at = models.DateTimeField(null=True, blank=True)
+    remaining_ms = models.PositiveIntegerField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = SessionTimerQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["week", "room"], name="one_timer_per_room"),
+            models.UniqueConstraint(
+                fields=["week"], condition=Q(room=None), name="one_timer_per_week_without_rooms"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Timer for {self.week}"
+
+    @classmethod
+    def touch(cls, week, room):
+        """Something the room's pages show changed (new pairs): a new version, so every
+        page polling the timer sees a change and picks it up. Restarts at the first turn."""
+        cls.objects.get_or_create(week=week, room=room)
+        cls.objects.filter(week=week, room=room).update(
+            version=models.F("version") + 1,
+            turn=0,
+            running=False,
+            started_at=None,
+            remaining_ms=None,
+            updated_at=timezone.now(),
+        )
 
 
 class FeedbackQuerySet(models.QuerySet):

@@ -57,7 +57,7 @@ from django.utils import timezone
 from cohorts.models import User, Week
 from cohorts.permissions import in_session_window
 
-from .models import Attendance, PairGroup, Pairing
+from .models import Attendance, PairGroup, Pairing, Room, SessionTimer
 
 EXPERIENCE_RANK = {"new": 0, "some": 1, "experienced": 2}
 # Cost of having been paired `w` weeks ago: RECENCY // w (last week 60, two weeks 30 …).
@@ -713,11 +713,16 @@ def new_seed() -> int:
     return random.SystemRandom().randrange(1, 2**31)
 
 
-def people_for(week: Week) -> list[Person]:
-    """The people to pair this week: present participants, with their experience level."""
+def people_for(week: Week, room: Room | None = None) -> list[Person]:
+    """The people to pair this week (in `room`, for a cohort with rooms): present
+    participants, with their experience level."""
+    memberships = Attendance.objects.present_memberships(week)
+    if room is not None:
+        placement = Room.objects.placement(week.cohort_id)
+        memberships = [m for m in memberships if placement.get(m.user_id) == room.pk]
     return [
         Person(id=membership.user_id, experience=membership.experience)
-        for membership in Attendance.objects.present_memberships(week)
+        for membership in memberships
     ]
 
 
@@ -736,19 +741,23 @@ def history_for(week: Week) -> list[PastGroup]:
     ]
 
 
-def generate(week: Week, *, seed: int | None = None, by: User | None = None) -> Pairing:
-    """(Re)build the week's pairing from the people present; returns the Pairing.
+def generate(
+    week: Week, *, seed: int | None = None, by: User | None = None, room: Room | None = None
+) -> Pairing:
+    """(Re)build the week's pairing (of one room, for a cohort with rooms) from the people
+    present; returns the Pairing. Earlier sessions in every room count as history, so
+    nobody meets again whenever that can be avoided.
 
     A locked pairing is returned unchanged.
     """
     seed = new_seed() if seed is None else seed
     with transaction.atomic():
-        pairing = Pairing.objects.select_for_update().filter(week=week).first()
+        pairing = Pairing.objects.select_for_update().filter(week=week, room=room).first()
         if pairing is not None and pairing.locked:
             return pairing
-        groups = make_groups(people_for(week), history_for(week), seed)
+        groups = make_groups(people_for(week, room), history_for(week), seed)
         if pairing is None:
-            pairing = Pairing(week=week)
+            pairing = Pairing(week=week, room=room)
         pairing.seed = seed
         pairing.generated_by = by
         pairing.generated_at = timezone.now()
@@ -758,6 +767,7 @@ def generate(week: Week, *, seed: int | None = None, by: User | None = None) -> 
             PairGroup.from_members(pairing, number, members)
             for number, members in enumerate(groups, start=1)
         )
+        SessionTimer.touch(week, room)
         if in_session_window(week):
             # Pairs made in the room record who was there: the facilitator tapped the
             # absent, everyone else paired is present.

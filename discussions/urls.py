@@ -28,6 +28,7 @@ urlpatterns = [
     path(f"{week}pairs/print/", views.pairs_print, name="pairs_print"),
     path(f"{week}pairs.pdf", views.pairs_pdf, name="pairs_pdf"),
     path(f"{week}timer/", views.timer, name="timer"),
+    path(f"{week}timer/control/", views.timer_control, name="timer_control"),
     # Discussion points and pair prompts.
     path(f"{week}points/new/", views.point_add, name="point_add"),
     path(f"{week}points/visibility/", views.points_visibility, name="points_visibility"),

@@ -13,19 +13,26 @@ from urllib.parse import urlsplit
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Count, Exists, OuterRef, Subquery
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotModified,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.utils.http import http_date
+from django.views.decorators.http import require_GET, require_POST
 
 from assignments import progress
 from cohorts.forms import form_status
 from cohorts.models import Membership, Role, Week
 from cohorts.permissions import FACILITATOR, MEMBER, ORGANIZER, cohort_view, visible_week
 
-from . import pairing, sheets
+from . import live, pairing, sheets
 from .forms import (
     DiscussionPointForm,
     FacilitatorNotesForm,
@@ -50,6 +57,7 @@ from .models import (
     Pairing,
     PairPrompt,
     ResourceUpvote,
+    Room,
     SessionSettings,
     SharedResource,
     attendance_table,
@@ -851,12 +859,52 @@ def pairs_pdf(request, access, number):
     return response
 
 
+# --- Rooms, the shared timer and "My session" -----------------------------------------------
+
+
+def rooms_for(access, wanted=None):
+    """(the room to work in, the rooms this facilitator runs) — (None, []) for a cohort
+    without rooms. `wanted` is a room id from the URL: another cohort's room, a room this
+    facilitator does not run, or anything not a number is "not found". Without one, the
+    room they lead (or the first they run)."""
+    rooms = list(Room.objects.filter(cohort=access.cohort))
+    if not rooms:
+        if wanted:
+            raise Http404("No such room.")
+        return None, []
+    leads = any(room.facilitator_id == access.user_id for room in rooms)
+    allowed = [room for room in rooms if access.can_run_room(room.facilitator_id, leads)]
+    if wanted:
+        room = next((room for room in allowed if str(room.pk) == str(wanted)), None)
+        if room is None:
+            raise Http404("No such room.")
+        return room, allowed
+    own = [room for room in allowed if room.facilitator_id == access.user_id]
+    return (own or allowed)[0], allowed
+
+
+def room_query(room):
+    return f"?room={room.pk}" if room is not None else ""
+
+
+def room_timer_context(week, room):
+    """The room's turns as the timer calls them out, and their lengths in seconds."""
+    prompts = list(week.pair_prompts.all())
+    groups = list(PairGroup.objects.filter(pairing__week=week, pairing__room=room))
+    has_trio = any(group.person_c_id for group in groups)
+    turns = sheets.room_turns(prompts, has_trio)
+    return turns, [turn.seconds for turn in turns]
+
+
 @cohort_view(FACILITATOR)
 def timer(request, access, number):
+    """The room timer. Its state is the room's shared timer: this page changes it (keys or
+    buttons; forms without JavaScript) and follows changes made on any other."""
     week = visible_week(access, number)
-    prompts = list(week.pair_prompts.all())
-    week_pairing = Pairing.objects.filter(week=week).first()
-    has_trio = bool(week_pairing and week_pairing.groups.exclude(person_c=None).exists())
+    room, rooms = rooms_for(access, request.GET.get("room"))
+    turns, _ = room_timer_context(week, room)
+    state = live.timer_state(week.pk, room.pk if room else None)
+    current = min(state.turn, max(len(turns) - 1, 0))
     return render(
         request,
         "discussions/timer.html",
@@ -864,9 +912,87 @@ def timer(request, access, number):
             "access": access,
             "cohort": access.cohort,
             "week": week,
-            "turns": sheets.room_turns(prompts, has_trio),
+            "room": room,
+            "rooms": rooms,
+            "room_query": room_query(room),
+            "turns": turns,
+            "state": state,
+            "current": current,
+            "clock_left": live.clock(state.seconds_left(turns[current].seconds) if turns else 0),
+            "ends_at_ms": state.as_json()["ends_at"],
+            "poll_url": reverse(
+                "live_poll",
+                args=[live.poll_token(access.membership.pk, week.pk, room.pk if room else None)],
+            ),
+            "server_now": int(timezone.now().timestamp() * 1000),
         },
     )
+
+
+@cohort_view(FACILITATOR)
+@require_POST
+def timer_control(request, access, number):
+    """Start, pause, next, back or restart the room's shared timer. JSON for the timer
+    page's script; without JavaScript, back to the timer page."""
+    week = visible_week(access, number)
+    room, _ = rooms_for(access, request.POST.get("room"))
+    action = request.POST.get("action", "")
+    if action not in live.ACTIONS:
+        return HttpResponseBadRequest("The timer knows start, pause, next, previous and reset.")
+    _, turn_seconds = room_timer_context(week, room)
+    state = live.control(week, room, action, turn_seconds)
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse(state.as_json())
+    url = reverse("discussions:timer", args=[access.cohort.slug, week.number])
+    return redirect(url + room_query(room))
+
+
+@require_GET
+def live_poll(request, token):
+    """Where the room's timer is, for pages that follow it: one query, 304 while nothing
+    changed (ETag). The address is signed for one member and room (live.poll_token);
+    no session is read."""
+    found = live.read_poll_token(token)
+    state = live.polled_state(*found) if found else None
+    if state is None:
+        raise Http404("No such session.")
+    if request.headers.get("If-None-Match") == state.etag:
+        response = HttpResponseNotModified()
+    else:
+        response = JsonResponse(state.as_json())
+    response["ETag"] = state.etag
+    if state.updated_at is not None:
+        response["Last-Modified"] = http_date(state.updated_at.timestamp())
+    # Ask again every time; a shared cache keeps nothing (the address is personal).
+    response["Cache-Control"] = "private, no-cache"
+    response.sessionless = True
+    return response
+
+
+def my_session_section(request, access, week):
+    """Registered with cohorts.pages.week_sections (first): during the session window, a
+    participant's table, partner, prompt and whose turn it is, following the shared timer."""
+    if not access.sees_my_session(week):
+        return None
+    return render_to_string(
+        "discussions/_my_session.html", my_session_context(request, access, week), request=request
+    )
+
+
+def my_session_context(request, access, week):
+    mine = live.my_session(week, request.user, access.membership.pk)
+    allowed = CohortSessionOptions.self_check_in_for(access.cohort.pk)
+    return {
+        "cohort": access.cohort,
+        "week": week,
+        "mine": mine,
+        "poll_url": reverse("live_poll", args=[mine.poll_token]),
+        "server_now": int(timezone.now().timestamp() * 1000),
+        "can_check_in": access.can_check_in(week, allowed),
+        "checked_in": allowed
+        and Attendance.objects.filter(week=week, user=request.user, status="present").exists(),
+        # (Only asked where self check-in is on.)
+    }
 
 
 # --- The facilitator guide -------------------------------------------------------------------

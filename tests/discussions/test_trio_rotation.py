@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from discussions import pairing
-from discussions.models import Attendance, PairPrompt
+from discussions.models import Attendance, Pairing, PairPrompt
 
 
 def url(name, week):
@@ -24,7 +24,7 @@ def trio_week(week_in_session, participants):
 def test_with_two_prompts_the_trio_takes_a_third_turn_so_c_explains(trio_week, people, client_for):
     client = client_for(people["facilitator"])
     page = client.get(url("pairs_print", trio_week)).content.decode()
-    trio = trio_week.pairing.groups.exclude(person_c=None).get()
+    trio = Pairing.objects.get(week=trio_week).groups.exclude(person_c=None).get()
     a, b, c = (user.display_name for _, user in trio.members)
     assert f"<strong>{a}</strong> (A) explains to <strong>{b}</strong> (B)" in page
     assert f"<strong>{b}</strong> (B) explains to <strong>{c}</strong> (C)" in page
