@@ -118,7 +118,8 @@
   };
 
   Timer.prototype.tick = function () {
-    this.remaining = Math.max(0, (this.endsAt - Date.now()) / 1000);
+    // (Clamped to the turn: the clocks of server and device differ by a few milliseconds.)
+    this.remaining = Math.min(this.fullSeconds(), Math.max(0, (this.endsAt - Date.now()) / 1000));
     if (this.remaining <= 0) {
       this.stopTicking();
       this.root.classList.add("timer--done");
