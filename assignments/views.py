@@ -162,7 +162,9 @@ def home_lines(request, summaries):
     ]
     if not weeks:
         return {}
-    facilitated = [s.next_week.cohort_id for s in summaries if s.access.can_facilitate]
+    facilitated = [
+        s.next_week.cohort_id for s in summaries if s.access.can_facilitate and s.next_week
+    ]
     participants = {}
     for cohort_id, user_id, joined_at in (
         Membership.objects.active()

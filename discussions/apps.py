@@ -16,6 +16,8 @@ class DiscussionsConfig(AppConfig):
         pages.week_sections.register(views.week_section, order=20)
         # First of all during the session: my table, my partner, whose turn it is.
         pages.week_sections.register(views.my_session_section, order=1)
+        pages.week_sections.register(views.run_session_lead, order=2)
+        pages.home_lines.register(views.run_session_home_lines)
         # Above the pre-work: the last session's feedback, while it is still to give.
         pages.week_sections.register(views.feedback_prompt, order=5)
         pages.cohort_notices.register(views.cohort_feedback_prompt)

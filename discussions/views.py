@@ -24,6 +24,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import http_date
 from django.views.decorators.http import require_GET, require_POST
 
@@ -993,6 +994,42 @@ def my_session_context(request, access, week):
         and Attendance.objects.filter(week=week, user=request.user, status="present").exists(),
         # (Only asked where self check-in is on.)
     }
+
+
+def session_today(week, now=None):
+    """Is the week's session today on the cohort's clock (and not over)?"""
+    now = now or timezone.now()
+    cohort = week.cohort
+    return cohort.local(week.session_start).date() == cohort.local(now).date() and (
+        now <= week.session_end
+    )
+
+
+def run_session_lead(request, access, week):
+    """Registered with cohorts.pages.week_sections (first): on the session day, the
+    facilitator's week page leads with "Run today's session" — the session page, where
+    tapping the absent and one button make and print the sheets."""
+    if not access.can_facilitate or not session_today(week):
+        return None
+    return render_to_string(
+        "discussions/_run_session.html",
+        {"cohort": access.cohort, "week": week},
+        request=request,
+    )
+
+
+def run_session_home_lines(request, summaries):
+    """Registered with cohorts.pages.home_lines: on My cohorts, "Run today's session" for
+    a cohort I facilitate whose session is today. No query."""
+    lines = {}
+    for summary in summaries:
+        week = summary.next_week
+        if week is not None and summary.access.can_facilitate and session_today(week):
+            url = reverse("discussions:session", args=[week.cohort.slug, week.number])
+            lines[week.cohort_id] = format_html(
+                '<a class="button" href="{}">Run today’s session</a>', url
+            )
+    return lines
 
 
 # --- The facilitator guide -------------------------------------------------------------------

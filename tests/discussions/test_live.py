@@ -140,3 +140,22 @@ def test_check_in_button_only_where_allowed(week_in_session, participants, clien
     assert "I’m here" in client.get(week_in_session.get_absolute_url()).content.decode()
     client.post(url("check_in", week_in_session))
     assert "You’re checked in" in client.get(week_in_session.get_absolute_url()).content.decode()
+
+
+def test_run_todays_session_leads_the_facilitators_week_page_on_the_day(
+    week_in_session, future_week, participants, people, client_for, other_cohort
+):
+    client = client_for(people["facilitator"])
+    page = client.get(week_in_session.get_absolute_url()).content.decode()
+    assert "Run today’s session" in page
+    assert url("session", week_in_session) in page.split('id="run-session"')[1]
+    # Another day: not there.
+    assert "Run today’s session" not in client.get(future_week.get_absolute_url()).content.decode()
+    # Participants see their own card, not the facilitator's lead.
+    page = client_for(participants[0]).get(week_in_session.get_absolute_url()).content.decode()
+    assert "Run today’s session" not in page
+
+    # With two cohorts, "My cohorts" says it beside today's cohort.
+    Membership.objects.create(user=people["facilitator"], cohort=other_cohort, role="facilitator")
+    page = client_for(people["facilitator"]).get(reverse("home") + "?all=1").content.decode()
+    assert page.count("Run today’s session") == 1

@@ -92,3 +92,32 @@ def test_the_participants_phone_follows_the_facilitators_timer(
         assert width <= 390, f"the week page is {width}px wide on a phone"
     finally:
         phone_context.close()
+
+
+def test_three_clicks_from_sign_in_to_printed_sheets(page, running_session):
+    week = running_session.pairing.week
+    # The pairs are made in the session, from the people present.
+    week.pairings.all().delete()
+    week.attendance.all().delete()
+    sign_in(page, "fatima@example.com")
+    page.evaluate("window.__printed = 0")
+    assert page.url.endswith("/c/ml/weeks/1/"), page.url  # `/` leads to today's session
+    clicks = 0
+
+    page.get_by_role("link", name="Run today’s session").click()
+    clicks += 1
+    # Edsger Dijkstra is absent: tapping a name is attendance, not navigation.
+    page.locator("#attendance").get_by_role(
+        "button", name=re.compile("^Edsger Dijkstra (not marked|absent)$")
+    ).click()
+    expect(page.locator("#attendance")).to_contain_text("3 of 4 to pair")
+
+    page.get_by_role("button", name="Make pairs and print the sheets").click()
+    clicks += 1
+    expect(page.locator("article.sheet")).to_have_count(2)  # the overview, the trio's sheet
+    expect(page.locator("main")).not_to_contain_text("Edsger Dijkstra")
+    page.evaluate("window.print = function () { window.__printed = 1; }")
+    page.get_by_role("button", name="Print").click()
+    clicks += 1
+    assert page.evaluate("window.__printed") == 1
+    assert clicks <= 3
