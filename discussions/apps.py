@@ -33,6 +33,9 @@ class DiscussionsConfig(AppConfig):
         pages.cohort_links.register(
             pages.Link("Facilitator guide", "discussions:guide", facilitates), order=20
         )
+        pages.cohort_links.register(
+            pages.Link("Rooms", "discussions:rooms", lambda access: access.can_manage), order=30
+        )
         dispatch.jobs.register(digest.job, order=20)
         # After assignments: promoted pinned resources go after the week's own pre-work.
         curriculum.parts.register(session_curriculum.part, order=20)

@@ -212,18 +212,30 @@ class AttendanceQuerySet(models.QuerySet):
         """{user_id: status} of everyone marked for the week (unmarked people are missing)."""
         return dict(self.filter(week=week).values_list("user_id", "status"))
 
-    def present_memberships(self, week):
+    def present_memberships(self, week, room=None):
         """Active participants marked present — or, while nobody is marked present, every
         active participant not marked absent or excused (so a facilitator who taps only the
-        absent, or nobody, pairs everyone else)."""
-        return present_among(
-            Membership.objects.active_participants(week.cohort_id), self.statuses(week)
-        )
+        absent, or nobody, pairs everyone else). In a cohort with rooms this holds room by
+        room (and `room` keeps one room's people)."""
+        memberships = list(Membership.objects.active_participants(week.cohort_id))
+        statuses = self.statuses(week)
+        placement = Room.objects.placement(week.cohort_id, memberships)
+        if not placement:
+            return present_among(memberships, statuses)
+        by_room = {}
+        for membership in memberships:
+            by_room.setdefault(placement[membership.user_id], []).append(membership)
+        present = set()
+        for room_id, members in by_room.items():
+            if room is None or room_id == room.pk:
+                present.update(m.pk for m in present_among(members, statuses))
+        return [m for m in memberships if m.pk in present]
 
 
 def present_among(memberships, statuses):
-    """The memberships that count as here, given {user_id: status} (see present_memberships)."""
-    if AttendanceStatus.PRESENT in statuses.values():
+    """The memberships that count as here, given {user_id: status} (see present_memberships):
+    apply it to one room's people at a time."""
+    if any(statuses.get(m.user_id) == AttendanceStatus.PRESENT for m in memberships):
         return [m for m in memberships if statuses.get(m.user_id) == AttendanceStatus.PRESENT]
     return [m for m in memberships if m.user_id not in statuses]
 
@@ -303,9 +315,10 @@ class Attendance(models.Model):
 
 
 class RoomQuerySet(models.QuerySet):
-    def placement(self, cohort_id):
-        """{user_id: room_id} for the cohort's active participants: where they are placed,
-        or the first room (the default) when not placed. Empty for a cohort without rooms."""
+    def placement(self, cohort_id, memberships=None):
+        """{user_id: room_id} for the cohort's active participants (or `memberships`):
+        where they are placed, or the first room (the default) when not placed. Empty for a
+        cohort without rooms."""
         rooms = list(self.filter(cohort_id=cohort_id).values_list("pk", flat=True))
         if not rooms:
             return {}
@@ -314,10 +327,9 @@ class RoomQuerySet(models.QuerySet):
                 "membership__user_id", "room_id"
             )
         )
-        return {
-            m.user_id: placed.get(m.user_id, rooms[0])
-            for m in Membership.objects.active_participants(cohort_id)
-        }
+        if memberships is None:
+            memberships = Membership.objects.active_participants(cohort_id)
+        return {m.user_id: placed.get(m.user_id, rooms[0]) for m in memberships}
 
 
 class Room(models.Model):

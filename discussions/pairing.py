@@ -716,10 +716,7 @@ def new_seed() -> int:
 def people_for(week: Week, room: Room | None = None) -> list[Person]:
     """The people to pair this week (in `room`, for a cohort with rooms): present
     participants, with their experience level."""
-    memberships = Attendance.objects.present_memberships(week)
-    if room is not None:
-        placement = Room.objects.placement(week.cohort_id)
-        memberships = [m for m in memberships if placement.get(m.user_id) == room.pk]
+    memberships = Attendance.objects.present_memberships(week, room)
     return [
         Person(id=membership.user_id, experience=membership.experience)
         for membership in memberships

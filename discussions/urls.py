@@ -68,4 +68,9 @@ urlpatterns = [
     path("feedback/", views.feedback_results, name="feedback_results"),
     path("guide/", views.guide, name="guide"),
     path("attendance.csv", views.attendance_csv, name="attendance_csv"),
+    path("rooms/", views.rooms, name="rooms"),
+    path("rooms/<int:room_id>/edit/", views.room_edit, name="room_edit"),
+    path("rooms/<int:room_id>/delete/", views.room_delete, name="room_delete"),
+    path("rooms/place/", views.room_place, name="room_place"),
+    path("rooms/split/", views.rooms_split, name="rooms_split"),
 ]

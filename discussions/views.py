@@ -34,12 +34,14 @@ from cohorts.models import Membership, Role, Week
 from cohorts.permissions import FACILITATOR, MEMBER, ORGANIZER, cohort_view, visible_week
 
 from . import live, pairing, sheets
+from . import rooms as rooms_module
 from .forms import (
     DiscussionPointForm,
     FacilitatorNotesForm,
     FeedbackForm,
     MuddiestPointForm,
     PairPromptForm,
+    RoomForm,
     SharedResourceForm,
     SwapForm,
 )
@@ -305,8 +307,8 @@ def muddiest_promote(request, access, number, muddiest_id):
     return back_to_week(week, f"muddiest-{point.pk}")
 
 
-def session_url(week, anchor=""):
-    url = reverse("discussions:session", args=[week.cohort.slug, week.number])
+def session_url(week, anchor="", room=None):
+    url = reverse("discussions:session", args=[week.cohort.slug, week.number]) + room_query(room)
     return f"{url}#{anchor}" if anchor else url
 
 
@@ -465,7 +467,8 @@ def csv_safe(text):
 # --- The facilitator's session page -------------------------------------------------------------
 
 
-def session_context(request, access, week, **forms):
+def session_context(request, access, week, room=None, rooms=(), **forms):
+    """The session page for one room (room None: a cohort without rooms)."""
     participants = Membership.objects.active_participants(access.cohort).annotate(
         attendance_status=Subquery(
             Attendance.objects.filter(week=week, user=OuterRef("user_id")).values("status")[:1]
@@ -473,13 +476,19 @@ def session_context(request, access, week, **forms):
     )
     memberships = list(progress.with_week_status(participants, week))
     marks = {m.user_id: m.attendance_status for m in memberships if m.attendance_status}
+    if room is not None:
+        placement = Room.objects.placement(access.cohort.pk, memberships)
+        memberships = [m for m in memberships if placement.get(m.user_id) == room.pk]
+    # Who counts as here is decided room by room.
     present_ids = {m.user_id for m in present_among(memberships, marks)}
     groups = list(
-        PairGroup.objects.filter(pairing__week=week).select_related(
+        PairGroup.objects.filter(pairing__week=week, pairing__room=room).select_related(
             "pairing", "person_a", "person_b", "person_c"
         )
     )
-    week_pairing = groups[0].pairing if groups else Pairing.objects.filter(week=week).first()
+    week_pairing = (
+        groups[0].pairing if groups else Pairing.objects.filter(week=week, room=room).first()
+    )
     statuses = {m.user_id: progress.status_of(m) for m in memberships}
     changes = {"absent_but_paired": [], "present_but_unpaired": []}
     paired_people = []
@@ -513,6 +522,9 @@ def session_context(request, access, week, **forms):
         "access": access,
         "cohort": access.cohort,
         "week": week,
+        "room": room,
+        "rooms": rooms,
+        "room_query": room_query(room),
         "attendance": [
             (m, marks.get(m.user_id, UNMARKED), f"{mark_prefix}{m.user_id}/") for m in memberships
         ],
@@ -544,7 +556,10 @@ def session_context(request, access, week, **forms):
 @cohort_view(FACILITATOR)
 def session(request, access, number):
     week = visible_week(access, number)
-    return render(request, "discussions/session.html", session_context(request, access, week))
+    room, rooms = rooms_for(access, request.GET.get("room"))
+    return render(
+        request, "discussions/session.html", session_context(request, access, week, room, rooms)
+    )
 
 
 @cohort_view(FACILITATOR)
@@ -564,7 +579,8 @@ def attendance_mark(request, access, number, user_id):
     if status not in ATTENDANCE_CHOICES:
         return HttpResponseBadRequest("Attendance is present, absent, excused or unmarked.")
     Attendance.mark(week, membership.user, status, by=request.user)
-    return redirect(session_url(week, "attendance"))
+    room, _ = rooms_for(access, request.POST.get("room"))
+    return redirect(session_url(week, "attendance", room))
 
 
 @cohort_view(FACILITATOR)
@@ -575,8 +591,12 @@ def attendance_everyone(request, access, number):
     user_ids = Membership.objects.active_participants(access.cohort).values_list(
         "user_id", flat=True
     )
+    room, _ = rooms_for(access, request.POST.get("room"))
+    if room is not None:
+        placement = Room.objects.placement(access.cohort.pk)
+        user_ids = [pk for pk in user_ids if placement.get(pk) == room.pk]
     Attendance.mark_present(week, list(user_ids), request.user)
-    return redirect(session_url(week, "attendance"))
+    return redirect(session_url(week, "attendance", room))
 
 
 @cohort_view(FACILITATOR)
@@ -584,7 +604,8 @@ def attendance_everyone(request, access, number):
 def self_check_in_setting(request, access, number):
     week = visible_week(access, number)
     CohortSessionOptions.set_self_check_in(access.cohort, request.POST.get("allowed") == "1")
-    return redirect(session_url(week, "attendance"))
+    room, _ = rooms_for(access, request.POST.get("room"))
+    return redirect(session_url(week, "attendance", room))
 
 
 @cohort_view(MEMBER)
@@ -624,39 +645,43 @@ def attendance_csv(request, access):
 @require_POST
 def pairs_generate(request, access, number):
     week = visible_week(access, number)
-    result = pairing.generate(week, by=request.user)
+    room, _ = rooms_for(access, request.POST.get("room"))
+    result = pairing.generate(week, by=request.user, room=room)
     if result.locked:
         messages.error(request, "The pairs are locked. Unlock them to generate new ones.")
     if request.POST.get("next") == "print":
-        return redirect("discussions:pairs_print", slug=access.cohort.slug, number=week.number)
-    return redirect(session_url(week, "pairs"))
+        url = reverse("discussions:pairs_print", args=[access.cohort.slug, week.number])
+        return redirect(url + room_query(room))
+    return redirect(session_url(week, "pairs", room))
 
 
 @cohort_view(FACILITATOR)
 @require_POST
 def pairs_swap(request, access, number):
     week = visible_week(access, number)
-    week_pairing = get_object_or_404(Pairing, week=week)
+    room, rooms = rooms_for(access, request.POST.get("room"))
+    week_pairing = get_object_or_404(Pairing, week=week, room=room)
     people = [user for group in week_pairing.groups.all() for _, user in group.members]
     form = SwapForm(request.POST, people=people)
     if not form.is_valid():
-        context = session_context(request, access, week, swap_form=form)
+        context = session_context(request, access, week, room, rooms, swap_form=form)
         # htmx swaps nothing in on a 4xx answer, which would hide the error from the facilitator.
         status = 200 if is_htmx(request) else 400
         return render(request, "discussions/session.html", context, status=status)
     if not week_pairing.swap(form.cleaned_data["first"], form.cleaned_data["second"]):
         messages.error(request, "The pairs are locked. Unlock them to swap people.")
-    return redirect(session_url(week, "pairs"))
+    return redirect(session_url(week, "pairs", room))
 
 
 @cohort_view(FACILITATOR)
 @require_POST
 def pairs_lock(request, access, number):
     week = visible_week(access, number)
-    week_pairing = get_object_or_404(Pairing, week=week)
+    room, _ = rooms_for(access, request.POST.get("room"))
+    week_pairing = get_object_or_404(Pairing, week=week, room=room)
     week_pairing.locked = request.POST.get("locked") == "1"
     week_pairing.save(update_fields=["locked"])
-    return redirect(session_url(week, "pairs"))
+    return redirect(session_url(week, "pairs", room))
 
 
 @cohort_view(FACILITATOR)
@@ -813,8 +838,8 @@ def prompt_delete(request, access, number, prompt_id):
 # --- Sheets and the room timer --------------------------------------------------------------
 
 
-def sheets_context(access, week, paper):
-    week_pairing = Pairing.objects.filter(week=week).first()
+def sheets_context(access, week, paper, room=None):
+    week_pairing = Pairing.objects.filter(week=week, room=room).first()
     groups = []
     if week_pairing:
         groups = list(
@@ -836,25 +861,32 @@ def sheets_context(access, week, paper):
         "overrun": overrun,
         "paper": paper,
         "other_paper": "letter" if paper == "a4" else "a4",
+        "room": room,
+        "room_query": room_query(room),
     }
 
 
 @cohort_view(FACILITATOR)
 def pairs_print(request, access, number):
     week = visible_week(access, number)
+    room, _ = rooms_for(access, request.GET.get("room"))
     paper = sheets.paper_for(access.cohort, request.GET.get("paper"))
-    return render(request, "discussions/pairs_print.html", sheets_context(access, week, paper))
+    return render(
+        request, "discussions/pairs_print.html", sheets_context(access, week, paper, room)
+    )
 
 
 @cohort_view(FACILITATOR)
 def pairs_pdf(request, access, number):
     week = visible_week(access, number)
+    room, _ = rooms_for(access, request.GET.get("room"))
     paper = sheets.paper_for(access.cohort, request.GET.get("paper"))
     pdf = sheets.render_pdf(
-        "discussions/pairs_print.html", sheets_context(access, week, paper), paper
+        "discussions/pairs_print.html", sheets_context(access, week, paper, room), paper
     )
     response = HttpResponse(pdf, content_type="application/pdf")
-    filename = f"{access.cohort.slug}-week-{week.number}-pairs.pdf"
+    where = f"-room-{room.pk}" if room is not None else ""
+    filename = f"{access.cohort.slug}-week-{week.number}{where}-pairs.pdf"
     disposition = "inline" if request.GET.get("inline") else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     return response
@@ -1030,6 +1062,125 @@ def run_session_home_lines(request, summaries):
                 '<a class="button" href="{}">Run today’s session</a>', url
             )
     return lines
+
+
+# --- Rooms (organizers) ---------------------------------------------------------------------
+
+
+def rooms_url(access, anchor=""):
+    url = reverse("discussions:rooms", args=[access.cohort.slug])
+    return f"{url}#{anchor}" if anchor else url
+
+
+@cohort_view(ORGANIZER)
+def rooms(request, access):
+    """The cohort's rooms and who sits where. A cohort without rooms meets as one."""
+    cohort = access.cohort
+    form = RoomForm(request.POST or None, cohort=cohort)
+    if request.method == "POST" and form.is_valid():
+        form.instance.cohort = cohort
+        form.instance.order = Room.objects.filter(cohort=cohort).count()
+        form.save()
+        messages.success(request, f"Room “{form.instance.name}” added.")
+        return redirect(rooms_url(access))
+    cohort_rooms = list(Room.objects.filter(cohort=cohort).select_related("facilitator"))
+    placement = Room.objects.placement(cohort.pk)
+    participants = list(Membership.objects.active_participants(cohort))
+    counts = Counter(placement.values())
+    for room in cohort_rooms:
+        room.count = counts[room.pk]
+    return render(
+        request,
+        "discussions/rooms.html",
+        {
+            "access": access,
+            "cohort": cohort,
+            "rooms": cohort_rooms,
+            "form": form,
+            "people": [(m, placement.get(m.user_id)) for m in participants],
+        },
+        status=form_status(form),
+    )
+
+
+@cohort_view(ORGANIZER)
+def room_edit(request, access, room_id):
+    room = get_object_or_404(Room, pk=room_id, cohort=access.cohort)
+    form = RoomForm(request.POST or None, instance=room, cohort=access.cohort)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        return redirect(rooms_url(access))
+    return render(
+        request,
+        "discussions/room_form.html",
+        {
+            "access": access,
+            "cohort": access.cohort,
+            "form": form,
+            "item": room,
+            "label": "room",
+            "cancel_url": rooms_url(access),
+        },
+        status=form_status(form),
+    )
+
+
+@cohort_view(ORGANIZER)
+def room_delete(request, access, room_id):
+    room = get_object_or_404(Room, pk=room_id, cohort=access.cohort)
+    if request.method == "POST":
+        room.delete()
+        return redirect(rooms_url(access))
+    return render(
+        request,
+        "discussions/confirm_delete.html",
+        {
+            "access": access,
+            "cohort": access.cohort,
+            "what": "this room",
+            "quote": room.name,
+            "detail": "Its people move to the first room; its pairs and timer go.",
+            "cancel_url": rooms_url(access),
+        },
+    )
+
+
+@cohort_view(ORGANIZER)
+@require_POST
+def room_place(request, access):
+    """Put one participant in a room, by hand."""
+    membership = get_object_or_404(
+        Membership.objects.active(),
+        pk=parse_id(request.POST.get("member")),
+        cohort=access.cohort,
+        role=Role.PARTICIPANT,
+    )
+    room = get_object_or_404(Room, pk=parse_id(request.POST.get("room")), cohort=access.cohort)
+    rooms_module.place(membership, room)
+    return redirect(rooms_url(access, "people"))
+
+
+@cohort_view(ORGANIZER)
+@require_POST
+def rooms_split(request, access):
+    """Split everyone evenly across the rooms, mixing experience levels."""
+    counts = rooms_module.split_evenly(access.cohort)
+    if counts:
+        messages.success(
+            request,
+            "Everyone is placed: "
+            + ", ".join(
+                f"{room.name} {counts[room.pk]}"
+                for room in Room.objects.filter(cohort=access.cohort)
+            )
+            + ".",
+        )
+    return redirect(rooms_url(access, "people"))
+
+
+def parse_id(value):
+    """A row id from a form, or 0 (found by nothing) when it is not a small number."""
+    return int(value) if value and value.isdigit() and len(value) <= 9 else 0
 
 
 # --- The facilitator guide -------------------------------------------------------------------

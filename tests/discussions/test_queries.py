@@ -131,13 +131,26 @@ def test_week_page_for_a_facilitator(lived_in, people, client_for):
 def test_session_page(lived_in, people, client_for):
     week = lived_in["week"]
     url = reverse("discussions:session", args=[week.cohort.slug, week.number])
-    assert small_and_large(client_for(people["facilitator"]), url, lived_in) <= 10
+    # (One of them: whether the cohort has rooms.)
+    assert small_and_large(client_for(people["facilitator"]), url, lived_in) <= 11
+
+
+def test_session_page_of_one_room(lived_in, people, client_for):
+    from discussions.models import Room
+
+    week = lived_in["week"]
+    Room.objects.create(cohort=week.cohort, name="Lovelace", facilitator=people["facilitator"])
+    Room.objects.create(cohort=week.cohort, name="Hopper")
+    url = reverse("discussions:session", args=[week.cohort.slug, week.number])
+    # Rooms cost three more: where people are placed, the rooms' order, and (the room has
+    # no pairs yet) looking for its pairing.
+    assert small_and_large(client_for(people["facilitator"]), url, lived_in) <= 14
 
 
 def test_pair_sheets(lived_in, people, client_for):
     week = lived_in["week"]
     url = reverse("discussions:pairs_print", args=[week.cohort.slug, week.number])
-    assert small_and_large(client_for(people["facilitator"]), url, lived_in) <= 8
+    assert small_and_large(client_for(people["facilitator"]), url, lived_in) <= 9
 
 
 def test_the_week_page_lists_the_top_muddiest_points_and_links_and_offers_the_rest(
