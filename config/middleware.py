@@ -31,8 +31,6 @@ class SecurityHeadersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-        if getattr(response, "sessionless", False):
-            return response  # a signed address, no session: looking up the user costs queries
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             # (patch_cache_control drops a `public` that `private` contradicts.)

@@ -7,15 +7,16 @@ query and answers 304 while nothing changed, and counts down on their own device
 the moment the turn ends, so nobody drifts and nobody asks every second.
 """
 
+import functools
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core import signing
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from cohorts.models import Membership
+from cohorts.models import Membership, Week
 
 from . import pairing as pairing_module
 from . import sheets
@@ -84,22 +85,50 @@ def timer_state(week_id: int, room_id: int | None) -> TimerState:
     return TimerState.of(SessionTimer.objects.state_of(week_id, room_id))
 
 
-TIMER_FIELDS = ("version", "turn", "running", "started_at", "remaining_ms", "updated_at")
+POLL_SQL = """
+SELECT t.version, t.turn, t.running, t.started_at, t.remaining_ms, t.updated_at
+FROM {membership} m
+JOIN {week} w ON w.cohort_id = m.cohort_id
+LEFT JOIN {timer} t ON t.week_id = w.id AND {room}
+WHERE m.id = %s AND w.id = %s AND m.left_at IS NULL
+"""
+
+
+@functools.cache
+def poll_sql(with_room: bool) -> str:
+    return POLL_SQL.format(
+        membership=Membership._meta.db_table,
+        week=Week._meta.db_table,
+        timer=SessionTimer._meta.db_table,
+        room="t.room_id = %s" if with_room else "t.room_id IS NULL",
+    )
+
+
+def aware(moment):
+    """A timestamp from a raw query: SQLite gives naive UTC (or text), PostgreSQL aware."""
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def polled_state(membership_id: int, week_id: int, room_id: int | None) -> TimerState | None:
     """The timer's state for a poll, in one query that also checks the poller is still an
-    active member of the week's cohort (None when not: leaving the cohort ends the poll)."""
-    timer = SessionTimer.objects.filter(week_id=week_id, room_id=room_id)
-    row = (
-        Membership.objects.active()
-        .filter(pk=membership_id, cohort__weeks=week_id)
-        .values_list(*(Subquery(timer.values(name)[:1]) for name in TIMER_FIELDS))
-        .first()
-    )
+    active member of the week's cohort (None when not: leaving the cohort ends the poll).
+    Plain SQL: building the same ORM query on every poll would cost more than running it."""
+    params = [room_id, membership_id, week_id] if room_id else [membership_id, week_id]
+    with connection.cursor() as cursor:
+        cursor.execute(poll_sql(bool(room_id)), params)
+        row = cursor.fetchone()
     if row is None:
         return None
-    return TimerState() if row[0] is None else TimerState(*row)
+    if row[0] is None:
+        return TimerState()
+    version, turn, running, started_at, remaining_ms, updated_at = row
+    return TimerState(
+        version, turn, bool(running), aware(started_at), remaining_ms, aware(updated_at)
+    )
 
 
 def room_turn_seconds(prompts, groups) -> list[int]:

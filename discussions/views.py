@@ -998,7 +998,6 @@ def live_poll(request, token):
         response["Last-Modified"] = http_date(state.updated_at.timestamp())
     # Ask again every time; a shared cache keeps nothing (the address is personal).
     response["Cache-Control"] = "private, no-cache"
-    response.sessionless = True
     return response
 
 
