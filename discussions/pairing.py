@@ -749,12 +749,12 @@ def generate(
     """
     seed = new_seed() if seed is None else seed
     with transaction.atomic():
-        pairing = Pairing.objects.select_for_update().filter(week=week, room=room).first()
-        if pairing is not None and pairing.locked:
+        # The row first (two first clicks at once: one row), then hold it while rebuilding.
+        Pairing.objects.get_or_create(week=week, room=room, defaults={"seed": seed})
+        pairing = Pairing.objects.select_for_update().get(week=week, room=room)
+        if pairing.locked:
             return pairing
         groups = make_groups(people_for(week, room), history_for(week), seed)
-        if pairing is None:
-            pairing = Pairing(week=week, room=room)
         pairing.seed = seed
         pairing.generated_by = by
         pairing.generated_at = timezone.now()

@@ -20,9 +20,15 @@ def split_evenly(cohort) -> dict[int, int]:
     """Place every active participant: rooms of equal size (within one; never above a
     room's capacity while another has space), each with a mix of experience levels.
     Replaces earlier places; the same cohort gives the same split. {room_id: count}."""
-    rooms = list(Room.objects.filter(cohort=cohort))
-    if not rooms:
-        return {}
+    with transaction.atomic():
+        # Holding the cohort's rooms: two splits at once run one after the other.
+        rooms = list(Room.objects.select_for_update().filter(cohort=cohort))
+        if not rooms:
+            return {}
+        return _split(cohort, rooms)
+
+
+def _split(cohort, rooms) -> dict[int, int]:
     people = sorted(
         Membership.objects.active_participants(cohort),
         key=lambda m: (LEVEL_ORDER.get(m.experience, 3), m.user.name.lower(), m.user_id),
@@ -35,9 +41,8 @@ def split_evenly(cohort) -> dict[int, int]:
         room = min(open_rooms or rooms, key=lambda r: (counts[r.pk], rooms.index(r)))
         counts[room.pk] += 1
         places.append(RoomPlace(membership=membership, room=room))
-    with transaction.atomic():
-        RoomPlace.objects.filter(membership__cohort=cohort).delete()
-        RoomPlace.objects.bulk_create(places)
+    RoomPlace.objects.filter(membership__cohort=cohort).delete()
+    RoomPlace.objects.bulk_create(places)
     return counts
 
 

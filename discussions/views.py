@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, Exists, OuterRef, Subquery
 from django.http import (
     Http404,
@@ -1079,8 +1080,13 @@ def rooms(request, access):
     if request.method == "POST" and form.is_valid():
         form.instance.cohort = cohort
         form.instance.order = Room.objects.filter(cohort=cohort).count()
-        form.save()
-        messages.success(request, f"Room “{form.instance.name}” added.")
+        try:
+            with transaction.atomic():
+                form.save()
+        except IntegrityError:
+            pass  # the same room from a second click: it is there
+        else:
+            messages.success(request, f"Room “{form.instance.name}” added.")
         return redirect(rooms_url(access))
     cohort_rooms = list(Room.objects.filter(cohort=cohort).select_related("facilitator"))
     placement = Room.objects.placement(cohort.pk)
