@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count, Exists, OuterRef, Subquery
+from django.db.models import Avg, Count, Exists, OuterRef, Q, Subquery
 from django.http import (
     Http404,
     HttpResponse,
@@ -1052,15 +1052,38 @@ def run_session_lead(request, access, week):
 
 def run_session_home_lines(request, summaries):
     """Registered with cohorts.pages.home_lines: on My cohorts, "Run today's session" for
-    a cohort I facilitate whose session is today. No query."""
+    a cohort I facilitate whose session is today; for a participant whose session is on
+    now, their table and partner, linking to My session. One query at most."""
     lines = {}
+    live_weeks = {}
     for summary in summaries:
         week = summary.next_week
-        if week is not None and summary.access.can_facilitate and session_today(week):
+        if week is None or summary.access.membership is None:
+            continue
+        if summary.access.can_facilitate and session_today(week):
             url = reverse("discussions:session", args=[week.cohort.slug, week.number])
             lines[week.cohort_id] = format_html(
                 '<a class="button" href="{}">Run today’s session</a>', url
             )
+        elif summary.access.sees_my_session(week):
+            live_weeks[week.pk] = week
+    if live_weeks:
+        user = request.user
+        groups = {
+            group.pairing.week_id: group
+            for group in PairGroup.objects.filter(pairing__week__in=live_weeks)
+            .filter(Q(person_a=user) | Q(person_b=user) | Q(person_c=user))
+            .select_related("pairing", "person_a", "person_b", "person_c")
+        }
+        for week_id, week in live_weeks.items():
+            url = f"{week.get_absolute_url()}#my-session"
+            group = groups.get(week_id)
+            if group is None:
+                text = "Your session is on — pairs are made when it starts"
+            else:
+                others = [u.display_name for _, u in group.members if u.pk != user.pk]
+                text = f"Your session is on: table {group.number} — you and {' and '.join(others)}"
+            lines[week.cohort_id] = format_html('<a href="{}">{}</a>', url, text)
     return lines
 
 

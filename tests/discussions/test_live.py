@@ -159,3 +159,15 @@ def test_run_todays_session_leads_the_facilitators_week_page_on_the_day(
     Membership.objects.create(user=people["facilitator"], cohort=other_cohort, role="facilitator")
     page = client_for(people["facilitator"]).get(reverse("home") + "?all=1").content.decode()
     assert page.count("Run today’s session") == 1
+
+
+def test_my_cohorts_says_where_a_participant_sits_during_the_session(
+    paired_week, participants, other_cohort, client_for
+):
+    group = PairGroup.objects.filter(pairing__week=paired_week).first()
+    Membership.objects.create(user=group.person_a, cohort=other_cohort, role="participant")
+    page = client_for(group.person_a).get(reverse("home") + "?all=1").content.decode()
+    assert f"Your session is on: table {group.number} — you and {group.person_b.display_name}" in (
+        page
+    )
+    assert f"{paired_week.get_absolute_url()}#my-session" in page
