@@ -14,6 +14,7 @@ urlpatterns = [
     path("invite/<str:token>/", cohort_views.invitation, name="invitation"),
     path("join/<str:code>/", cohort_views.join, name="join"),
     path("unsubscribe/<str:token>/", notification_views.unsubscribe, name="unsubscribe"),
+    path("survey/<str:token>/", discussion_views.survey_link, name="survey"),
     path("healthz", config_views.healthz, name="healthz"),
     # The live session's poll: a signed address, no session (discussions.live).
     path("live/<str:token>", discussion_views.live_poll, name="live_poll"),

@@ -2,7 +2,15 @@ from django import forms
 
 from cohorts.models import Role, User, Week
 
-from .models import DiscussionPoint, Feedback, MuddiestPoint, PairPrompt, Room, SharedResource
+from .models import (
+    DiscussionPoint,
+    Feedback,
+    MuddiestPoint,
+    PairPrompt,
+    Room,
+    SharedResource,
+    SurveySettings,
+)
 
 
 class MuddiestPointForm(forms.ModelForm):
@@ -147,3 +155,13 @@ class RoomForm(forms.ModelForm):
         if rooms.exists():
             raise forms.ValidationError("This cohort already has a room with that name.")
         return name
+
+
+class SurveySettingsForm(forms.ModelForm):
+    class Meta:
+        model = SurveySettings
+        fields = ["prompts", "nudge"]
+        labels = {
+            "prompts": "Email each participant the survey when a session they attended ends",
+            "nudge": "Send one reminder to those who have not answered",
+        }

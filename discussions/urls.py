@@ -66,6 +66,8 @@ urlpatterns = [
     ),
     path(f"{week}feedback/", views.feedback, name="feedback"),
     path("feedback/", views.feedback_results, name="feedback_results"),
+    path("feedback.csv", views.feedback_csv, name="feedback_csv"),
+    path("feedback/settings/", views.survey_settings, name="survey_settings"),
     path("guide/", views.guide, name="guide"),
     path("attendance.csv", views.attendance_csv, name="attendance_csv"),
     path("rooms/", views.rooms, name="rooms"),

@@ -303,7 +303,13 @@ def _withhold_before_sending(delivery: Delivery, now: datetime) -> Withhold | No
 
 def _transmit(delivery: Delivery, mailer: email.Mailer | None, content: Content | None) -> None:
     if delivery.channel == Delivery.Channel.EMAIL:
-        content = content or Content(delivery.subject, delivery.body_text, delivery.body_html)
+        # A preparer may hand over content that carries a secret (a personal link) and
+        # store a copy without it: `transient_content` lives in memory only.
+        content = (
+            content
+            or getattr(delivery, "transient_content", None)
+            or Content(delivery.subject, delivery.body_text, delivery.body_html)
+        )
         fields = dict(
             to=delivery.recipient,
             subject=content.subject,

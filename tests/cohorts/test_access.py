@@ -77,7 +77,16 @@ def url_arguments(cohort, people):
     resource = SharedResource.objects.create(
         week=week, shared_by=people["participant"], title="A post", url="https://example.com/"
     )
-    from notifications.models import Delivery
+    from notifications.models import Announcement, Delivery
+
+    announcement = Announcement.objects.create(
+        cohort=cohort,
+        subject="Hello",
+        body="Hi",
+        form_key="access-check",
+        status=Announcement.Status.SCHEDULED,
+        send_at=timezone.now(),
+    )
 
     unknown = Delivery.objects.create(
         kind="invitation",
@@ -101,6 +110,7 @@ def url_arguments(cohort, people):
         "resource_id": resource.pk,
         "delivery_id": unknown.pk,
         "room_id": Room.objects.create(cohort=cohort, name="Main room").pk,
+        "announcement_id": announcement.pk,
     }
 
 

@@ -21,7 +21,7 @@ def flags_from_statuses(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("cohorts", "0010_join_link_and_how_members_joined"),
-        ("discussions", "0003_fill_markdown_html"),
+        ("discussions", "0004_survey_settings"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

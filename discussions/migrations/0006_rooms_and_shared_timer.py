@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("cohorts", "0010_join_link_and_how_members_joined"),
-        ("discussions", "0004_attendance_status"),
+        ("discussions", "0005_attendance_status"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
