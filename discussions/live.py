@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.core import signing
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -118,9 +118,23 @@ def polled_state(membership_id: int, week_id: int, room_id: int | None) -> Timer
     active member of the week's cohort (None when not: leaving the cohort ends the poll).
     Plain SQL: building the same ORM query on every poll would cost more than running it."""
     params = [room_id, membership_id, week_id] if room_id else [membership_id, week_id]
-    with connection.cursor() as cursor:
-        cursor.execute(poll_sql(bool(room_id)), params)
-        row = cursor.fetchone()
+    sql = poll_sql(bool(room_id))
+
+    def run():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+
+    # A reused connection gets a "SELECT 1" before the request's first query
+    # (CONN_HEALTH_CHECKS): a second round trip on every poll. The poll skips it and, when
+    # the connection turns out dead, runs its one query again on a new connection.
+    if connection.connection is not None:
+        connection.health_check_done = True
+    try:
+        row = run()
+    except (OperationalError, InterfaceError):
+        connection.close()
+        row = run()
     if row is None:
         return None
     if row[0] is None:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from cohorts.models import Membership
 from discussions import live, pairing
 from discussions.models import PairGroup, PairPrompt, SessionTimer
+from tests.security.test_double_submits import ON_POSTGRESQL
 
 pytestmark = pytest.mark.django_db
 
@@ -171,3 +172,18 @@ def test_my_cohorts_says_where_a_participant_sits_during_the_session(
         page
     )
     assert f"{paired_week.get_absolute_url()}#my-session" in page
+
+
+@pytest.mark.skipif(
+    not ON_POSTGRESQL,
+    reason="Health checks and dead connections are PostgreSQL's (DATABASE_URL=postgres://…)",
+)
+@pytest.mark.django_db(transaction=True)  # as a request runs: no transaction around the poll
+def test_poll_survives_a_dead_connection_without_a_health_check_query(paired_week, participants):
+    from django.db import connection
+
+    membership = Membership.objects.get(cohort=paired_week.cohort, user=participants[0])
+    assert live.polled_state(membership.pk, paired_week.pk, None) is not None
+    connection.connection.close()  # the server went away between two polls
+    state = live.polled_state(membership.pk, paired_week.pk, None)
+    assert state is not None and state.version == SessionTimer.objects.get().version
