@@ -96,21 +96,27 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=int, default=2000, help="ms between polls.")
         parser.add_argument("--seconds", type=int, default=10, help="Per run, at most 120.")
         parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=1,
+            help="Above 1: gunicorn's gthread workers, which keep connections open.",
+        )
 
-    def handle(self, *args, participants, interval, seconds, workers, **options):
+    def handle(self, *args, participants, interval, seconds, workers, threads, **options):
         if shutil.which("wrk") is None:
             raise CommandError(
                 "wrk is not installed. On Debian or Ubuntu: sudo apt-get install -y wrk"
             )
         if not 1 <= seconds <= 120 or not 2 <= participants <= 1000:
             raise CommandError("Use 1–120 seconds and 2–1000 participants.")
-        if not 100 <= interval <= 60_000 or not 1 <= workers <= 16:
-            raise CommandError("Use an interval of 100–60000 ms and 1–16 workers.")
+        if not 100 <= interval <= 60_000 or not 1 <= workers <= 16 or not 1 <= threads <= 64:
+            raise CommandError("Use an interval of 100–60000 ms, 1–16 workers, 1–64 threads.")
         warnings.filterwarnings("ignore", message="No directory at")
         with poll_database():
-            self.run(participants, interval, seconds, workers)
+            self.run(participants, interval, seconds, workers, threads)
 
-    def run(self, participants, interval, seconds, workers):
+    def run(self, participants, interval, seconds, workers, threads):
         from cohorts.models import Membership
         from discussions import live, perf
 
@@ -124,7 +130,8 @@ class Command(BaseCommand):
             reverse("live_poll", args=[live.poll_token(m.pk, week.pk, None)]) for m in memberships
         ]
         self.stdout.write(
-            f"# {connection.vendor}, {len(paths)} participants, data built in "
+            f"# {connection.vendor}, {len(paths)} participants, gunicorn {workers} workers"
+            f"{f' × {threads} threads' if threads > 1 else ' (sync)'}, data built in "
             f"{time.perf_counter() - started:.1f} s"
         )
         port = free_port()
@@ -146,6 +153,7 @@ class Command(BaseCommand):
                 f"127.0.0.1:{port}",
                 "--workers",
                 str(workers),
+                *(["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []),
                 "--log-level",
                 "warning",
             ],
