@@ -623,11 +623,15 @@ def attendance_mark(request, access, number, user_id):
         user__pk=user_id,
         role=Role.PARTICIPANT,
     )
+    room, rooms = rooms_for(access, request.POST.get("room"))
+    if rooms and Room.objects.placement(access.cohort.pk, [membership]).get(
+        membership.user_id
+    ) not in {r.pk for r in rooms}:
+        raise Http404("Not in a room you run.")
     status = request.POST.get("status", "")
     if status not in ATTENDANCE_CHOICES:
         return HttpResponseBadRequest("Attendance is present, absent, excused or unmarked.")
     Attendance.mark(week, membership.user, status, by=request.user)
-    room, _ = rooms_for(access, request.POST.get("room"))
     return redirect(session_url(week, "attendance", room))
 
 

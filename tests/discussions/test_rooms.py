@@ -153,6 +153,13 @@ def test_each_room_facilitator_runs_their_room(
         assert client.get(url(name, week_in_session, other)).status_code == 404, name
     response = client.post(url("pairs_generate", week_in_session), {"room": second_room.pk})
     assert response.status_code == 404
+    # Nor attendance for someone sitting in another room.
+    mark = reverse(
+        "discussions:attendance_mark",
+        args=[week_in_session.cohort.slug, week_in_session.number, participants[4].pk],
+    )
+    assert client.post(mark, {"status": "absent"}).status_code == 404
+    assert not Attendance.objects.filter(user=participants[4]).exists()
     for bad in ("abc", "99999999999999999999", "-1"):
         assert client.get(url("session", week_in_session, f"?room={bad}")).status_code == 404
 
