@@ -44,6 +44,7 @@ class TimerState:
     started_at: datetime | None = None
     remaining_ms: int | None = None  # None: the whole turn
     updated_at: datetime | None = None
+    pairs: int = 0  # how many times the room's pairs were made: pages then reload
 
     @classmethod
     def of(cls, row) -> "TimerState":
@@ -74,6 +75,7 @@ class TimerState:
             "running": self.running,
             "ends_at": int(ends.timestamp() * 1000) if ends else None,
             "remaining_ms": self.remaining_ms,
+            "pairs": self.pairs,
         }
 
     @property
@@ -86,7 +88,7 @@ def timer_state(week_id: int, room_id: int | None) -> TimerState:
 
 
 POLL_SQL = """
-SELECT t.version, t.turn, t.running, t.started_at, t.remaining_ms, t.updated_at
+SELECT t.version, t.turn, t.running, t.started_at, t.remaining_ms, t.updated_at, t.pairs_made
 FROM {membership} m
 JOIN {week} w ON w.cohort_id = m.cohort_id
 LEFT JOIN {timer} t ON t.week_id = w.id AND {room}
@@ -139,9 +141,9 @@ def polled_state(membership_id: int, week_id: int, room_id: int | None) -> Timer
         return None
     if row[0] is None:
         return TimerState()
-    version, turn, running, started_at, remaining_ms, updated_at = row
+    version, turn, running, started_at, remaining_ms, updated_at, pairs = row
     return TimerState(
-        version, turn, bool(running), aware(started_at), remaining_ms, aware(updated_at)
+        version, turn, bool(running), aware(started_at), remaining_ms, aware(updated_at), pairs
     )
 
 
@@ -190,6 +192,7 @@ def control(week, room: Room | None, action: str, turn_seconds: list[int]) -> Ti
         timer.started_at,
         timer.remaining_ms,
         timer.updated_at,
+        timer.pairs_made,
     )
 
 

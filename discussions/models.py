@@ -481,10 +481,18 @@ class PairGroup(models.Model):
 class SessionTimerQuerySet(models.QuerySet):
     def state_of(self, week_id, room_id):
         """The timer's state as (version, turn, running, started_at, remaining_ms,
-        updated_at), or None before anyone touched it: one query, for the poll."""
+        updated_at, pairs_made), or None before anyone touched it: one query, for the poll."""
         return (
             self.filter(week_id=week_id, room_id=room_id)
-            .values_list("version", "turn", "running", "started_at", "remaining_ms", "updated_at")
+            .values_list(
+                "version",
+                "turn",
+                "running",
+                "started_at",
+                "remaining_ms",
+                "updated_at",
+                "pairs_made",
+            )
             .first()
         )
 
@@ -506,6 +514,8 @@ class SessionTimer(models.Model):
     remaining_ms = models.PositiveIntegerField(null=True, blank=True)
     version = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Bumped when the room's pairs are made again: cards showing the old pairs reload.
+    pairs_made = models.PositiveIntegerField(default=0)
 
     objects = SessionTimerQuerySet.as_manager()
 
@@ -527,6 +537,7 @@ class SessionTimer(models.Model):
         cls.objects.get_or_create(week=week, room=room)
         cls.objects.filter(week=week, room=room).update(
             version=models.F("version") + 1,
+            pairs_made=models.F("pairs_made") + 1,
             turn=0,
             running=False,
             started_at=None,

@@ -41,6 +41,7 @@ class Migration(migrations.Migration):
                 ("remaining_ms", models.PositiveIntegerField(blank=True, null=True)),
                 ("version", models.PositiveIntegerField(default=0)),
                 ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("pairs_made", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.AlterField(

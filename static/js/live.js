@@ -17,6 +17,7 @@
     this.offset = (parseInt(root.getAttribute("data-server-now"), 10) || Date.now()) - Date.now();
     this.version = parseInt(root.getAttribute("data-version"), 10) || 0;
     this.hasGroup = root.getAttribute("data-has-group") === "1";
+    this.pairs = parseInt(root.getAttribute("data-pairs"), 10) || 0;
     this.handle = null;
     this.state = null;
   }
@@ -25,8 +26,8 @@
     if (!state) return;
     var changed = state.version !== this.version;
     this.version = state.version;
-    if (changed && !this.hasGroup) {
-      // Pairs were made (or the timer moved) while this card waited: show them.
+    if ((changed && !this.hasGroup) || (state.pairs !== undefined && state.pairs !== this.pairs)) {
+      // Pairs were made (or made again) since the page was loaded: show the new ones.
       window.location.reload();
       return;
     }
@@ -81,6 +82,7 @@
     var remaining = root.getAttribute("data-remaining-ms");
     card.apply({
       version: card.version,
+      pairs: card.pairs,
       turn: parseInt(root.getAttribute("data-turn-index"), 10) || 0,
       running: root.getAttribute("data-running") === "1",
       ends_at: endsAt ? parseInt(endsAt, 10) : null,

@@ -83,6 +83,12 @@
   // The shared state, from the page, the poll or an action's answer.
   Timer.prototype.apply = function (state) {
     if (!state || state.version === this.version) return;
+    if (this.pairs !== undefined && state.pairs !== undefined && state.pairs !== this.pairs) {
+      // New pairs (a trio may add a turn): the page lists the room's turns again.
+      window.location.reload();
+      return;
+    }
+    if (state.pairs !== undefined) this.pairs = state.pairs;
     var turnChanged = state.turn !== this.index || this.version < 0;
     var wasRunning = this.running;
     this.version = state.version;
@@ -237,6 +243,7 @@
     var endsAt = this.root.getAttribute("data-ends-at");
     var remaining = this.root.getAttribute("data-remaining-ms");
     this.apply({
+      pairs: parseInt(this.root.getAttribute("data-pairs"), 10) || 0,
       version: parseInt(this.root.getAttribute("data-version"), 10) || 0,
       turn: parseInt(this.root.getAttribute("data-turn-index"), 10) || 0,
       running: this.root.getAttribute("data-running") === "1",

@@ -187,3 +187,13 @@ def test_poll_survives_a_dead_connection_without_a_health_check_query(paired_wee
     connection.connection.close()  # the server went away between two polls
     state = live.polled_state(membership.pk, paired_week.pk, None)
     assert state is not None and state.version == SessionTimer.objects.get().version
+
+
+def test_new_pairs_reach_every_page_following_the_timer(paired_week, participants, client):
+    address = poll_url(paired_week, participants[0])
+    before = json.loads(client.get(address).content)
+    pairing.generate(paired_week, seed=99)
+    after = client.get(address, HTTP_IF_NONE_MATCH=f'"{before["version"]}"')
+    assert after.status_code == 200
+    state = json.loads(after.content)
+    assert state["pairs"] == before["pairs"] + 1 and state["turn"] == 0

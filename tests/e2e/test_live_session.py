@@ -121,3 +121,17 @@ def test_three_clicks_from_sign_in_to_printed_sheets(page, running_session):
     clicks += 1
     assert page.evaluate("window.__printed") == 1
     assert clicks <= 3
+
+
+def test_a_waiting_phone_shows_the_pairs_once_they_are_made(page, running_session):
+    week = running_session.pairing.week
+    week.pairings.all().delete()
+    week.attendance.all().delete()
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "p0@example.com")
+    page.goto("/c/ml/weeks/1/")
+    card = page.locator("#my-session")
+    expect(card).to_contain_text("Pairs are made when the session starts")
+    pairing.generate(week, seed=8)  # the facilitator makes the pairs
+    expect(card).to_contain_text("Table", timeout=5000)
+    expect(card).to_contain_text("you and")
