@@ -294,7 +294,7 @@ def prepare(claimed: Delivery) -> outbox.Withhold | None:
         )
 
     claimed.subject, claimed.body_text, claimed.body_html = render(personal=False)
-    claimed.transient_content = outbox.Content(*render(personal=True))  # type: ignore[attr-defined]
+    claimed.transient_content = outbox.Content(*render(personal=True))
     claimed.recipient = membership.user.email
     claimed.headers = preferences.list_headers(unsubscribe)
     return None

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -56,6 +58,11 @@ class Delivery(models.Model):
     # The dispatch run that inserted this row, so a run reports what it claimed itself.
     claim_token = models.CharField(max_length=32, blank=True, editable=False)
 
+    # Not a column: the email as it leaves, when it carries a secret (an invitation link, a
+    # personal survey link). A preparer sets it just before sending; the row keeps a copy
+    # without the secret (notifications.outbox.Content).
+    transient_content: Any = None
+
     class Meta:
         ordering = ["-created_at"]
         # The table kept its name when the model moved here from `cohorts`.
@@ -73,12 +80,6 @@ class Delivery(models.Model):
     def is_account_email(self):
         """Sign-in codes, password resets, verification: their bodies are never stored."""
         return self.kind.startswith("account:")
-
-    @property
-    def holds_a_secret(self):
-        """Its email as sent holds a secret (a sign-in code, an invitation link): what was
-        sent is never saved over the row's content."""
-        return self.is_account_email or self.kind == "invitation"
 
 
 class MailOptOut(models.Model):

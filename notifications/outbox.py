@@ -307,7 +307,7 @@ def _transmit(delivery: Delivery, mailer: email.Mailer | None, content: Content 
         # store a copy without it: `transient_content` lives in memory only.
         content = (
             content
-            or getattr(delivery, "transient_content", None)
+            or delivery.transient_content
             or Content(delivery.subject, delivery.body_text, delivery.body_html)
         )
         fields = dict(
@@ -394,7 +394,7 @@ def _record(
     (it is in *sending*, or was marked *unknown* meanwhile, from this very claim)."""
     delivery.sending_since = None
     fields = [*OUTCOME_FIELDS, "sending_since", *extra]
-    if content and not delivery.holds_a_secret:
+    if content and not delivery.is_account_email:
         fields += CONTENT_FIELDS
     follow_ups: tuple[Delivery, ...] = ()
     with transaction.atomic():
