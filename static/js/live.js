@@ -37,6 +37,13 @@
     this.turns.forEach(function (turn, i) {
       turn.hidden = i !== index;
     });
+    var announcer = this.root.querySelector("[data-live-announce]");
+    if (announcer && this.current && this.current !== this.turns[index]) {
+      // A new turn: say whose it is (the step and who explains).
+      var step = this.turns[index].querySelector(".my-session__step");
+      var who = this.turns[index].querySelector(".my-session__who");
+      announcer.textContent = (step ? step.textContent + ". " : "") + (who ? who.textContent : "");
+    }
     this.current = this.turns[index];
     if (this.handle) window.clearInterval(this.handle);
     this.handle = null;
