@@ -197,3 +197,12 @@ def test_new_pairs_reach_every_page_following_the_timer(paired_week, participant
     assert after.status_code == 200
     state = json.loads(after.content)
     assert state["pairs"] == before["pairs"] + 1 and state["turn"] == 0
+
+
+def test_my_session_only_for_weeks_the_participant_can_see(paired_week, participants, client_for):
+    paired_week.publish_at = timezone.now() + timedelta(days=1)  # not published yet
+    paired_week.save()
+    client = client_for(participants[0])
+    assert client.get(paired_week.get_absolute_url()).status_code == 404
+    page = client.get(reverse("home") + "?all=1").content.decode()
+    assert "Your session is on" not in page and "#my-session" not in page
