@@ -293,8 +293,8 @@ def completion_chart(
         bar_height = round(share * height)
         bars.append(
             {
-                "label": f"W{total['week'].number}",
-                "title": f"Week {total['week'].number}: {total['finished']} of {total['participants']} finished",
+                "label": total["week"].short_label,
+                "title": f"{total['week'].label}: {total['finished']} of {total['participants']} finished",
                 "percent": round(100 * share),
                 "x": 40 + index * (bar_width + gap),
                 "y": 10 + height - bar_height,

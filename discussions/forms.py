@@ -19,7 +19,7 @@ class MuddiestPointForm(forms.ModelForm):
     class Meta:
         model = MuddiestPoint
         fields = ["text"]
-        labels = {"text": "What did you find hard this week?"}
+        labels = {"text": "What did you find hard?"}
         widgets = {"text": forms.Textarea(attrs={"rows": 2, "maxlength": 500})}
         help_texts = {"text": "Other participants see it without your name and can +1 it."}
 
@@ -75,7 +75,7 @@ class FacilitatorNotesForm(forms.ModelForm):
         widgets = {"facilitator_notes": forms.Textarea(attrs={"rows": 6})}
         help_texts = {
             "facilitator_notes": "Markdown. Only facilitators and organizers see these — "
-            "they are how the next facilitator runs this week."
+            "they are how the next facilitator runs this session."
         }
 
 

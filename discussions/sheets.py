@@ -4,12 +4,14 @@ The same template makes the print-ready HTML page and, through WeasyPrint, the P
 """
 
 import functools
+import hashlib
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.staticfiles import finders
+from django.core.cache import cache
 from django.template.loader import render_to_string
 
 from . import pairing as pairing_module
@@ -18,6 +20,8 @@ OPENING_MINUTES = 10
 CHANGEOVER_MINUTES = 1
 CLOSING_MINUTES = 5
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
+# A reprint of unchanged sheets is the same PDF: kept this long, keyed on what it is made of.
+PDF_CACHE_SECONDS = 24 * 60 * 60
 
 
 @dataclass
@@ -115,7 +119,7 @@ def timing_plan(week, prompts, has_trio=False):
     cohort = week.cohort
     moment = cohort.local(week.session_start)
     end = cohort.local(week.session_end)
-    rows = [PlanRow(moment, OPENING_MINUTES, "Welcome; last week's muddiest points; form pairs")]
+    rows = [PlanRow(moment, OPENING_MINUTES, "Welcome; muddiest points so far; form pairs")]
     moment += timedelta(minutes=OPENING_MINUTES)
     for turn in room_turns(prompts, has_trio):
         minutes = turn.prompt.minutes + CHANGEOVER_MINUTES
@@ -156,10 +160,11 @@ def quiet_weasyprint():
 @functools.cache
 def _weasyprint():
     """WeasyPrint's stylesheets and font configuration, made once per process: parsing the
-    sheets' CSS and setting up fonts is the same work for every PDF."""
+    sheets' CSS and setting up fonts is the same work for every PDF. Also a digest of what
+    besides the HTML shapes the PDF (the stylesheet, WeasyPrint's version), for the cache key."""
     with quiet_weasyprint():
         # Imported here: loading WeasyPrint parses its own stylesheets (and logs it).
-        from weasyprint import CSS, HTML
+        from weasyprint import CSS, HTML, __version__
         from weasyprint.text.fonts import FontConfiguration
         from weasyprint.urls import URLFetcher
 
@@ -168,19 +173,31 @@ def _weasyprint():
         fetcher = URLFetcher(allowed_protocols={"data"})
         fonts = FontConfiguration()
         with open(finders.find("css/sheets.css"), encoding="utf-8") as css_file:
-            sheets_css = CSS(string=css_file.read(), url_fetcher=fetcher, font_config=fonts)
+            css_text = css_file.read()
+        sheets_css = CSS(string=css_text, url_fetcher=fetcher, font_config=fonts)
         papers = {
             paper: CSS(string=f"@page {{ size: {size}; }}", url_fetcher=fetcher)
             for paper, size in PAPER_SIZES.items()
         }
-        return HTML, fetcher, fonts, sheets_css, papers
+        digest = hashlib.sha256(f"{__version__}\n{css_text}".encode()).hexdigest()
+        return HTML, fetcher, fonts, sheets_css, papers, digest
 
 
 def render_pdf(template, context, paper):
-    """The sheets as PDF bytes. Nothing is fetched from the network or the disk."""
+    """The sheets as PDF bytes. Nothing is fetched from the network or the disk.
+
+    Laying out a page per group is the cost (about 20 ms a page); the HTML costs little. The
+    PDF is cached under a digest of the HTML, the paper and the stylesheet, so printing the
+    same sheets again is instant, and anything that changes them (new pairs, a swap, an
+    edited prompt, a renamed person) makes different HTML and so a fresh PDF."""
     html = render_to_string(template, {**context, "for_pdf": True})
-    HTML, fetcher, fonts, sheets_css, papers = _weasyprint()  # noqa: N806
-    with quiet_weasyprint():
-        return HTML(string=html, url_fetcher=fetcher, media_type="print").write_pdf(
-            stylesheets=[sheets_css, papers[paper]], font_config=fonts
-        )
+    HTML, fetcher, fonts, sheets_css, papers, digest = _weasyprint()  # noqa: N806
+    key = "sheets-pdf:" + hashlib.sha256(f"{digest}\n{paper}\n{html}".encode()).hexdigest()
+    pdf = cache.get(key)
+    if pdf is None:
+        with quiet_weasyprint():
+            pdf = HTML(string=html, url_fetcher=fetcher, media_type="print").write_pdf(
+                stylesheets=[sheets_css, papers[paper]], font_config=fonts
+            )
+        cache.set(key, pdf, PDF_CACHE_SECONDS)
+    return pdf

@@ -443,7 +443,7 @@ def feedback_results(request, access):
         comments = list(
             Feedback.objects.filter(week__cohort=cohort)
             .exclude(comment="")
-            .select_related("week")
+            .select_related("week__cohort")
             .order_by("-week__number", "-updated_at")
         )
     with_previous = previous_run is not None

@@ -72,7 +72,7 @@ def test_weeks_before_joining_count_in_no_rate(cohort, two_weeks, late, people):
     assert [bar["percent"] for bar in chart["bars"]] == [100, 50]
     assert progress.ready_counts(cohort, two_weeks) == {week1.pk: (1, 1), week2.pk: (1, 2)}
     assert digest.completion_line(cohort, week2) == (
-        "Last week (week 1): 1 of 1 finished the pre-work."
+        "Last week (Week 1): 1 of 1 finished the pre-work."
     )
 
 

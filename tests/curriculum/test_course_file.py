@@ -65,6 +65,8 @@ def test_the_file_is_plain_yaml_with_times_relative_to_the_session(course_cohort
     data = yaml.safe_load(text)
     assert data["homeroom_course"] == 1
     assert data["schedule"] == {
+        "kind": "weekly",
+        "unit": "Week",
         "time_zone": "Europe/Berlin",
         "weekday": "Monday",
         "time": "18:00",

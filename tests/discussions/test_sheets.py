@@ -93,17 +93,21 @@ def test_pdf_never_fetches_urls_from_user_markdown(prepared_week, people, client
     import urllib.request
 
     fetched = []
+    real_open = urllib.request.OpenerDirector.open
 
     def record(self, request, *args, **kwargs):
         # WeasyPrint swallows fetch errors, so remember the attempt rather than only raising.
         fetched.append(getattr(request, "full_url", request))
+        if str(fetched[-1]).startswith("data:"):
+            return real_open(self, request, *args, **kwargs)
         raise OSError("no network in tests")
 
     monkeypatch.setattr(urllib.request.OpenerDirector, "open", record)
     response = client_for(people["facilitator"]).get(url("pairs_pdf", prepared_week))
     assert response.status_code == 200
     assert "and text" in pdf_text(response.content)[1]
-    assert fetched == []
+    # Only the stylesheet's own data: picture (the ruled lines) is ever read.
+    assert [url for url in fetched if not str(url).startswith("data:")] == []
 
 
 def test_print_page_has_one_sheet_per_group_with_turns(
@@ -165,3 +169,24 @@ def test_pairs_can_be_generated_straight_from_the_print_page(
     page = client.get(url("pairs_print", week_in_session)).content.decode()
     assert "Generate pairs now" not in page
     assert all(user.display_name in page for user in participants)
+
+
+def test_pdf_reprint_is_cached_and_an_edit_shows_at_once(prepared_week, people, client_for):
+    client = client_for(people["facilitator"])
+    first = client.get(url("pairs_pdf", prepared_week)).content
+    assert client.get(url("pairs_pdf", prepared_week)).content == first
+    prompt = prepared_week.pair_prompts.get(minutes=4)
+    prompt.prompt = "Explain what momentum adds to gradient descent."
+    prompt.save()
+    text = flat(pdf_text(client.get(url("pairs_pdf", prepared_week)).content)[1])
+    assert "Explain what momentum adds to gradient descent." in text
+    assert "Explain what the learning rate does." not in text
+    # A swap of two people shows at once too.
+    group = Pairing.objects.get(week=prepared_week).groups.order_by("number").first()
+    before = flat(pdf_text(client.get(url("pairs_pdf", prepared_week)).content)[1])
+    group.person_a, group.person_b = group.person_b, group.person_a
+    group.save()
+    after = flat(pdf_text(client.get(url("pairs_pdf", prepared_week)).content)[1])
+    assert after != before
+    first_name = group.person_a.display_name
+    assert f"{first_name} (A) explains to" in after

@@ -166,7 +166,7 @@ def test_participant_posts_upvotes_shares_and_gives_feedback(page, session_week)
     muddiest = page.locator("#muddiest")
 
     # Post a muddiest point.
-    page.get_by_label("What did you find hard this week?").fill("Why does the bias need a weight?")
+    page.get_by_label("What did you find hard?").fill("Why does the bias need a weight?")
     muddiest.get_by_role("button", name="Post").click()
     mine = muddiest.locator("li.muddiest", has_text="Why does the bias need a weight?")
     expect(mine).to_be_visible()
