@@ -592,7 +592,8 @@ def progress_rows_html(rows, person_base_url):
             html.append(cell)
         name = escape(row.membership.user.display_name)
         link = f'<a href="{person_base_url}{row.membership.pk}/">{name}</a>'
-        lines.append(f'<tr><th scope="row">{link}{badges}</th>{"".join(html)}</tr>')
+        sessions = f"<td>{row.attended} of {row.held}</td>" if row.held else "<td>—</td>"
+        lines.append(f'<tr><th scope="row">{link}{badges}</th>{"".join(html)}{sessions}</tr>')
     return mark_safe("\n".join(lines))  # noqa: S308 — names are escaped, the rest is ours
 
 
@@ -611,6 +612,7 @@ def progress_csv(request, access):
             f"{week.label} assignments handed in",
             f"{week.label} assignments due",
         ]
+    header += ["Sessions attended", "Sessions held"]
     writer.writerow(header)
     for row in report.rows:
         line = [_csv_safe(row.membership.user.display_name), _csv_safe(row.membership.user.email)]
@@ -619,6 +621,7 @@ def progress_csv(request, access):
                 line += ["", "", ""]
             else:
                 line += [status.percent, status.assignments_done, status.assignments_total]
+        line += [row.attended, row.held]
         writer.writerow(line)
     return response
 
@@ -649,6 +652,7 @@ def progress_person(request, access, member_id):
         role=Role.PARTICIPANT,
     )
     membership.cohort = access.cohort
+    weeks = progress.person_report(membership)
     return render(
         request,
         "assignments/progress_person.html",
@@ -656,7 +660,9 @@ def progress_person(request, access, member_id):
             "access": access,
             "cohort": access.cohort,
             "member": membership,
-            "weeks": progress.person_report(membership),
+            "weeks": weeks,
+            "attended": sum(w.attendance == "present" for w in weeks),
+            "held": sum(bool(w.attendance) for w in weeks),
         },
     )
 

@@ -15,7 +15,7 @@ same question: `CohortAccess.can_see_week`, `can_remove`, `can_give_feedback`, a
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
@@ -36,6 +36,16 @@ RULES = (MEMBER, FACILITATOR, ORGANIZER)
 View = Callable[..., HttpResponse]
 # Week numbers are small integers; a larger one in a URL is simply not found.
 MAX_WEEK_NUMBER = 32767
+
+
+# The live session's window: from a little before the session starts to its end. "My
+# session" leads the participant's pages then, and self check-in is open.
+SESSION_WINDOW_BEFORE = timedelta(minutes=30)
+
+
+def in_session_window(week: Week, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return week.session_start - SESSION_WINDOW_BEFORE <= now <= week.session_end
 
 
 def joined_before(joined_at: datetime, week: Week) -> bool:
@@ -103,6 +113,25 @@ class CohortAccess:
             and joined_before(self.membership.joined_at, week)
             and (now or timezone.now()) >= week.session_start
         )
+
+    def can_check_in(self, week: Week, allowed: bool, now: datetime | None = None) -> bool:
+        """A participant marks themselves present ("I'm here") only during the session
+        window, and only where the cohort allows self check-in (`allowed`)."""
+        return allowed and self.is_participant and in_session_window(week, now)
+
+    def sees_my_session(self, week: Week, now: datetime | None = None) -> bool:
+        """A participant's own table, partner and prompts: for a week they can see, during
+        its session window."""
+        return self.is_participant and self.can_see_week(week, now) and in_session_window(week, now)
+
+    def can_run_room(self, room_facilitator_id: int | None, leads_a_room: bool) -> bool:
+        """Organizers see, print and time every room; a facilitator the room they lead —
+        or every room while they lead none."""
+        if self.can_manage:
+            return True
+        if not self.can_facilitate:
+            return False
+        return room_facilitator_id == self.user_id or not leads_a_room
 
     def allows(self, rule: str) -> bool:
         return {

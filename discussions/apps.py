@@ -14,6 +14,10 @@ class DiscussionsConfig(AppConfig):
         from . import digest, survey, views
 
         pages.week_sections.register(views.week_section, order=20)
+        # First of all during the session: my table, my partner, whose turn it is.
+        pages.week_sections.register(views.my_session_section, order=1)
+        pages.week_sections.register(views.run_session_lead, order=2)
+        pages.home_lines.register(views.run_session_home_lines)
         # Above the pre-work: the last session's feedback, while it is still to give.
         pages.week_sections.register(views.feedback_prompt, order=5)
         pages.cohort_notices.register(views.cohort_feedback_prompt)
@@ -28,6 +32,9 @@ class DiscussionsConfig(AppConfig):
         pages.nav_links.register(guide, order=40)
         pages.cohort_links.register(
             pages.Link("Facilitator guide", "discussions:guide", facilitates), order=20
+        )
+        pages.cohort_links.register(
+            pages.Link("Rooms", "discussions:rooms", lambda access: access.can_manage), order=30
         )
         dispatch.jobs.register(digest.job, order=20)
         dispatch.jobs.register(survey.job, order=30)

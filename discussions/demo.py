@@ -288,7 +288,9 @@ def _session_held(week, participants, facilitator, rng):
     for person in participants:
         came = rng.random() < 0.8
         if not came:
-            Attendance.objects.create(week=week, user=person, present=False, marked_by=facilitator)
+            Attendance.objects.create(
+                week=week, user=person, status="absent", marked_by=facilitator
+            )
         else:
             present.append(person)
     result = pairing.generate(week, seed=rng.randrange(1, 2**31), by=facilitator)

@@ -30,6 +30,7 @@ class Turn:
     prompt: object  # PairPrompt
     explainer: tuple  # (letter, user)
     listener: tuple | None
+    prompt_number: int = 1  # the prompt's place in the week (a trio may repeat one)
 
 
 @dataclass
@@ -46,25 +47,37 @@ class PlanRow:
     what: str
 
 
+def rounds_for(prompts, groups):
+    """How many turns the room takes for these prompts and groups (see pairing.round_count)."""
+    largest = max((len(group.member_ids) for group in groups), default=2)
+    return pairing_module.round_count(len(prompts), largest)
+
+
+def turns_for(members, prompts, rounds):
+    """The one place that says who explains what to whom in a group: [Turn] for its
+    members [(letter, user)] over the room's `rounds`. Sheets, the timer and "My session"
+    all read it, so they agree."""
+    return [
+        Turn(
+            number=number,
+            prompt=prompts[slot.prompt],
+            explainer=members[slot.explainer],
+            listener=members[slot.listener] if slot.listener is not None else None,
+            prompt_number=slot.prompt + 1,
+        )
+        for number, slot in enumerate(
+            pairing_module.turns(len(members), len(prompts), rounds), start=1
+        )
+    ]
+
+
 def sheets_for(groups, prompts):
-    """Every group with, for each prompt, who explains to whom."""
-    sheets = []
-    for group in groups:
-        members = group.members
-        turns = []
-        for number, (prompt, (explainer, listener)) in enumerate(
-            zip(prompts, pairing_module.turns(len(members), len(prompts)), strict=True), start=1
-        ):
-            turns.append(
-                Turn(
-                    number=number,
-                    prompt=prompt,
-                    explainer=members[explainer],
-                    listener=members[listener] if listener is not None else None,
-                )
-            )
-        sheets.append(Sheet(group=group, members=members, turns=turns))
-    return sheets
+    """Every group with, for each turn, the prompt and who explains to whom."""
+    rounds = rounds_for(prompts, groups)
+    return [
+        Sheet(group=group, members=group.members, turns=turns_for(group.members, prompts, rounds))
+        for group in groups
+    ]
 
 
 @dataclass
@@ -76,6 +89,7 @@ class RoomTurn:
     explainer: str
     listener: str
     trio_line: str
+    prompt_number: int = 1
 
     @property
     def seconds(self):
@@ -83,30 +97,33 @@ class RoomTurn:
 
 
 def room_turns(prompts, has_trio):
-    pair_turns = pairing_module.turns(2, len(prompts))
-    trio_turns = pairing_module.turns(3, len(prompts))
+    rounds = pairing_module.round_count(len(prompts), 3 if has_trio else 2)
+    pair_turns = pairing_module.turns(2, len(prompts), rounds)
+    trio_turns = pairing_module.turns(3, len(prompts), rounds)
     letters = "ABC"
     rows = []
-    for number, (prompt, (pair_a, pair_b), (trio_a, trio_b)) in enumerate(
-        zip(prompts, pair_turns, trio_turns, strict=True), start=1
-    ):
+    for number, (pair, trio) in enumerate(zip(pair_turns, trio_turns, strict=True), start=1):
         trio_line = ""
-        if has_trio and (trio_a, trio_b) != (pair_a, pair_b):
-            trio_line = f"In the trio, {letters[trio_a]} explains to {letters[trio_b]}."
-        rows.append(RoomTurn(number, prompt, letters[pair_a], letters[pair_b], trio_line))
+        if has_trio and (trio.explainer, trio.listener) != (pair.explainer, pair.listener):
+            trio_line = (
+                f"In the trio, {letters[trio.explainer]} explains to {letters[trio.listener]}."
+            )
+        explainer, listener = letters[pair.explainer], letters[pair.listener]
+        prompt = prompts[pair.prompt]
+        rows.append(RoomTurn(number, prompt, explainer, listener, trio_line, pair.prompt + 1))
     return rows
 
 
-def timing_plan(week, prompts):
+def timing_plan(week, prompts, has_trio=False):
     """Start times for the session: opening, one row per pair turn, discussion, feedback."""
     cohort = week.cohort
     moment = cohort.local(week.session_start)
     end = cohort.local(week.session_end)
     rows = [PlanRow(moment, OPENING_MINUTES, "Welcome; muddiest points so far; form pairs")]
     moment += timedelta(minutes=OPENING_MINUTES)
-    for turn in room_turns(prompts, has_trio=False):
+    for turn in room_turns(prompts, has_trio):
         minutes = turn.prompt.minutes + CHANGEOVER_MINUTES
-        what = f"Pair prompt {turn.number}: {turn.explainer} explains to {turn.listener}"
+        what = f"Pair prompt {turn.prompt_number}: {turn.explainer} explains to {turn.listener}"
         rows.append(PlanRow(moment, minutes, what))
         moment += timedelta(minutes=minutes)
     discussion = int((end - moment).total_seconds() // 60) - CLOSING_MINUTES

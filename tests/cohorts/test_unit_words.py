@@ -47,6 +47,8 @@ class VisibleText(HTMLParser):
 
 
 def words_shown(response):
+    if response.get("Content-Type", "").startswith("application/pdf"):
+        return ""  # compressed streams: any bytes may spell "w1" (the sheets are HTML first)
     body = b"".join(response.streaming_content) if response.streaming else response.content
     text = body.decode("utf-8", "replace")
     if "html" in response.get("Content-Type", ""):

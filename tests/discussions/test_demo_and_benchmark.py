@@ -30,7 +30,7 @@ def test_seed_demo_adds_a_lived_in_discussion_history():
     held = [week for week in weeks if Pairing.objects.filter(week=week).exists()]
     assert len(held) >= 3
     assert all(Pairing.objects.get(week=week).locked for week in held)
-    assert Attendance.objects.filter(week__cohort=cohort, present=False).exists()
+    assert Attendance.objects.filter(week__cohort=cohort, status="absent").exists()
     assert Feedback.objects.filter(week__cohort=cohort).count() > 10
     for week in held:
         groups = [g.member_ids for g in Pairing.objects.get(week=week).groups.all()]
