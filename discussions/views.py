@@ -65,11 +65,9 @@ from .models import (
     DiscussionPoint,
     Feedback,
     MuddiestPoint,
-    MuddiestVote,
     PairGroup,
     Pairing,
     PairPrompt,
-    ResourceUpvote,
     Room,
     SessionSettings,
     SharedResource,
@@ -87,6 +85,21 @@ def session_started(week, now=None):
 
 # The week page lists the top muddiest points and shared links; "Show all" lists every one.
 TOP = 8
+
+
+# Stands in for a row's id in a reversed URL (see row_urls); no real id is this long.
+_ROW_ID = 987654321987654321
+
+
+def row_urls(rows, cohort, week, **names):
+    """Give each row its action URLs (`row.vote_url` for vote_url="discussions:..."): one
+    reversal per action instead of one per row and action, the row's id put in its place."""
+    for attribute, name in names.items():
+        before, _, after = reverse(name, args=[cohort.slug, week.number, _ROW_ID]).rpartition(
+            str(_ROW_ID)
+        )
+        for row in rows:
+            setattr(row, attribute, f"{before}{row.pk}{after}")
 
 
 def feedback_due(cohort, user, before=None, now=None):
@@ -141,18 +154,35 @@ def week_section_context(request, access, week, **forms):
         if access.is_participant and session_started(week):
             feedback = Feedback.objects.filter(week=week, user=user).first()
     show_all = request.GET.get("all")
-    muddiest = (
-        week.muddiest_points.ranked()
-        .select_related("discussion_point")
-        .annotate(voted=Exists(MuddiestVote.objects.filter(point=OuterRef("pk"), user=user)))
+    # "Did I vote" counts over the join `ranked` already makes: cheaper than a subquery.
+    muddiest = week.muddiest_points.ranked().annotate(
+        voted=Count("votes", filter=Q(votes__user=user))
     )
+    if can_facilitate:  # only they see which points became discussion points
+        muddiest = muddiest.select_related("discussion_point")
     resources = (
         week.shared_resources.ranked()
         .select_related("shared_by")
-        .annotate(upvoted=Exists(ResourceUpvote.objects.filter(resource=OuterRef("pk"), user=user)))
+        .annotate(upvoted=Count("upvotes", filter=Q(upvotes__user=user)))
     )
     muddiest = list(muddiest if show_all == "muddiest" else muddiest[: TOP + 1])
     resources = list(resources if show_all == "resources" else resources[: TOP + 1])
+    row_urls(
+        muddiest,
+        access.cohort,
+        week,
+        vote_url="discussions:muddiest_vote",
+        delete_url="discussions:muddiest_delete",
+        promote_url="discussions:muddiest_promote",
+    )
+    row_urls(
+        resources,
+        access.cohort,
+        week,
+        upvote_url="discussions:resource_upvote",
+        pin_url="discussions:resource_pin",
+        remove_url="discussions:resource_remove",
+    )
     context = {
         "access": access,
         "cohort": access.cohort,
