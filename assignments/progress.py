@@ -74,16 +74,23 @@ def statuses(weeks: Iterable[Week], user_ids: Sequence[int]) -> dict[tuple[int, 
         .values_list("user", "assignment__week")
         .annotate(n=Count("pk"))
     }
-    return {
-        (user, week): WeekStatus(
-            required_done=done.get((user, week), 0),
-            required_total=required.get(week, 0),
-            assignments_done=handed_in.get((user, week), 0),
-            assignments_total=assignment_totals.get(week, 0),
-        )
-        for user in user_ids
-        for week in week_ids
-    }
+    # 200 people × 12 weeks share a few dozen states: make each (frozen) state once.
+    shared: dict[tuple[int, int, int, int], WeekStatus] = {}
+    table = {}
+    for week in week_ids:
+        required_total, assignments_total = required.get(week, 0), assignment_totals.get(week, 0)
+        for user in user_ids:
+            counts = (
+                done.get((user, week), 0),
+                required_total,
+                handed_in.get((user, week), 0),
+                assignments_total,
+            )
+            status = shared.get(counts)
+            if status is None:
+                status = shared[counts] = WeekStatus(*counts)
+            table[(user, week)] = status
+    return table
 
 
 def ready_counts(cohort: Cohort, weeks: Iterable[Week]) -> dict[int, tuple[int, int]]:
@@ -241,6 +248,7 @@ def cohort_report(cohort: Cohort, now: datetime | None = None) -> CohortReport:
         .annotate(n=Count("pk"))
     )
     held_weeks = [week for week in weeks if week.session_start <= now]
+    ended = [week.session_end < now for week in weeks]
     rows = []
     for membership in people:
         # Weeks before they joined are None ("not joined") and count in no rate.
@@ -262,8 +270,8 @@ def cohort_report(cohort: Cohort, now: datetime | None = None) -> CohortReport:
                 not_started=current_status is not None and not current_status.started,
                 # Only sessions since they joined count: a newcomer is not behind on history.
                 behind=any(
-                    status is not None and not status.finished and week.session_end < now
-                    for week, status in zip(weeks, row_statuses, strict=True)
+                    status is not None and not status.finished and week_ended
+                    for week_ended, status in zip(ended, row_statuses, strict=True)
                 ),
                 attended=attended.get(membership.user_id, 0),
                 held=sum(joined_before(membership.joined_at, week) for week in held_weeks),
