@@ -8,8 +8,10 @@ the browser simply follows the redirect.
 
 import csv
 from collections import Counter
+from functools import cache
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -102,6 +104,19 @@ def row_urls(rows, cohort, week, **names):
             setattr(row, attribute, f"{before}{row.pk}{after}")
 
 
+@cache
+def _empty_fields_html(form_class):
+    return render_to_string("cohorts/_form.html", {"form": form_class()})
+
+
+def fields_html(form):
+    """A form's fields as HTML. Empty (not sent, no errors) the muddiest point and link
+    forms are the same for everyone: rendered once per process, not on every page."""
+    if form.is_bound or settings.DEBUG:  # DEBUG: template edits show at once
+        return render_to_string("cohorts/_form.html", {"form": form})
+    return _empty_fields_html(type(form))
+
+
 def feedback_due(cohort, user, before=None, now=None):
     """The latest session that has started (before `before`'s, if given) when this
     participant has not rated it yet: "How was Week 4? Rate it". One query; None when
@@ -183,6 +198,7 @@ def week_section_context(request, access, week, **forms):
         pin_url="discussions:resource_pin",
         remove_url="discussions:resource_remove",
     )
+    resource_form = forms.get("resource_form") or SharedResourceForm()
     context = {
         "access": access,
         "cohort": access.cohort,
@@ -198,8 +214,9 @@ def week_section_context(request, access, week, **forms):
         "session_started": session_started(week),
         "can_give_feedback": access.can_give_feedback(week),
         "feedback": feedback,
-        "muddiest_form": forms.get("muddiest_form") or MuddiestPointForm(),
-        "resource_form": forms.get("resource_form") or SharedResourceForm(),
+        "muddiest_fields": fields_html(forms.get("muddiest_form") or MuddiestPointForm()),
+        "resource_form": resource_form,
+        "resource_fields": fields_html(resource_form),
         "feedback_form": forms.get("feedback_form") or FeedbackForm(instance=feedback),
     }
     if can_facilitate:
