@@ -387,6 +387,8 @@ if max(EMAIL_SEND_DEADLINE_SECONDS, SLACK_TIMEOUT_SECONDS) >= OUTBOX_SENDING_STA
 # --- HTTP, static, security --------------------------------------------------
 
 LANGUAGE_CODE = "en"
+# One way to write dates and times everywhere: "Thu 3 Sep 2026, 16:00" (config/formats/en).
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 USE_TZ = True
 
