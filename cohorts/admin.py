@@ -70,7 +70,7 @@ class CohortAdmin(admin.ModelAdmin):
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     # The Slack webhook URL is a secret: organizers paste it in the app; here only its end.
-    exclude = ["slack_webhook_url"]
+    exclude = ["slack_webhook_sealed"]
     readonly_fields = ["slack_webhook"]
     inlines = [WeekInline, MembershipInline]
 

@@ -26,6 +26,7 @@ from django.utils import timezone
 from .models import Membership
 from .pages import Registry
 from .permissions import CohortAccess
+from .secrets import digest
 
 events = Registry()
 
@@ -39,7 +40,7 @@ def membership_for(slug, token):
     return (
         Membership.objects.active()
         .select_related("cohort", "user")
-        .filter(cohort__slug=slug, calendar_token=token)
+        .filter(cohort__slug=slug, calendar_token_digest=digest(token))
         .first()
     )
 

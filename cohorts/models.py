@@ -1,4 +1,3 @@
-import secrets
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -20,6 +19,7 @@ from .markdown import (
     MarkdownQuerySet,
     validate_markdown,
 )
+from .secrets import DigestField, new_sealed_token, new_token, sealed
 
 TIME_ZONE_CHOICES = sorted((name, name.replace("_", " ")) for name in available_timezones())
 
@@ -121,7 +121,10 @@ class Cohort(MarkdownModel):
     location = models.CharField(
         max_length=300, blank=True, help_text="A room, or the call link for remote sessions."
     )
-    slack_webhook_url = models.URLField(max_length=500, blank=True)
+    # Secrets at rest are sealed (see cohorts.secrets): `slack_webhook_url` is the clear URL.
+    slack_webhook_sealed = models.TextField(blank=True, default="", editable=False)
+    slack_webhook_digest = DigestField(of="slack_webhook_sealed")
+    slack_webhook_url = sealed("slack_webhook_sealed")
     # Set when Slack answers that the webhook is gone (404/410/403); cleared by a new URL.
     slack_webhook_disabled_at = models.DateTimeField(null=True, blank=True)
     slack_webhook_error = models.CharField(max_length=500, blank=True)
@@ -215,10 +218,6 @@ class Cohort(MarkdownModel):
         return slug
 
 
-def new_token():
-    return secrets.token_urlsafe(32)
-
-
 class Role(models.TextChoices):
     ORGANIZER = "organizer", "Organizer"
     FACILITATOR = "facilitator", "Facilitator"
@@ -267,8 +266,10 @@ class Membership(models.Model):
     joined_via = models.CharField(max_length=12, choices=Via.choices, default=Via.ADDED)
     left_at = models.DateTimeField(null=True, blank=True)
     # The secret in the member's calendar.ics URL (calendar apps have no session); resetting
-    # it revokes the old link.
-    calendar_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    # it revokes the old link. Stored sealed, looked up by its digest (cohorts.secrets).
+    calendar_token_sealed = models.TextField(default=new_sealed_token, editable=False)
+    calendar_token_digest = DigestField(of="calendar_token_sealed", unique=True)
+    calendar_token = sealed("calendar_token_sealed")
 
     objects = MembershipQuerySet.as_manager()
 
@@ -308,7 +309,7 @@ class Membership(models.Model):
     def reset_calendar_token(self):
         """A new calendar link; the old one stops working."""
         self.calendar_token = new_token()
-        self.save(update_fields=["calendar_token"])
+        self.save(update_fields=["calendar_token_sealed", "calendar_token_digest"])
 
     def get_calendar_url(self):
         url = reverse("cohorts:calendar", kwargs={"slug": self.cohort.slug})
@@ -328,7 +329,10 @@ class Invitation(models.Model):
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.PARTICIPANT)
-    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    # The link's secret, sealed; looked up by its digest (cohorts.secrets).
+    token_sealed = models.TextField(default=new_sealed_token, editable=False)
+    token_digest = DigestField(of="token_sealed", unique=True)
+    token = sealed("token_sealed")
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -382,8 +386,8 @@ class Invitation(models.Model):
 
 
 def new_join_code():
-    """A join-link code: 32 random bytes (256 bits), URL-safe."""
-    return secrets.token_urlsafe(32)
+    """A join-link code: 32 random bytes (256 bits), URL-safe (named by migration 0010)."""
+    return new_token()
 
 
 class JoinLinkQuerySet(models.QuerySet):
@@ -396,7 +400,10 @@ class JoinLink(models.Model):
     old link says "this link was reset" instead of "not found"."""
 
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="join_links")
-    code = models.CharField(max_length=64, unique=True, default=new_join_code, editable=False)
+    # The link's secret, sealed; looked up by its digest (cohorts.secrets).
+    code_sealed = models.TextField(default=new_sealed_token, editable=False)
+    code_digest = DigestField(of="code_sealed", unique=True)
+    code = sealed("code_sealed")
     enabled = models.BooleanField(default=True)
     email_domains = models.CharField(
         max_length=500,

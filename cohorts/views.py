@@ -34,6 +34,7 @@ from .permissions import (
     site_staff_required,
     visible_week_and_neighbours,
 )
+from .secrets import digest
 from .signals import session_moved
 
 
@@ -368,7 +369,7 @@ def preferences(request, access):
 def invitation(request, token):
     """Opening the link shows the invitation; only a POST by the invited address accepts it."""
     invitation = get_object_or_404(
-        Invitation.objects.select_related("cohort", "invited_by"), token=token
+        Invitation.objects.select_related("cohort", "invited_by"), token_digest=digest(token)
     )
     state = invitation.state
     context = {"invitation": invitation, "cohort": invitation.cohort, "state": state}
@@ -431,7 +432,7 @@ def join(request, code):
     Codes are unguessable, and guessing is rate-limited per address as well."""
     if not joining.guess_allowed(request, record=False):
         return render(request, "cohorts/join_limited.html", status=429)
-    link = JoinLink.objects.select_related("cohort").filter(code=code[:64]).first()
+    link = JoinLink.objects.select_related("cohort").filter(code_digest=digest(code[:64])).first()
     if link is None:
         joining.guess_allowed(request, record=True)
         raise Http404("No such join link.")

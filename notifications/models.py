@@ -69,3 +69,9 @@ class Delivery(models.Model):
     def is_account_email(self):
         """Sign-in codes, password resets, verification: their bodies are never stored."""
         return self.kind.startswith("account:")
+
+    @property
+    def holds_a_secret(self):
+        """Its email as sent holds a secret (a sign-in code, an invitation link): what was
+        sent is never saved over the row's content."""
+        return self.is_account_email or self.kind == "invitation"

@@ -41,6 +41,7 @@ from django.utils.formats import date_format
 
 from cohorts.dates import when
 from cohorts.models import Cohort, Membership, Role, Week
+from cohorts.secrets import digest
 
 from .channels import email, slack
 from .models import Delivery
@@ -389,7 +390,7 @@ def _record(
     (it is in *sending*, or was marked *unknown* meanwhile, from this very claim)."""
     delivery.sending_since = None
     fields = [*OUTCOME_FIELDS, "sending_since", *extra]
-    if content and not delivery.is_account_email:
+    if content and not delivery.holds_a_secret:
         fields += CONTENT_FIELDS
     follow_ups: tuple[Delivery, ...] = ()
     with transaction.atomic():
@@ -478,7 +479,9 @@ def webhook_gone(cohort: Cohort, url: str, reason: str) -> list[Delivery | None]
     now = timezone.now()
     disabled = (
         type(cohort)
-        .objects.filter(pk=cohort.pk, slack_webhook_url=url, slack_webhook_disabled_at=None)
+        .objects.filter(
+            pk=cohort.pk, slack_webhook_digest=digest(url), slack_webhook_disabled_at=None
+        )
         .update(slack_webhook_disabled_at=now, slack_webhook_error=reason[:500])
     )
     if not disabled:  # someone else disabled it first, or an organizer just replaced it

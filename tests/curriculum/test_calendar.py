@@ -150,6 +150,6 @@ def test_tokens_are_per_membership(course_cohort, other_cohort, members):
     pat = members["pat"]
     elsewhere = Membership.objects.create(user=pat.user, cohort=other_cohort)
     assert elsewhere.calendar_token != pat.calendar_token
-    assert len(Membership.objects.values_list("calendar_token", flat=True).distinct()) == (
+    assert len(Membership.objects.values_list("calendar_token_digest", flat=True).distinct()) == (
         Membership.objects.count()
     )

@@ -93,7 +93,7 @@ def test_a_tick_commits_while_the_mail_server_stalls_on_data(
     settings.EMAIL_SEND_DEADLINE_SECONDS = 30
     with smtp_standin(settings, stall=True) as server:
         row = outbox.claim(
-            kind="invitation",
+            kind="webhook_disabled",
             recipient="newcomer@example.com",
             dedupe_key="lock-free:smtp",
             cohort=cohort,

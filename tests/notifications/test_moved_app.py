@@ -58,11 +58,11 @@ def test_a_send_queued_under_the_old_task_name_still_goes_out(
     django_capture_on_commit_callbacks,
 ):
     claimed = outbox.claim(
-        kind="invitation",
+        kind="webhook_disabled",
         recipient="grace@example.com",
-        dedupe_key="invitation:queued-before-the-move",
-        subject="You are invited",
-        body_text="Join us.",
+        dedupe_key="webhook_disabled:queued-before-the-move",
+        subject="The Slack webhook stopped working",
+        body_text="Slack answered that the webhook is gone.",
     )
     assert "cohorts.tasks.send_delivery" in celery_app.tasks
     with django_capture_on_commit_callbacks(execute=True):

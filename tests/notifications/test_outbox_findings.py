@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assignments.models import PreworkItem
-from cohorts.models import Membership, Role
+from cohorts.models import Invitation, Membership, Role
 from config.celery import app as celery_app
 from notifications import dispatch, outbox
+from notifications.invitations import claim_invitation_email
 from notifications.models import Delivery
 from notifications.tasks import dispatch_due, enqueue_deliveries
 
@@ -283,7 +284,7 @@ def test_a_non_ascii_webhook_url_is_refused_on_the_settings_page(cohort, people,
 
 def claim_email(key="findings:1", to="ada@example.com"):
     return outbox.claim(
-        kind="invitation", recipient=to, dedupe_key=key, subject="Hi", body_text="Hello"
+        kind="webhook_disabled", recipient=to, dedupe_key=key, subject="Hi", body_text="Hello"
     )
 
 
@@ -345,9 +346,9 @@ def test_email_slack_and_dispatch_have_their_own_queues(settings):
 def test_a_send_stopped_midway_becomes_unknown_and_only_an_invitation_offers_resend(
     cohort, people, client_for, time_machine, django_capture_on_commit_callbacks
 ):
-    invitation = claim_email("invitation:1:1", "new@example.com")
-    invitation.cohort = cohort
-    invitation.save()
+    invitation = claim_invitation_email(
+        Invitation.objects.create(cohort=cohort, email="new@example.com")
+    )
     reminder = outbox.claim(
         kind="reminder", recipient="par@example.com", dedupe_key="reminder:x", cohort=cohort
     )

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from cohorts.models import Cohort, Membership
+from cohorts.models import Membership
 from notifications.models import Delivery
 from tests.conftest import berlin_time
 
@@ -82,9 +82,8 @@ def test_only_slack_webhook_urls_are_accepted(cohort, people, client_for):
 
 
 def test_remove_the_webhook(cohort, people, client_for):
-    Cohort.objects.filter(pk=cohort.pk).update(
-        slack_webhook_url="https://hooks.slack.com/services/T1/B2/c3d4"
-    )
+    cohort.slack_webhook_url = "https://hooks.slack.com/services/T1/B2/c3d4"
+    cohort.save(update_fields=["slack_webhook_sealed", "slack_webhook_digest"])
     client = client_for(people["organizer"])
     url = reverse("notifications:manage_notifications", args=[cohort.slug])
     client.post(url, settings_data(remove_webhook="on"))
@@ -93,7 +92,8 @@ def test_remove_the_webhook(cohort, people, client_for):
 
 
 def test_send_a_test_message(cohort, people, client_for, slack_standin):
-    Cohort.objects.filter(pk=cohort.pk).update(slack_webhook_url=slack_standin.webhook_url)
+    cohort.slack_webhook_url = slack_standin.webhook_url
+    cohort.save(update_fields=["slack_webhook_sealed", "slack_webhook_digest"])
     client = client_for(people["organizer"])
     response = client.post(
         reverse("notifications:manage_notifications_test", args=[cohort.slug]), follow=True
@@ -110,7 +110,8 @@ def test_send_a_test_message(cohort, people, client_for, slack_standin):
 def test_a_test_message_to_a_dead_webhook_says_so_and_disables_it(
     cohort, people, client_for, slack_standin, post_committed
 ):
-    Cohort.objects.filter(pk=cohort.pk).update(slack_webhook_url=slack_standin.webhook_url)
+    cohort.slack_webhook_url = slack_standin.webhook_url
+    cohort.save(update_fields=["slack_webhook_sealed", "slack_webhook_digest"])
     slack_standin.answer(answers.NO_SERVICE)
     client = client_for(people["organizer"])
     response = post_committed(

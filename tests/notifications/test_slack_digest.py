@@ -400,7 +400,8 @@ def test_a_digest_claimed_before_the_webhook_was_removed_is_skipped(
     slack_cohort, class_list, slack_standin, time_machine
 ):
     row = claim_digest(time_machine)
-    Cohort.objects.filter(pk=slack_cohort.pk).update(slack_webhook_url="")
+    slack_cohort.slack_webhook_url = ""
+    slack_cohort.save(update_fields=["slack_webhook_sealed", "slack_webhook_digest"])
     outbox.send(row.pk)
     row.refresh_from_db()
     assert (row.status, row.last_error) == ("skipped", "The cohort has no working Slack webhook.")
