@@ -141,7 +141,7 @@ class CohortCreateForm(CohortFields):
 
 class CohortSettingsForm(CohortFields):
     class Meta(CohortFields.Meta):
-        fields = [*CohortFields.Meta.fields, "status"]
+        fields = [*CohortFields.Meta.fields, "status", "show_upcoming_titles"]
 
 
 class WeekForm(forms.ModelForm):
