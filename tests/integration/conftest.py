@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 REPO = Path(__file__).resolve().parents[2]
@@ -98,7 +99,8 @@ def celery_worker(redis_url, smtp_server, tmp_path):
             CELERY_EMAIL_QUEUE=f"{queue}-email",
             CELERY_SLACK_QUEUE=f"{queue}-slack",
             DATABASE_URL=database_url_of_this_test_run(),
-            SECRET_KEY="integration-test-worker-secret-key",
+            # The same key as this process: the worker reads secrets this test sealed.
+            SECRET_KEY=settings.SECRET_KEY,
             DEBUG="0",
             EMAIL_HOST="127.0.0.1",
             EMAIL_PORT=str(smtp_server.port),
