@@ -9,11 +9,11 @@ class AssignmentsConfig(AppConfig):
         from cohorts import calendar, pages
         from cohorts.signals import session_moved
         from curriculum import course as curriculum
-        from notifications import dispatch
+        from notifications import announcements, dispatch
 
         from . import calendar as due_dates
         from . import curriculum as prework_curriculum
-        from . import models, reminders, views
+        from . import models, news, reminders, views
 
         pages.week_sections.register(views.week_section, order=10)
         pages.schedule_badges.register(views.schedule_badges)
@@ -36,6 +36,9 @@ class AssignmentsConfig(AppConfig):
             order=10,
         )
         dispatch.jobs.register(reminders.job, order=10)
+        announcements.work_left.register(reminders.left_summaries)
+        dispatch.jobs.register(news.opened_job, order=15)
+        dispatch.jobs.register(news.feedback_job, order=16)
         curriculum.parts.register(prework_curriculum.part, order=10)
         calendar.events.register(due_dates.events, order=10)
         session_moved.connect(models.follow_moved_session, dispatch_uid="assignments-due-follows")

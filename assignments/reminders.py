@@ -59,6 +59,16 @@ def work_left(week, user_ids):
     }
 
 
+def left_summaries(week, user_ids):
+    """{user_id: "2 videos, 25 min left" (empty: nothing left)}: who has work left for the
+    week, for announcements to "participants with work left" (a notifications hook)."""
+    left = work_left(week, user_ids)
+    return {
+        user_id: todo.summary() if todo.items or todo.assignments else ""
+        for user_id, todo in left.items()
+    }
+
+
 def session_text(cohort, week):
     return f"{when(week.session_start, cohort)} ({cohort.time_zone})"
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 from cohorts import views as cohort_views
 from config import views as config_views
 from curriculum import views as curriculum_views
+from discussions import views as discussion_views
 from notifications import views as notification_views
 
 urlpatterns = [
@@ -13,6 +14,7 @@ urlpatterns = [
     path("invite/<str:token>/", cohort_views.invitation, name="invitation"),
     path("join/<str:code>/", cohort_views.join, name="join"),
     path("unsubscribe/<str:token>/", notification_views.unsubscribe, name="unsubscribe"),
+    path("survey/<str:token>/", discussion_views.survey_link, name="survey"),
     path("healthz", config_views.healthz, name="healthz"),
     path("accounts/name/", cohort_views.account_name, name="account_name"),
     path("accounts/", include("allauth.urls")),

@@ -10,6 +10,7 @@ from .models import (
     PairPrompt,
     SessionSettings,
     SharedResource,
+    SurveySettings,
 )
 
 
@@ -67,3 +68,9 @@ class AttendanceAdmin(admin.ModelAdmin):
 
 
 admin.site.register(SessionSettings)
+
+
+@admin.register(SurveySettings)
+class SurveySettingsAdmin(admin.ModelAdmin):
+    list_display = ["cohort", "prompts", "nudge", "previous_run"]
+    raw_id_fields = ["cohort", "previous_run"]

@@ -8,10 +8,10 @@ class DiscussionsConfig(AppConfig):
     def ready(self):
         from cohorts import pages
         from curriculum import course as curriculum
-        from notifications import dispatch
+        from notifications import dispatch, outbox
 
         from . import curriculum as session_curriculum
-        from . import digest, views
+        from . import digest, survey, views
 
         pages.week_sections.register(views.week_section, order=20)
         # Above the pre-work: the last session's feedback, while it is still to give.
@@ -30,5 +30,8 @@ class DiscussionsConfig(AppConfig):
             pages.Link("Facilitator guide", "discussions:guide", facilitates), order=20
         )
         dispatch.jobs.register(digest.job, order=20)
+        dispatch.jobs.register(survey.job, order=30)
+        outbox.preparers.register(survey.KIND_NUDGE, survey.prepare)
         # After assignments: promoted pinned resources go after the week's own pre-work.
         curriculum.parts.register(session_curriculum.part, order=20)
+        curriculum.parts.register(session_curriculum.previous_run, order=90)

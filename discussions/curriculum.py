@@ -14,7 +14,7 @@ from assignments.models import PreworkItem
 from cohorts.markdown import SHORT_TEXT
 from curriculum.course import Line, Part, plain_text
 
-from .models import DiscussionPoint, PairPrompt
+from .models import DiscussionPoint, PairPrompt, SurveySettings
 
 PROMPT_KEYS = ("prompt", "minutes")
 DEFAULT_MINUTES = 5
@@ -164,4 +164,31 @@ part = Part(
     read=read,
     describe=describe,
     create=create,
+)
+
+
+# --- Where a copy came from: its survey results show the previous run's beside its own ------
+
+
+def source_extract(week, relative, options):
+    return week.cohort_id
+
+
+def source_create(week, source_cohort_id, resolve):
+    """A copy records the cohort it was copied from (once per cohort, whichever week)."""
+    if source_cohort_id and week.number == 1:
+        SurveySettings.objects.update_or_create(
+            cohort=week.cohort, defaults={"previous_run_id": source_cohort_id}
+        )
+
+
+# A course file names no cohort: an import has no previous run.
+previous_run = Part(
+    name="previous_run",
+    keys=(),
+    extract=source_extract,
+    dump=lambda data: {},
+    read=lambda fields: None,
+    describe=lambda data, resolve: [],
+    create=source_create,
 )

@@ -25,6 +25,7 @@ from notifications.channels import slack
 from notifications.models import Delivery
 
 from .models import MuddiestPoint, SharedResource
+from .survey import response_rate
 
 KIND = "digest"
 TOP_MUDDIEST = 3
@@ -133,6 +134,19 @@ def completion_line(cohort, week):
     return f"Last week (week {previous.number}): {finished} of {len(people)} finished the pre-work."
 
 
+def survey_line(cohort, week, now):
+    """The response rate of the last session's survey, e.g. "Survey for Week 3: 9 of 12
+    answered (75%)"."""
+    held = [w for w in cohort.weeks.all() if w.session_end <= now and w.number < week.number]
+    if not held:
+        return ""
+    last = held[-1]
+    answered, asked = response_rate(last)
+    if not asked:
+        return ""
+    return f"Survey for {last.label}: {answered} of {asked} answered ({round(100 * answered / asked)}%)"
+
+
 def muddiest_lines(week):
     points = MuddiestPoint.objects.filter(week=week).ranked()[:TOP_MUDDIEST]
     return [
@@ -194,6 +208,9 @@ def build(cohort, week, now=None):
     completion = completion_line(cohort, week)
     if completion:
         blocks.append(slack.context(slack.escape(completion)))
+    survey_rate = survey_line(cohort, week, now)
+    if survey_rate:
+        blocks.append(slack.context(slack.escape(survey_rate)))
     muddiest = muddiest_lines(week)
     if muddiest:
         blocks.append(slack.divider())

@@ -2,7 +2,14 @@ from django import forms
 
 from cohorts.models import Week
 
-from .models import DiscussionPoint, Feedback, MuddiestPoint, PairPrompt, SharedResource
+from .models import (
+    DiscussionPoint,
+    Feedback,
+    MuddiestPoint,
+    PairPrompt,
+    SharedResource,
+    SurveySettings,
+)
 
 
 class MuddiestPointForm(forms.ModelForm):
@@ -119,3 +126,13 @@ class SwapForm(forms.Form):
         if data.get("first") and data.get("first") == data.get("second"):
             raise forms.ValidationError("Choose two different people.")
         return data
+
+
+class SurveySettingsForm(forms.ModelForm):
+    class Meta:
+        model = SurveySettings
+        fields = ["prompts", "nudge"]
+        labels = {
+            "prompts": "Email each participant the survey when a session they attended ends",
+            "nudge": "Send one reminder to those who have not answered",
+        }

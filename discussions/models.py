@@ -408,3 +408,35 @@ class ResourceUpvote(models.Model):
 
     def __str__(self):
         return f"Upvote by {self.user} on {self.resource}"
+
+
+class SurveySettings(models.Model):
+    """A cohort's session-survey switches (discussions' own, not the schedule's), and the
+    run it was copied from, whose ratings the results show beside this run's."""
+
+    cohort = models.OneToOneField(
+        "cohorts.Cohort", on_delete=models.CASCADE, related_name="survey_settings"
+    )
+    prompts = models.BooleanField(
+        "email each participant the survey after a session they attended", default=True
+    )
+    nudge = models.BooleanField("send one reminder to those who have not answered", default=True)
+    previous_run = models.ForeignKey(
+        "cohorts.Cohort",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The cohort this one was copied from.",
+    )
+
+    class Meta:
+        verbose_name_plural = "survey settings"
+
+    def __str__(self):
+        return f"Survey settings for {self.cohort}"
+
+    @classmethod
+    def of(cls, cohort):
+        """The cohort's settings (unsaved defaults when it has none yet)."""
+        return cls.objects.filter(cohort=cohort).first() or cls(cohort=cohort)

@@ -63,5 +63,7 @@ urlpatterns = [
     ),
     path(f"{week}feedback/", views.feedback, name="feedback"),
     path("feedback/", views.feedback_results, name="feedback_results"),
+    path("feedback.csv", views.feedback_csv, name="feedback_csv"),
+    path("feedback/settings/", views.survey_settings, name="survey_settings"),
     path("guide/", views.guide, name="guide"),
 ]

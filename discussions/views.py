@@ -6,6 +6,7 @@ htmx the page region they belong to is swapped in place (hx-select), without Jav
 the browser simply follows the redirect.
 """
 
+import csv
 from urllib.parse import urlsplit
 
 from django.contrib import messages
@@ -16,14 +17,22 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from assignments import progress
 from cohorts.forms import form_status
 from cohorts.models import Membership, Role, Week
-from cohorts.permissions import FACILITATOR, MEMBER, ORGANIZER, cohort_view, visible_week
+from cohorts.permissions import (
+    FACILITATOR,
+    MEMBER,
+    ORGANIZER,
+    cohort_view,
+    joined_before,
+    visible_week,
+)
 
-from . import pairing, sheets
+from . import pairing, sheets, survey
 from .forms import (
     DiscussionPointForm,
     FacilitatorNotesForm,
@@ -31,6 +40,7 @@ from .forms import (
     MuddiestPointForm,
     PairPromptForm,
     SharedResourceForm,
+    SurveySettingsForm,
     SwapForm,
 )
 from .models import (
@@ -46,6 +56,7 @@ from .models import (
     ResourceUpvote,
     SessionSettings,
     SharedResource,
+    SurveySettings,
 )
 
 # --- The week page's section ----------------------------------------------------------------
@@ -405,16 +416,9 @@ def feedback_results(request, access):
     from . import charts
 
     cohort = access.cohort
-    weeks = list(cohort.weeks.all())
-    summary = Feedback.objects.summary_by_week(cohort)
+    rows, previous_run = survey.results(cohort, timezone.now())
     participants = Membership.objects.active().filter(cohort=cohort, role=Role.PARTICIPANT).count()
-    # Weeks whose session has started: later ones cannot have feedback yet.
-    rows = [
-        {"week": week, **summary.get(week.pk, {"responses": 0})}
-        for week in weeks
-        if session_started(week) or week.pk in summary
-    ]
-    answered = [row for row in rows if row["responses"]]
+    answered = [row for row in rows if row.responses]
     comments = []
     if access.can_manage:
         comments = list(
@@ -423,6 +427,7 @@ def feedback_results(request, access):
             .select_related("week")
             .order_by("-week__number", "-updated_at")
         )
+    with_previous = previous_run is not None
     return render(
         request,
         "discussions/feedback_results.html",
@@ -430,13 +435,56 @@ def feedback_results(request, access):
             "access": access,
             "cohort": cohort,
             "rows": rows,
+            "table": [(row, row.cells(with_previous)) for row in rows],
+            "headers": survey.result_headers(with_previous),
+            "previous_run": previous_run,
             "answered": answered,
             "participants": participants,
-            "chart": charts.trend_chart(answered, RATINGS),
-            "rating_headers": ["Logistics", "Quality", "Relevance", "Overall"],
+            "chart": charts.trend_chart(
+                [{"week": row.week, **row.averages} for row in answered], RATINGS
+            ),
             "comments": comments,
+            "settings_form": SurveySettingsForm(instance=SurveySettings.of(cohort))
+            if access.can_manage
+            else None,
         },
     )
+
+
+@cohort_view(FACILITATOR)
+def feedback_csv(request, access):
+    """The results table as CSV: the same rows and cells as the page."""
+    cohort = access.cohort
+    rows, previous_run = survey.results(cohort, timezone.now())
+    with_previous = previous_run is not None
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{cohort.slug}-feedback.csv"'
+    writer = csv.writer(response)
+    writer.writerow(survey.result_headers(with_previous))
+    for row in rows:
+        writer.writerow(spreadsheet_safe(cell) for cell in row.cells(with_previous))
+    return response
+
+
+def spreadsheet_safe(cell):
+    """A cell a spreadsheet would run as a formula gets a leading apostrophe."""
+    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@") else cell
+
+
+@cohort_view(ORGANIZER)
+@require_POST
+def survey_settings(request, access):
+    cohort = access.cohort
+    instance = SurveySettings.of(cohort)
+    form = SurveySettingsForm(request.POST, instance=instance)
+    if form.is_valid():
+        # One row per cohort, however many saves arrive at once.
+        SurveySettings.objects.update_or_create(
+            cohort=cohort,
+            defaults={"prompts": form.cleaned_data["prompts"], "nudge": form.cleaned_data["nudge"]},
+        )
+        messages.success(request, "Survey email settings saved.")
+    return redirect("discussions:feedback_results", slug=cohort.slug)
 
 
 # --- The facilitator's session page -------------------------------------------------------------
@@ -807,4 +855,72 @@ def guide(request, access):
     weeks = cohort.weeks.prefetch_related("discussion_points", "pair_prompts")
     return render(
         request, "discussions/guide.html", {"access": access, "cohort": cohort, "weeks": weeks}
+    )
+
+
+# --- The survey link from the email (no sign-in: the signed token is the key) ----------------
+
+
+@never_cache
+def survey_link(request, token):
+    """A one-tap rating link: GET shows the survey prefilled (mail scanners open links, so a
+    GET saves nothing); the person's POST saves, once per person and session, editable until
+    the next session starts."""
+    try:
+        week, membership = survey.from_token(token)
+    except survey.BadLink as bad:
+        return render(request, "discussions/survey.html", {"problem": str(bad)}, status=bad.status)
+    cohort = week.cohort
+    context = {"week": week, "cohort": cohort, "membership": membership}
+    now = timezone.now()
+    found = survey.window(week)
+    problem, status = None, 200
+    if request.user.is_authenticated and request.user.pk != membership.user_id:
+        problem, status = (
+            "This survey link was sent to someone else; it cannot be used from your account.",
+            403,
+        )
+    elif not joined_before(membership.joined_at, week):
+        problem, status = (
+            f"{week.label} was held before you joined, so it is not yours to rate.",
+            410,
+        )
+    elif now < week.session_start:
+        problem, status = f"{week.label} has not started yet.", 409
+    elif now >= found.closes:
+        problem, status = (
+            f"The survey for {week.label} closed on "
+            f"{cohort.local(found.closes):%A %d %B, %H:%M} ({cohort.time_zone}).",
+            410,
+        )
+    if problem:
+        return render(
+            request, "discussions/survey.html", {**context, "problem": problem}, status=status
+        )
+    feedback = Feedback.objects.filter(week=week, user_id=membership.user_id).first()
+    picked = survey.ratings_from_query(request.GET)
+    saved = False
+    if request.method == "POST":
+        form = FeedbackForm(request.POST, instance=feedback)
+        if form.is_valid():
+            # One response per person and session, however many POSTs arrive at once.
+            feedback, _ = Feedback.objects.update_or_create(
+                week=week, user_id=membership.user_id, defaults=form.cleaned_data
+            )
+            saved = True
+            form = FeedbackForm(instance=feedback)
+    else:
+        form = FeedbackForm(instance=feedback, initial=picked)
+    return render(
+        request,
+        "discussions/survey.html",
+        {
+            **context,
+            "form": form,
+            "feedback": feedback,
+            "picked": picked,
+            "saved": saved,
+            "closes": cohort.local(found.closes).replace(tzinfo=None),
+        },
+        status=form_status(form) if request.method == "POST" and not saved else 200,
     )

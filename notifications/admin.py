@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Delivery
+from .models import Announcement, Delivery, MailOptOut
 
 HIDDEN = "(not stored: it held a secret)"
 
@@ -43,3 +43,19 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(admin.ModelAdmin):
+    list_display = ["subject", "cohort", "audience", "status", "send_at", "author"]
+    list_filter = ["status", "audience"]
+    search_fields = ["subject", "cohort__title"]
+    readonly_fields = ["body_html", "form_key"]
+    raw_id_fields = ["cohort", "author"]
+
+
+@admin.register(MailOptOut)
+class MailOptOutAdmin(admin.ModelAdmin):
+    list_display = ["membership", "kind", "created_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["membership"]

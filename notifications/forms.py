@@ -1,10 +1,14 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-from cohorts.forms import TimeInput
+from cohorts.forms import DateTimeLocalInput, TimeInput, cohort_datetime, single_line
 from cohorts.models import Cohort
 
+from . import preferences
+from .announcements import cohort_end
 from .channels.slack import webhook_url_allowed
+from .models import Announcement
 
 
 class NotificationSettingsForm(forms.ModelForm):
@@ -74,8 +78,104 @@ class NotificationSettingsForm(forms.ModelForm):
         return cohort
 
 
-class ReminderPreferencesForm(forms.Form):
-    reminders = forms.BooleanField(
-        required=False,
-        label="Email me a homework reminder before each session when I have work left",
+class MailPreferencesForm(forms.Form):
+    """One switch per kind of email (see notifications.preferences)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind in preferences.KINDS.values():
+            self.fields[kind.field] = forms.BooleanField(
+                required=False, label=kind.label, help_text=kind.description
+            )
+
+
+class AnnouncementForm(forms.ModelForm):
+    """Subject, Markdown body, audience, when, and Slack; validated on the cohort's clock."""
+
+    when = forms.ChoiceField(
+        choices=[("now", "Send now, after the preview"), ("at", "Send at a time")],
+        initial="now",
+        widget=forms.RadioSelect,
+        label="When",
     )
+    send_at = forms.DateTimeField(
+        required=False,
+        label="Send at",
+        widget=DateTimeLocalInput,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    form_key = forms.CharField(widget=forms.HiddenInput, max_length=40)
+
+    class Meta:
+        model = Announcement
+        fields = ["subject", "body", "audience", "post_to_slack"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 12})}
+        labels = {
+            "body": "Message",
+            "audience": "To",
+            "post_to_slack": "Also post it to the cohort's Slack channel",
+        }
+        help_texts = {"body": "Markdown: **bold**, *italic*, [links](https://…), lists."}
+
+    def __init__(self, *args, cohort, now=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cohort = cohort
+        self.now = now or timezone.now()
+        self.fields["audience"].widget = forms.RadioSelect(choices=Announcement.Audience.choices)
+        self.fields["send_at"].help_text = f"On the cohort's clock, {cohort.time_zone}."
+        if self.instance.send_at and self.instance.status == Announcement.Status.DRAFT:
+            self.initial.setdefault("when", "at")
+            self.initial.setdefault("send_at", cohort.local(self.instance.send_at))
+        if not cohort.slack_enabled:
+            del self.fields["post_to_slack"]
+
+    def clean_subject(self):
+        subject = single_line(self.cleaned_data["subject"])
+        if not subject:
+            raise ValidationError("Write a subject.")
+        return subject
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        if not body.strip():
+            raise ValidationError("Write the message.")
+        return body
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("when") != "at":
+            cleaned["send_at"] = None
+            return cleaned
+        value = cleaned.get("send_at")
+        if value is None:
+            if "send_at" not in self.errors:
+                self.add_error("send_at", "Choose when to send it, or choose “Send now”.")
+            return cleaned
+        try:
+            moment = cohort_datetime(value, self.cohort)
+        except ValidationError as error:
+            self.add_error("send_at", error)
+            return cleaned
+        problem = send_time_problem(self.cohort, moment, self.now)
+        if problem:
+            self.add_error("send_at", problem)
+        cleaned["send_at"] = moment
+        return cleaned
+
+    def save(self, commit=True):
+        announcement = super().save(commit=False)
+        announcement.send_at = self.cleaned_data.get("send_at")
+        if commit:
+            announcement.save()
+        return announcement
+
+
+def send_time_problem(cohort, moment, now):
+    """Why an announcement cannot go out at `moment`, or None."""
+    if moment <= now:
+        return "That time has passed; choose a later one, or “Send now”."
+    end = cohort_end(cohort)
+    if end is not None and moment > end:
+        local = cohort.local(end)
+        return f"The cohort ends {local:%a %d %b %Y, %H:%M}; choose a time before then."
+    return None

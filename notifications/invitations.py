@@ -2,9 +2,8 @@
 leaves through the outbox once the invitation is committed.
 
 The link is the invitation's secret, so the Delivery row never holds it: the row keeps the
-email with the link left out, and the link is written in just before sending (the outbox
-saves no content for these, as for account emails). An invitation revoked, accepted or
-expired by then is not sent."""
+email with the link left out, and the link is written in just before sending, in memory only
+(`transient_content`). An invitation revoked, accepted or expired by then is not sent."""
 
 from django.conf import settings
 
@@ -55,7 +54,7 @@ def prepare(delivery: Delivery) -> outbox.Withhold | None:
             Delivery.Status.SKIPPED, f"The invitation is {invitation.state} by now."
         )
     link = f"{settings.SITE_URL}{invitation.get_absolute_url()}"
-    delivery.subject, delivery.body_text, delivery.body_html = _render(invitation, link)
+    delivery.transient_content = outbox.Content(*_render(invitation, link))
     return None
 
 

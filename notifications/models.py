@@ -1,4 +1,10 @@
+from typing import Any
+
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+from cohorts.markdown import MarkdownHTMLField, MarkdownModel, MarkdownQuerySet
 
 
 class Delivery(models.Model):
@@ -52,6 +58,11 @@ class Delivery(models.Model):
     # The dispatch run that inserted this row, so a run reports what it claimed itself.
     claim_token = models.CharField(max_length=32, blank=True, editable=False)
 
+    # Not a column: the email as it leaves, when it carries a secret (an invitation link, a
+    # personal survey link). A preparer sets it just before sending; the row keeps a copy
+    # without the secret (notifications.outbox.Content).
+    transient_content: Any = None
+
     class Meta:
         ordering = ["-created_at"]
         # The table kept its name when the model moved here from `cohorts`.
@@ -70,8 +81,92 @@ class Delivery(models.Model):
         """Sign-in codes, password resets, verification: their bodies are never stored."""
         return self.kind.startswith("account:")
 
-    @property
-    def holds_a_secret(self):
-        """Its email as sent holds a secret (a sign-in code, an invitation link): what was
-        sent is never saved over the row's content."""
-        return self.is_account_email or self.kind == "invitation"
+
+class MailOptOut(models.Model):
+    """A member switched one kind of email off for one cohort (see notifications.preferences).
+
+    Homework reminders keep their switch on the membership (`reminders_opt_out`); every
+    other kind has a row here while it is off."""
+
+    membership = models.ForeignKey(
+        "cohorts.Membership", on_delete=models.CASCADE, related_name="mail_opt_outs"
+    )
+    kind = models.CharField(max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "kind"], name="one_opt_out_per_kind")
+        ]
+
+    def __str__(self):
+        return f"{self.membership_id} switched {self.kind} off"
+
+
+ANNOUNCEMENT_BODY_LIMIT = 50_000
+
+
+class AnnouncementQuerySet(MarkdownQuerySet):
+    def published(self, now=None):
+        """Scheduled ones whose time has come: what members read on the cohort page."""
+        return self.filter(status=Announcement.Status.SCHEDULED, send_at__lte=now or timezone.now())
+
+    def visible_to(self, access):
+        """Participants read what went to everyone or to participants; facilitators and
+        organizers read every one."""
+        if access.can_facilitate:
+            return self
+        return self.exclude(audience=Announcement.Audience.STAFF)
+
+
+class Announcement(MarkdownModel):
+    """A message from the organizers to the cohort (the mailing list): one email per
+    recipient at `send_at`, optionally posted to Slack, and listed on the cohort page."""
+
+    class Audience(models.TextChoices):
+        EVERYONE = "everyone", "Everyone in the cohort"
+        PARTICIPANTS = "participants", "Participants"
+        STAFF = "staff", "Facilitators and organizers"
+        WORK_LEFT = "work_left", "Participants with work left for the current session"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+
+    cohort = models.ForeignKey(
+        "cohorts.Cohort", on_delete=models.CASCADE, related_name="announcements"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    subject = models.CharField(max_length=200)
+    body = models.TextField(max_length=ANNOUNCEMENT_BODY_LIMIT, help_text="Markdown.")
+    body_html = MarkdownHTMLField()
+    audience = models.CharField(max_length=20, choices=Audience.choices, default="everyone")
+    post_to_slack = models.BooleanField(default=False)
+    # None: "send now" (the time is set when it is sent).
+    send_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # The form's one-time key: a double click on "Preview" saves one draft, not two.
+    form_key = models.CharField(max_length=40, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AnnouncementQuerySet.as_manager()
+    markdown_fields = ("body",)
+
+    class Meta:
+        ordering = ["-send_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "form_key"], name="one_announcement_per_form")
+        ]
+        indexes = [models.Index(fields=["cohort", "status", "send_at"])]
+
+    def __str__(self):
+        return self.subject
+
+    def is_sent(self, now=None):
+        return (
+            self.status == self.Status.SCHEDULED
+            and self.send_at is not None
+            and self.send_at <= (now or timezone.now())
+        )

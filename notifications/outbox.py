@@ -305,7 +305,13 @@ def _withhold_before_sending(delivery: Delivery, now: datetime) -> Withhold | No
 
 def _transmit(delivery: Delivery, mailer: email.Mailer | None, content: Content | None) -> None:
     if delivery.channel == Delivery.Channel.EMAIL:
-        content = content or Content(delivery.subject, delivery.body_text, delivery.body_html)
+        # A preparer may hand over content that carries a secret (a personal link) and
+        # store a copy without it: `transient_content` lives in memory only.
+        content = (
+            content
+            or delivery.transient_content
+            or Content(delivery.subject, delivery.body_text, delivery.body_html)
+        )
         fields = dict(
             to=delivery.recipient,
             subject=content.subject,
@@ -390,7 +396,7 @@ def _record(
     (it is in *sending*, or was marked *unknown* meanwhile, from this very claim)."""
     delivery.sending_since = None
     fields = [*OUTCOME_FIELDS, "sending_since", *extra]
-    if content and not delivery.holds_a_secret:
+    if content and not delivery.is_account_email:
         fields += CONTENT_FIELDS
     follow_ups: tuple[Delivery, ...] = ()
     with transaction.atomic():

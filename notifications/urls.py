@@ -18,4 +18,22 @@ urlpatterns = [
         name="resend_delivery",
     ),
     path("manage/dispatch/", views.manage_dispatch, name="manage_dispatch"),
+    path("announcements/", views.announcement_list, name="announcements"),
+    path("announcements/new/", views.announcement_new, name="announcement_new"),
+    path("announcements/<int:announcement_id>/", views.announcement_detail, name="announcement"),
+    path(
+        "announcements/<int:announcement_id>/edit/",
+        views.announcement_edit,
+        name="announcement_edit",
+    ),
+    path(
+        "announcements/<int:announcement_id>/send/",
+        views.announcement_send,
+        name="announcement_send",
+    ),
+    path(
+        "announcements/<int:announcement_id>/cancel/",
+        views.announcement_cancel,
+        name="announcement_cancel",
+    ),
 ]

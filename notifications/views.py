@@ -2,6 +2,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -10,14 +11,19 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from cohorts.forms import FIRST_YEAR, LAST_YEAR
-from cohorts.models import Cohort, Membership
-from cohorts.permissions import ORGANIZER, cohort_view
+from cohorts.forms import FIRST_YEAR, LAST_YEAR, form_status
+from cohorts.models import Cohort
+from cohorts.permissions import FACILITATOR, MEMBER, ORGANIZER, cohort_view
 
-from . import dispatch, outbox
+from . import announcements, dispatch, outbox, preferences
 from .channels import slack
-from .forms import NotificationSettingsForm, ReminderPreferencesForm
-from .models import Delivery
+from .forms import (
+    AnnouncementForm,
+    MailPreferencesForm,
+    NotificationSettingsForm,
+    send_time_problem,
+)
+from .models import Announcement, Delivery
 from .tasks import enqueue_deliveries, send_slack
 
 # --- Notifications: settings, test message, delivery log, dispatch preview ---------------
@@ -180,25 +186,29 @@ def manage_dispatch(request, access):
     )
 
 
-def reminder_preferences(request, access):
-    """The reminders switch on the member's preferences page (a cohorts.pages section)."""
+def mail_preferences(request, access):
+    """The email switches on the member's preferences page (a cohorts.pages section): one
+    per kind of email."""
     membership = access.membership
-    initial = {"reminders": not membership.reminders_opt_out}
+    off = preferences.switched_off(membership)
+    initial = {kind.field: kind.key not in off for kind in preferences.KINDS.values()}
     # An unticked checkbox posts nothing, so an empty POST is still a submission.
     data = request.POST if request.method == "POST" else None
-    form = ReminderPreferencesForm(data, initial=initial)
+    form = MailPreferencesForm(data, initial=initial)
     if request.method == "POST" and form.is_valid():
-        membership.reminders_opt_out = not form.cleaned_data["reminders"]
-        membership.save(update_fields=["reminders_opt_out"])
-        messages.success(
-            request,
-            "Homework reminders are on."
-            if form.cleaned_data["reminders"]
-            else "Homework reminders are off for this cohort.",
-        )
+        changed = []
+        for kind in preferences.KINDS.values():
+            on = form.cleaned_data[kind.field]
+            if on != initial[kind.field]:
+                preferences.switch(membership, kind.key, on)
+                changed.append(f"{kind.label}: {'on' if on else 'off'}")
+        if changed:
+            messages.success(request, "Email settings saved. " + "; ".join(changed) + ".")
+        else:
+            messages.info(request, "Nothing changed.")
         return redirect("cohorts:preferences", slug=access.cohort.slug)
     return render_to_string(
-        "notifications/_reminder_preferences.html",
+        "notifications/_mail_preferences.html",
         {"form": form, "cohort": access.cohort, "membership": membership},
         request=request,
     )
@@ -207,21 +217,173 @@ def reminder_preferences(request, access):
 @csrf_exempt  # RFC 8058: mail clients POST here without cookies or a CSRF token
 @never_cache
 def unsubscribe(request, token):
-    """One-click unsubscribe from a reminder's List-Unsubscribe header.
+    """One-click unsubscribe from an email's List-Unsubscribe header, for one kind of email.
 
-    GET only shows a confirmation page (link scanners open links); POST switches the
-    member's reminders off and answers 200 with no redirect. Repeating it changes nothing.
+    GET only shows a confirmation page (link scanners open links); POST switches that kind
+    off and answers 200 with no redirect. Repeating it changes nothing.
     """
-    membership = Membership.from_unsubscribe_token(token)
-    if membership is None:
+    found = preferences.from_token(token)
+    if found is None:
         raise Http404("Unknown unsubscribe link.")
+    membership, kind = found
+    context = {"membership": membership, "kind": kind, "done": False}
     if request.method == "POST":
-        Membership.objects.filter(pk=membership.pk).update(reminders_opt_out=True)
-        return render(
-            request, "notifications/unsubscribe.html", {"membership": membership, "done": True}
-        )
+        preferences.switch(membership, kind.key, False)
+        return render(request, "notifications/unsubscribe.html", {**context, "done": True})
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "POST"])
+    return render(request, "notifications/unsubscribe.html", context)
+
+
+# --- Announcements ---------------------------------------------------------------------------
+
+
+@cohort_view(MEMBER)
+def announcement_list(request, access):
+    cohort = access.cohort
+    now = timezone.now()
+    sent = Announcement.objects.published(now).visible_to(access).filter(cohort=cohort)
+    sent = sent.select_related("author")
+    page = Paginator(sent, 20).get_page(request.GET.get("page"))
+    pending = []
+    if access.can_facilitate:
+        pending = list(
+            Announcement.objects.filter(cohort=cohort)
+            .exclude(pk__in=Announcement.objects.published(now).values("pk"))
+            .select_related("author")
+            .order_by("-created_at")
+        )
     return render(
-        request, "notifications/unsubscribe.html", {"membership": membership, "done": False}
+        request,
+        "notifications/announcements.html",
+        {"access": access, "cohort": cohort, "page": page, "pending": pending, "now": now},
+    )
+
+
+def _compose(request, access, instance=None):
+    cohort = access.cohort
+    initial = {"form_key": announcements.new_form_key()}
+    form = AnnouncementForm(request.POST or None, cohort=cohort, instance=instance, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        fields = {
+            name: data.get(name, False)
+            for name in ("subject", "body", "audience", "post_to_slack", "send_at")
+        }
+        if instance is None:
+            # A double click on "Preview" saves one draft: the form's key is unique.
+            instance, _ = Announcement.objects.get_or_create(
+                cohort=cohort,
+                form_key=data["form_key"],
+                defaults={**fields, "author": request.user},
+            )
+        elif instance.status == Announcement.Status.DRAFT:
+            for name, value in fields.items():
+                setattr(instance, name, value)
+            instance.save()
+        return redirect("notifications:announcement", slug=cohort.slug, announcement_id=instance.pk)
+    return render(
+        request,
+        "notifications/announcement_form.html",
+        {"access": access, "cohort": cohort, "form": form, "announcement": instance},
+        status=form_status(form),
+    )
+
+
+@cohort_view(FACILITATOR)
+def announcement_new(request, access):
+    return _compose(request, access)
+
+
+@cohort_view(FACILITATOR)
+def announcement_edit(request, access, announcement_id):
+    announcement = get_object_or_404(Announcement, cohort=access.cohort, pk=announcement_id)
+    if announcement.status != Announcement.Status.DRAFT:
+        # Sent or scheduled: the page says so (409), and how to edit a scheduled one.
+        return render(
+            request,
+            "notifications/announcement_form.html",
+            {"access": access, "cohort": access.cohort, "announcement": announcement},
+            status=409,
+        )
+    return _compose(request, access, announcement)
+
+
+@cohort_view(MEMBER)
+def announcement_detail(request, access, announcement_id):
+    """Members read a sent announcement; facilitators also preview drafts and scheduled
+    ones here: the email as it will look and exactly who gets it."""
+    cohort = access.cohort
+    now = timezone.now()
+    visible = Announcement.objects.filter(cohort=cohort)
+    if not access.can_facilitate:
+        visible = visible.published(now).visible_to(access)
+    announcement = get_object_or_404(visible.select_related("author", "cohort"), pk=announcement_id)
+    context = {"access": access, "cohort": cohort, "announcement": announcement, "now": now}
+    if access.can_facilitate and not announcement.is_sent(now):
+        context["audience"] = announcements.audience(announcement, now)
+        context["email"] = announcements.preview_email(announcement, access.membership)
+        context["slack_off"] = announcement.post_to_slack and not cohort.slack_enabled
+    if access.can_facilitate and announcement.is_sent(now):
+        context["deliveries"] = announcements.delivery_counts(announcement)
+    return render(request, "notifications/announcement.html", context)
+
+
+@cohort_view(FACILITATOR)
+@require_POST
+def announcement_send(request, access, announcement_id):
+    """Send a previewed draft now, or schedule it; nothing is sent twice, whatever is
+    clicked how often."""
+    cohort = access.cohort
+    announcement = get_object_or_404(
+        Announcement.objects.select_related("cohort", "author"), cohort=cohort, pk=announcement_id
+    )
+    back = redirect("notifications:announcement", slug=cohort.slug, announcement_id=announcement_id)
+    if announcement.status != Announcement.Status.DRAFT:
+        messages.info(request, "This announcement is sent or scheduled already.")
+        return back
+    now = timezone.now()
+    if announcements.audience(announcement, now).is_empty:
+        messages.error(
+            request, "Nobody would get this announcement: choose another audience. Nothing sent."
+        )
+        return back
+    if announcement.send_at is not None:
+        problem = send_time_problem(cohort, announcement.send_at, now)
+        if problem:
+            messages.error(request, f"{problem} Nothing sent: edit it first.")
+            return back
+        announcements.schedule(announcement, announcement.send_at)
+        messages.success(
+            request, f"Scheduled for {dispatch.local_text(cohort, announcement.send_at)}."
+        )
+        return back
+    with transaction.atomic():
+        claimed = announcements.send_now(announcement, now)
+        if claimed is not None:
+            enqueue_deliveries(claimed)
+    if claimed is None:
+        messages.info(request, "This announcement is sent already.")
+    else:
+        messages.success(request, f"Sending it to {len(claimed)} recipient(s) now.")
+    return back
+
+
+@cohort_view(FACILITATOR)
+def announcement_cancel(request, access, announcement_id):
+    """Take a scheduled announcement back to a draft (a confirmation page, then POST)."""
+    cohort = access.cohort
+    announcement = get_object_or_404(Announcement, cohort=cohort, pk=announcement_id)
+    if request.method == "POST":
+        if announcements.unschedule(announcement):
+            messages.success(request, "Not scheduled any more; it is a draft again.")
+        else:
+            messages.info(request, "Too late: it is going out already.")
+        return redirect(
+            "notifications:announcement", slug=cohort.slug, announcement_id=announcement_id
+        )
+    return render(
+        request,
+        "notifications/announcement_cancel.html",
+        {"access": access, "cohort": cohort, "announcement": announcement},
     )

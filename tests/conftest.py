@@ -148,3 +148,35 @@ def smtp_server():
         yield controller
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_inbox(settings, smtp_server):
+    """Django's SMTP backend pointed at a real in-process SMTP server; yields a function that
+    returns what arrived, as parsed messages ({recipient: [message, …]})."""
+    import email
+    from email import policy
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.SITE_URL = "https://homeroom.example.com"
+
+    def inbox():
+        received = {}
+        for envelope in smtp_server.handler.envelopes:
+            message = email.message_from_bytes(envelope.original_content, policy=policy.default)
+            for to in envelope.rcpt_tos:
+                received.setdefault(to, []).append(message)
+        return received
+
+    return inbox
+
+
+def text_of(message):
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def html_of(message):
+    return message.get_body(preferencelist=("html",)).get_content()

@@ -71,7 +71,16 @@ def url_arguments(cohort, people):
     resource = SharedResource.objects.create(
         week=week, shared_by=people["participant"], title="A post", url="https://example.com/"
     )
-    from notifications.models import Delivery
+    from notifications.models import Announcement, Delivery
+
+    announcement = Announcement.objects.create(
+        cohort=cohort,
+        subject="Hello",
+        body="Hi",
+        form_key="access-check",
+        status=Announcement.Status.SCHEDULED,
+        send_at=timezone.now(),
+    )
 
     unknown = Delivery.objects.create(
         kind="invitation",
@@ -94,6 +103,7 @@ def url_arguments(cohort, people):
         "muddiest_id": muddiest.pk,
         "resource_id": resource.pk,
         "delivery_id": unknown.pk,
+        "announcement_id": announcement.pk,
     }
 
 

@@ -104,3 +104,12 @@ def run_dispatch(django_capture_on_commit_callbacks):
             return dispatch_due()
 
     return run
+
+
+@pytest.fixture
+def no_survey_emails(cohort):
+    """The cohort's after-session survey emails switched off, for tests about what else
+    dispatch sends once a session has ended."""
+    from discussions.models import SurveySettings
+
+    SurveySettings.objects.create(cohort=cohort, prompts=False)

@@ -72,7 +72,7 @@ def test_a_worker_that_dies_between_claim_and_send_is_caught_up(
 
 
 def test_back_after_two_days_down_no_stale_reminders(
-    class_list, time_machine, django_capture_on_commit_callbacks, run_dispatch
+    class_list, time_machine, django_capture_on_commit_callbacks, run_dispatch, no_survey_emails
 ):
     # Tuesday 16:00: reminders claimed, then the worker and beat go down before sending.
     time_machine.move_to(berlin_time("2026-09-01 16:00"))
@@ -91,7 +91,7 @@ def test_back_after_two_days_down_no_stale_reminders(
 
 
 def test_back_after_days_down_one_digest_for_the_current_week_only(
-    cohort, class_list, slack_standin, time_machine, run_dispatch
+    cohort, class_list, slack_standin, time_machine, run_dispatch, no_survey_emails
 ):
     cohort.slack_webhook_url = slack_standin.webhook_url
     cohort.save()

@@ -115,7 +115,7 @@ def test_a_lead_over_a_week_reminds_of_every_session_on_time(
 
 
 def test_a_whole_reminder_window_missed_leaves_a_missed_record(
-    cohort, class_list, people, time_machine, run_dispatch, client_for
+    cohort, class_list, people, time_machine, run_dispatch, client_for, no_survey_emails
 ):
     # Dispatch never ran between Tue 16:00 and the session on Thu 16:00.
     time_machine.move_to(berlin("2026-09-03 18:00"))
@@ -381,7 +381,7 @@ def test_a_send_stopped_midway_becomes_unknown_and_only_an_invitation_offers_res
 
 
 def test_the_preview_lists_a_missed_window_as_a_record_not_a_send(
-    cohort, class_list, people, client_for, time_machine
+    cohort, class_list, people, client_for, time_machine, no_survey_emails
 ):
     time_machine.move_to(berlin("2026-09-03 18:00"))
     page = client_for(people["organizer"]).get(

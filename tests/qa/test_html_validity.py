@@ -148,6 +148,36 @@ def demo_pages():
         ("participant", url("assignments:submit", assignment.pk)),
         ("facilitator", url("assignments:feedback", submission.pk)),
     ]
+    # Announcements: one sent (on the cohort page), one draft in preview.
+    from notifications.models import Announcement
+
+    sent = Announcement.objects.create(
+        cohort=cohort,
+        author=organizer,
+        subject="Room change",
+        body="We meet in **room 4**.",
+        form_key="validity-sent",
+        status=Announcement.Status.SCHEDULED,
+        send_at=now,
+    )
+    draft = Announcement.objects.create(
+        cohort=cohort, author=organizer, subject="Draft", body="- a\n- b", form_key="validity-d"
+    )
+    pages += [
+        ("participant", url("notifications:announcements")),
+        ("participant", url("notifications:announcement", sent.pk)),
+        ("organizer", url("notifications:announcements")),
+        ("organizer", url("notifications:announcement_new")),
+        ("organizer", url("notifications:announcement", draft.pk)),
+        ("organizer", url("notifications:announcement_edit", draft.pk)),
+    ]
+    # The one-tap survey link from the after-session email (signed out), and its results.
+    from discussions import survey
+
+    participant = User.objects.get(email="participant01@example.com")
+    if survey.window(held).is_open(now):
+        token = survey.token(held, participant.pk)
+        pages.append((None, reverse("survey", args=[token]) + "?overall=4"))
     return pages
 
 
