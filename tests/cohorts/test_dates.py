@@ -2,6 +2,7 @@
 
 import re
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from django.template import Context, Template
 from django.urls import reverse
@@ -62,3 +63,29 @@ def test_pages_and_form_help_write_dates_one_way(cohort, people, client_for):
     for url in pages:
         text = organizer.get(url).content.decode()
         assert not OTHER_FORMATS.search(text), (url, OTHER_FORMATS.search(text))
+
+
+REPO = Path(__file__).resolve().parents[2]
+# Formats a template may still name: the app's own, and machine-readable ones (datetime="…").
+ALLOWED_TEMPLATE_FORMATS = {"DATE_FORMAT", "DATETIME_FORMAT", "TIME_FORMAT", "H:i", "c"}
+MACHINE = re.compile(r"^Y-m-d\\\\?TH:i(:s)?O?$")
+
+
+def test_no_template_or_module_invents_its_own_date_format():
+    """New pages use |when:cohort, |date or |time (config/formats/en/formats.py)."""
+    found = []
+    for path in (REPO / "templates").rglob("*"):
+        if path.suffix not in {".html", ".txt"}:
+            continue
+        for fmt in re.findall(r"\|(?:date|time):[\"']([^\"']*)[\"']", path.read_text()):
+            if fmt not in ALLOWED_TEMPLATE_FORMATS and not MACHINE.match(fmt):
+                found.append(f"{path.relative_to(REPO)}: {fmt}")
+    for app in ("cohorts", "notifications", "curriculum", "assignments", "discussions"):
+        for path in (REPO / app).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            # strftime-style day or month names ("%A %d %B" and the like); ISO dates are fine.
+            for line in path.read_text().splitlines():
+                if re.search(r"%[aAbB]", line):
+                    found.append(f"{path.relative_to(REPO)}: {line.strip()}")
+    assert not found, "Dates written their own way:\n" + "\n".join(found)
