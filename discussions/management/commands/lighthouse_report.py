@@ -118,10 +118,8 @@ class Command(BaseCommand):
         )
         for name in pages:
             path, session = urls[name]
-            results = [
-                run_lighthouse(lighthouse, chrome, f"http://127.0.0.1:{port}{path}", session, tmp)
-                for _ in range(runs)
-            ]
+            url = f"http://127.0.0.1:{port}{path}"
+            results = [run_lighthouse(lighthouse, chrome, url, session, tmp) for _ in range(runs)]
             results.sort(key=lambda result: result["score"])
             middle = results[len(results) // 2]
             scores = "/".join(str(result["score"]) for result in results)
@@ -185,7 +183,18 @@ def start_gunicorn(env, port, log_path):
         )
 
 
-def run_lighthouse(lighthouse, chrome, url, session, tmp):
+def run_lighthouse(lighthouse, chrome, url, session, tmp, attempts=3):
+    """One Lighthouse run; on a busy machine it sometimes fails to record the page load and
+    asks to be run again, which it is (up to `attempts` times)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return lighthouse_once(lighthouse, chrome, url, session, tmp)
+        except CommandError:
+            if attempt == attempts:
+                raise
+
+
+def lighthouse_once(lighthouse, chrome, url, session, tmp):
     output = tmp / "report.json"
     command = [
         lighthouse,
