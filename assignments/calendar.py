@@ -27,7 +27,7 @@ def events(access, weeks, stamp):
             event(
                 cohort,
                 uid=uid("assignment", assignment.pk),
-                summary=f"Due: {assignment.title} ({cohort.title}, week {week.number})",
+                summary=f"Due: {assignment.title} ({cohort.title}, {week.label})",
                 start=assignment.due_at,
                 stamp=stamp,
                 description=f"Hand it in: {url}",

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from cohorts import demo
 from cohorts.models import Membership
 
 from .models import Assignment, Completion, PreworkItem, Submission
@@ -64,6 +65,33 @@ PREWORK = {
 }
 
 
+WORKSHOP = "https://data-workshop.example.com"
+
+# The data-science workshop: pre-work for each day, done the evening before.
+WORKSHOP_PREWORK = {
+    1: [
+        ("video", "Tidy data in ten minutes", 10),
+        ("exercise", "Load and clean the bike-share data", 30),
+        ("reading", "Missing values: drop, fill or flag?", 8),
+    ],
+    2: [
+        ("video", "Features from dates and categories", 12),
+        ("reading", "Target leakage, with examples", 10),
+        ("exercise", "Build five features for the bike-share data", 30),
+    ],
+    3: [
+        ("video", "Baselines first", 8),
+        ("video", "Cross-validation done right", 14),
+        ("exercise", "Compare a linear model with a random forest", 35),
+    ],
+    4: [
+        ("video", "Choosing a metric that matches the question", 11),
+        ("reading", "One chart, one message", 10),
+        ("exercise", "Draft your three-slide story", 30),
+    ],
+}
+
+
 def slugify_title(title):
     return "".join(ch if ch.isalnum() else "-" for ch in title.lower()).strip("-")
 
@@ -71,6 +99,14 @@ def slugify_title(title):
 def seed(cohort):
     rng = random.Random(cohort.pk)  # the same demo every time
     now = timezone.now()
+    workshop = cohort.slug == demo.WORKSHOP_SLUG
+    content, site = (WORKSHOP_PREWORK, WORKSHOP) if workshop else (PREWORK, COURSE)
+    # Pre-work is done in the days before a weekly session, the evening before a daily one.
+    done_before = (
+        (lambda: timedelta(hours=rng.randint(2, 20)))
+        if workshop
+        else (lambda: timedelta(days=rng.randint(1, 5)))
+    )
     participants = [
         m.user for m in Membership.objects.filter(cohort=cohort).participants().by_name()
     ]
@@ -82,17 +118,17 @@ def seed(cohort):
                 week=week,
                 kind=kind,
                 title=title,
-                url=f"{COURSE}/{slugify_title(title)}",
+                url=f"{site}/{slugify_title(title)}",
                 minutes=minutes,
                 required=not (kind == "reading" and order > 2),
                 order=order,
             )
-            for order, (kind, title, minutes) in enumerate(PREWORK.get(week.number, []), start=1)
+            for order, (kind, title, minutes) in enumerate(content.get(week.number, []), start=1)
         )
         assignment = Assignment.objects.create(
             week=week,
             title=f"Notebook: {week.title.lower()}",
-            instructions="Work through the week's exercise notebook and share a link to your copy.",
+            instructions="Work through the exercise notebook and share a link to your copy.",
             due_at=week.session_start,
             submission_kind=Assignment.SubmissionKind.LINK,
         )
@@ -104,14 +140,14 @@ def seed(cohort):
             if past:
                 finishes = keenness > 0.12 and rng.random() < 0.6 + 0.4 * keenness
                 share = 1.0 if finishes else keenness * 0.7
-            else:  # this week is still under way
+            else:  # the current session's pre-work is still under way
                 share = keenness * 0.9
             done = [item for item in items if rng.random() < share]
             Completion.objects.bulk_create(
                 Completion(
                     user=person,
                     item=item,
-                    at=week.session_start - timedelta(days=rng.randint(1, 5)),
+                    at=week.session_start - done_before(),
                 )
                 for item in done
             )

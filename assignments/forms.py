@@ -21,7 +21,7 @@ def near_session(moment, week, what):
     """Due and publish times are within a year of their week's session (as course files
     say them, so that a course exported is a course that imports)."""
     if abs((moment - week.session_start).days) > MAX_DAYS - 1:
-        raise ValidationError(f"{what} must be within a year of the week's session.")
+        raise ValidationError(f"{what} must be within a year of its session.")
     return moment
 
 

@@ -212,6 +212,8 @@ class ProgressRow:
     statuses: list  # WeekStatus per report week, in week order; None: not joined yet
     not_started: bool  # nothing done yet for the current week
     behind: bool  # an earlier week's session passed with its pre-work or assignment unfinished
+    attended: int = 0  # sessions marked present
+    held: int = 0  # sessions held since they joined
 
 
 @dataclass
@@ -231,6 +233,14 @@ def cohort_report(cohort: Cohort, now: datetime | None = None) -> CohortReport:
     people = list(Membership.objects.active_participants(cohort))
     user_ids = [m.user_id for m in people]
     table = statuses(weeks, user_ids)
+    # Sessions marked present, through the week's reverse relation (attendance is recorded
+    # by the discussions app): one query.
+    attended = dict(
+        Week.objects.filter(cohort=cohort, session_start__lte=now, attendance__status="present")
+        .values_list("attendance__user")
+        .annotate(n=Count("pk"))
+    )
+    held_weeks = [week for week in weeks if week.session_start <= now]
     rows = []
     for membership in people:
         # Weeks before they joined are None ("not joined") and count in no rate.
@@ -255,6 +265,8 @@ def cohort_report(cohort: Cohort, now: datetime | None = None) -> CohortReport:
                     status is not None and not status.finished and week.session_end < now
                     for week, status in zip(weeks, row_statuses, strict=True)
                 ),
+                attended=attended.get(membership.user_id, 0),
+                held=sum(joined_before(membership.joined_at, week) for week in held_weeks),
             )
         )
     totals = []
@@ -281,8 +293,8 @@ def completion_chart(
         bar_height = round(share * height)
         bars.append(
             {
-                "label": f"W{total['week'].number}",
-                "title": f"Week {total['week'].number}: {total['finished']} of {total['participants']} finished",
+                "label": total["week"].short_label,
+                "title": f"{total['week'].label}: {total['finished']} of {total['participants']} finished",
                 "percent": round(100 * share),
                 "x": 40 + index * (bar_width + gap),
                 "y": 10 + height - bar_height,
@@ -338,7 +350,7 @@ class PersonWeek:
     joined: bool  # False: the week's session was before they joined
     status: WeekStatus
     hand_ins: list[tuple[Assignment, Submission | None]]
-    attendance: str  # "present", "absent", or "" before the session has started
+    attendance: str  # "present", "absent", "excused", "unmarked", or "" before the session
     feedback_given: bool
 
 
@@ -359,11 +371,11 @@ def person_report(membership: Membership, now: datetime | None = None) -> list[P
             user_id=user_id, assignment__week__in=week_ids
         ).select_related("assignment")
     }
-    # Attendance and feedback through the week's reverse relations: no row means present.
-    absent = set(
-        Week.objects.filter(
-            pk__in=week_ids, attendance__user=user_id, attendance__present=False
-        ).values_list("pk", flat=True)
+    # Attendance and feedback through the week's reverse relations: no row is "unmarked".
+    marks = dict(
+        Week.objects.filter(pk__in=week_ids, attendance__user=user_id).values_list(
+            "pk", "attendance__status"
+        )
     )
     rated = set(
         Week.objects.filter(pk__in=week_ids, feedback__user=user_id).values_list("pk", flat=True)
@@ -378,7 +390,7 @@ def person_report(membership: Membership, now: datetime | None = None) -> list[P
                 joined=joined,
                 status=table[(user_id, week.pk)],
                 hand_ins=[(a, submissions.get(a.pk)) for a in assignments.get(week.pk, [])],
-                attendance=("absent" if week.pk in absent else "present") if held else "",
+                attendance=marks.get(week.pk, "unmarked") if held else "",
                 feedback_given=week.pk in rated,
             )
         )

@@ -1,8 +1,10 @@
 """Homework reminders: before each session, one email to each participant with work left.
 
-The reminder for a week goes out `cohort.reminder_lead_hours` before its session, counted on
-the cohort's wall clock (48 hours before Monday 18:00 is Saturday 18:00, across a daylight
-saving change too), once the week is published, and never once the session has begun. It
+The reminder for a session goes out at the cohort's reminder lead before it — so many hours
+(counted on the cohort's wall clock: 48 hours before Monday 18:00 is Saturday 18:00, across a
+daylight saving change too) or the evening before at a set time — but never before the
+previous session has ended (`Cohort.reminder_time`); once the session is published, and
+never once it has begun. It
 goes to active participants with unfinished required pre-work or an assignment not handed in,
 never to people who finished, left the cohort or switched reminders off.
 
@@ -29,11 +31,15 @@ from .progress import remaining
 KIND = "reminder"
 
 
-def reminder_time(cohort, week):
-    """When the week's reminders go out: the lead time before the session, on the local clock."""
-    local_start = cohort.local(week.session_start)
-    # Arithmetic on an aware local datetime keeps the wall-clock time across DST changes.
-    return (local_start - timedelta(hours=cohort.reminder_lead_hours)).astimezone(UTC)
+def reminder_time(cohort, week, previous=None):
+    """When the session's reminders go out: the lead before it on the local clock, never
+    before `previous` (the session before it) has ended."""
+    return cohort.reminder_time(week, previous)
+
+
+def previous_of(weeks):
+    """{week.pk: the session before it (or None)}."""
+    return {week.pk: previous for previous, week in zip([None, *weeks], weeks, strict=False)}
 
 
 def dedupe_key(week, user_id):
@@ -80,25 +86,31 @@ def plan(cohort, now):
     reaches more than the next session); and a reminder window that passed while dispatch
     was not running leaves a "missed" record instead of nothing."""
     weeks = list(cohort.weeks.all())
+    previous = previous_of(weeks)
     decisions = missed_window(cohort, weeks, now)
     upcoming = [w for w in weeks if w.session_start > now]
     for index, week in enumerate(upcoming):
-        if index and now < reminder_time(cohort, week):
+        if index and now < reminder_time(cohort, week, previous[week.pk]):
             break
-        decisions.extend(plan_week(cohort, week, now))
+        decisions.extend(plan_week(cohort, week, now, previous[week.pk]))
     return decisions
 
 
-def plan_week(cohort, week, now):
-    send_from = reminder_time(cohort, week)
+def plan_week(cohort, week, now, previous=None):
+    send_from = reminder_time(cohort, week, previous)
     session = session_text(cohort, week)
     if now < send_from:
+        after = (
+            f" (not before {previous.label} ends)"
+            if previous is not None and send_from == previous.session_end
+            else ""
+        )
         return [
             dispatch.Decision(
                 KIND,
                 dispatch.WAIT,
-                f"Week {week.number} reminders go out {dispatch.local_text(cohort, send_from)}, "
-                f"{cohort.reminder_lead_hours} h before the session on {session}.",
+                f"{week.label} reminders go out {dispatch.local_text(cohort, send_from)}, "
+                f"{cohort.reminder_lead_text}{after}; the session is {session}.",
                 week,
             )
         ]
@@ -107,7 +119,7 @@ def plan_week(cohort, week, now):
             dispatch.Decision(
                 KIND,
                 dispatch.WAIT,
-                f"Week {week.number} is not published yet; its reminders go out once it is "
+                f"{week.label} is not published yet; its reminders go out once it is "
                 f"(until the session starts, {session}).",
                 week,
             )
@@ -120,7 +132,7 @@ def plan_week(cohort, week, now):
         if not todo.items and not todo.assignments:
             decisions.append(
                 dispatch.Decision(
-                    KIND, dispatch.NO, "Finished everything for this week.", week, user.email
+                    KIND, dispatch.NO, f"Finished everything for {week.label}.", week, user.email
                 )
             )
         elif membership.reminders_opt_out:
@@ -170,6 +182,7 @@ def missed_window(cohort, weeks, now):
     if not past:
         return []
     week = past[-1]
+    before = past[-2] if len(past) > 1 else None
     if now - week.session_start > MISSED_LOOKBACK:
         return []
     if week.publish_at is None or week.publish_at >= week.session_start:
@@ -183,12 +196,12 @@ def missed_window(cohort, weeks, now):
     waiting = sum(1 for m in people if left[m.user_id].items or left[m.user_id].assignments)
     if not waiting:
         return []
-    window_start = max(reminder_time(cohort, week), week.publish_at)
+    window_start = max(reminder_time(cohort, week, before), week.publish_at)
     return [
         dispatch.Decision(
             KIND_MISSED,
             dispatch.SEND,
-            f"Week {week.number}'s reminders were not sent: dispatch did not run between "
+            f"{week.label}'s reminders were not sent: dispatch did not run between "
             f"{dispatch.local_text(cohort, window_start)} and the session "
             f"({session_text(cohort, week)}); {waiting} participant(s) had work left.",
             week,
@@ -201,7 +214,7 @@ def missed_window(cohort, weeks, now):
 
 
 def subject(week, todo):
-    return f"Week {week.number} of {week.cohort.title}: {todo.summary()} before the session"
+    return f"{week.label} of {week.cohort.title}: {todo.summary()} before the session"
 
 
 def prepare(claimed):

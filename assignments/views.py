@@ -2,8 +2,8 @@ import csv
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, Subquery, Sum
-from django.http import HttpResponse
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, Sum
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
@@ -25,7 +25,7 @@ from cohorts.permissions import (
     visible_week,
 )
 
-from . import progress
+from . import marks, progress
 from .forms import (
     AssignmentForm,
     FeedbackForm,
@@ -163,7 +163,11 @@ def home_lines(request, summaries):
     ]
     if not weeks:
         return {}
-    facilitated = [s.next_week.cohort_id for s in summaries if s.access.can_facilitate]
+    facilitated = [
+        s.next_week.cohort_id
+        for s in summaries
+        if s.access.can_facilitate and s.next_week is not None
+    ]
     participants = {}
     for cohort_id, user_id, joined_at in (
         Membership.objects.active()
@@ -241,56 +245,24 @@ def item_completion(request, access, item_id):
     """Mark an item done (done=1) or not done (done=0). Idempotent: repeats change nothing.
 
     With htmx the answer is the changed row and, out of band, the "left" summary and the
-    progress bar; without JavaScript, the week page again.
+    progress bar; without JavaScript, the week page again. Besides the membership: the
+    item's week, the mark (one statement, no transaction around it), the week's items with
+    this person's marks and assignments left: three short statements (see marks.py).
     """
-    item = get_object_or_404(
-        PreworkItem.objects.select_related("week"), pk=item_id, week__cohort=access.cohort
-    )
-    week = visible_week(access, item.week.number)
-    item.is_done = request.POST.get("done") == "1"
-    if item.is_done:
-        Completion.objects.bulk_create(
-            [Completion(user=request.user, item=item)], ignore_conflicts=True
-        )
-    else:
-        Completion.objects.filter(user=request.user, item=item).delete()
-    if request.headers.get("HX-Request"):
-        context = {"cohort": access.cohort, "item": item, **summary(request.user, week)}
-        return HttpResponse(
-            render_to_string("assignments/_item_marked.html", context, request=request)
-        )
-    return redirect(f"{week.get_absolute_url()}#item-{item.pk}")
-
-
-def summary(user, week):
-    """What is left this week and the progress bar's figures, in one query: the week's
-    items with this person's marks, each row also carrying the week's assignment count
-    and how many of them this person handed in."""
-    assignments = Assignment.objects.filter(week=week).values("week").annotate(n=Count("pk"))
-    handed_in = (
-        Submission.objects.filter(assignment__week=week, user=user)
-        .values("user")
-        .annotate(n=Count("pk"))
-    )
-    items = list(
-        week.prework_items.annotate(
-            is_done=Exists(Completion.objects.filter(user=user, item=OuterRef("pk"))),
-            assignments=Subquery(assignments.values("n")),
-            handed_in=Subquery(handed_in.values("n")),
-        )
-    )
-    required = [item for item in items if item.required]
-    required_done = sum(1 for item in required if item.is_done)
-    left = (items[0].assignments or 0) - (items[0].handed_in or 0) if items else 0
-    return {
-        "remaining": progress.Remaining(
-            items=[item for item in required if not item.is_done],
-            assignments=[None] * left,  # only counted
-        ),
-        "required_total": len(required),
-        "required_done": required_done,
-        "percent": progress.percent_done(required_done, len(required)),
-    }
+    week = marks.week_of_item(access.cohort, item_id)
+    if week is None or not access.can_see_week(week):
+        raise Http404("No such item.")
+    done = request.POST.get("done") == "1"
+    Completion.objects.mark(request.user.pk, item_id, done)
+    if not request.headers.get("HX-Request"):
+        return redirect(f"{week.get_absolute_url()}#item-{item_id}")
+    items, assignments_left = marks.items_with_marks(week, request.user.pk)
+    item = next((item for item in items if item.pk == item_id), None)
+    if item is None:  # removed by a facilitator a moment ago
+        raise Http404("No such item.")
+    item.is_done = done  # what this request asked for, even if another tab just undid it
+    context = {"cohort": access.cohort, "item": item, **marks.summary(items, assignments_left)}
+    return HttpResponse(render_to_string("assignments/_item_marked.html", context, request=request))
 
 
 @cohort_view(MEMBER)
@@ -384,13 +356,13 @@ def prework_editor(request, access, number):
             when = publish_form.cleaned_data["when"]
             if when == PublishForm.NOW:
                 week.publish_at = timezone.now()
-                note = "Published: participants can see this week now."
+                note = f"Published: participants can see {week.label} now."
             elif when == PublishForm.SCHEDULE:
                 week.publish_at = publish_form.cleaned_data["publish_at"]
-                note = f"Scheduled: participants see this week from {dates.when(week.publish_at, access.cohort)} ({access.cohort.time_zone})."
+                note = f"Scheduled: participants see {week.label} from {dates.when(week.publish_at, access.cohort)} ({access.cohort.time_zone})."
             else:
                 week.publish_at = None
-                note = "This week is a draft again: participants cannot see it."
+                note = f"{week.label} is a draft again: participants cannot see it."
             week.save(update_fields=["publish_at"])
             messages.success(request, note)
             return redirect("assignments:prework_editor", slug=access.cohort.slug, number=number)
@@ -543,7 +515,10 @@ def assignment_delete(request, access, assignment_id):
 
 # --- Who is ready -----------------------------------------------------------------
 
-FILTERS = {"not-started": "Not started this week", "behind": "Behind on earlier weeks"}
+FILTERS = {
+    "not-started": "Not started the current session",
+    "behind": "Behind on earlier sessions",
+}
 
 
 @cohort_view(FACILITATOR)
@@ -617,7 +592,8 @@ def progress_rows_html(rows, person_base_url):
             html.append(cell)
         name = escape(row.membership.user.display_name)
         link = f'<a href="{person_base_url}{row.membership.pk}/">{name}</a>'
-        lines.append(f'<tr><th scope="row">{link}{badges}</th>{"".join(html)}</tr>')
+        sessions = f"<td>{row.attended} of {row.held}</td>" if row.held else "<td>—</td>"
+        lines.append(f'<tr><th scope="row">{link}{badges}</th>{"".join(html)}{sessions}</tr>')
     return mark_safe("\n".join(lines))  # noqa: S308 — names are escaped, the rest is ours
 
 
@@ -631,12 +607,12 @@ def progress_csv(request, access):
     writer = csv.writer(response, quoting=csv.QUOTE_NONNUMERIC)
     header = ["Participant", "Email"]
     for week in report.weeks:
-        n = week.number
         header += [
-            f"Week {n} pre-work %",
-            f"Week {n} assignments handed in",
-            f"Week {n} assignments due",
+            f"{week.label} pre-work %",
+            f"{week.label} assignments handed in",
+            f"{week.label} assignments due",
         ]
+    header += ["Sessions attended", "Sessions held"]
     writer.writerow(header)
     for row in report.rows:
         line = [_csv_safe(row.membership.user.display_name), _csv_safe(row.membership.user.email)]
@@ -645,6 +621,7 @@ def progress_csv(request, access):
                 line += ["", "", ""]
             else:
                 line += [status.percent, status.assignments_done, status.assignments_total]
+        line += [row.attended, row.held]
         writer.writerow(line)
     return response
 
@@ -675,6 +652,7 @@ def progress_person(request, access, member_id):
         role=Role.PARTICIPANT,
     )
     membership.cohort = access.cohort
+    weeks = progress.person_report(membership)
     return render(
         request,
         "assignments/progress_person.html",
@@ -682,7 +660,9 @@ def progress_person(request, access, member_id):
             "access": access,
             "cohort": access.cohort,
             "member": membership,
-            "weeks": progress.person_report(membership),
+            "weeks": weeks,
+            "attended": sum(w.attendance == "present" for w in weeks),
+            "held": sum(bool(w.attendance) for w in weeks),
         },
     )
 
@@ -701,7 +681,8 @@ def submission_feedback(request, access, submission_id):
         saved.feedback_at = timezone.now()
         saved.save()
         messages.success(
-            request, f"Feedback saved; {submission.user.display_name} sees it on the week page."
+            request,
+            f"Feedback saved; {submission.user.display_name} sees it on the {submission.assignment.week.label} page.",
         )
         return redirect(
             "assignments:progress_week",

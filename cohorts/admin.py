@@ -46,7 +46,7 @@ class WeekInline(admin.TabularInline):
     model = Week
     form = BoundedDates
     extra = 0
-    fields = ["number", "title", "session_start", "publish_at"]
+    fields = ["number", "title", "session_start", "session_minutes", "publish_at"]
 
 
 class MembershipInline(admin.TabularInline):
@@ -65,7 +65,7 @@ def masked(secret):
 @admin.register(Cohort)
 class CohortAdmin(admin.ModelAdmin):
     form = BoundedDates
-    list_display = ["title", "slug", "status", "start_date", "time_zone"]
+    list_display = ["title", "slug", "status", "schedule_kind", "start_date", "time_zone"]
     list_filter = ["status"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}

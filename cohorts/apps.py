@@ -19,7 +19,10 @@ class CohortsConfig(AppConfig):
 
         for order, link in (
             (0, pages.Link("Schedule", "cohorts:detail", member)),
-            (50, pages.Link("Weeks", "cohorts:manage_weeks", organizer, ("cohorts:manage_week",))),
+            (
+                50,
+                pages.Link("{units}", "cohorts:manage_weeks", organizer, ("cohorts:manage_week",)),
+            ),
             (60, pages.Link("Members", "cohorts:manage_members", organizer)),
             (70, pages.Link("Invitations", "cohorts:manage_invitations", organizer)),
             (80, pages.Link("Settings", "cohorts:manage_settings", organizer)),

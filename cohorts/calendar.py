@@ -81,7 +81,7 @@ def session_event(cohort, week, stamp, show_title=True):
     lines = [f"{heading} of {cohort.title}"]
     if cohort.location.startswith(("https://", "http://")):
         lines.append(f"Join the call: {cohort.location}")
-    lines.append(f"Week page: {absolute(week.get_absolute_url())}")
+    lines.append(f"{week.label} page: {absolute(week.get_absolute_url())}")
     return event(
         cohort,
         uid=uid("session", week.pk),

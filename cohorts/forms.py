@@ -1,7 +1,23 @@
+import secrets
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.fields import BaseTemporalField
 
-from .models import TIME_ZONE_CHOICES, Cohort, JoinLink, Membership, Role, User, Week
+from . import schedule
+from .models import (
+    TIME_ZONE_CHOICES,
+    Cohort,
+    JoinLink,
+    Membership,
+    Role,
+    ScheduleKind,
+    Unit,
+    User,
+    Week,
+)
 
 # Every date the app accepts lies in these years: far enough for any real course, and far
 # from the edges of Python's datetime, where time-zone arithmetic overflows.
@@ -123,36 +139,236 @@ class CohortFields(forms.ModelForm):
 
 
 class CohortCreateForm(CohortFields):
-    weeks = forms.IntegerField(min_value=1, max_value=52, initial=12, label="Number of weeks")
+    """A new cohort and its sessions: weekly, daily or a pasted list of dates and times.
+
+    A valid form knows its sessions (`self.sessions`), so the page can show them before
+    anything is created ("Preview") and `save` creates exactly those."""
+
+    schedule_kind = forms.ChoiceField(
+        choices=ScheduleKind.choices,
+        required=False,
+        initial=ScheduleKind.WEEKLY,
+        widget=forms.RadioSelect,
+        label="Schedule",
+    )
+    weekdays_only = forms.BooleanField(
+        required=False, label="Weekdays only (daily schedules skip Saturdays and Sundays)"
+    )
+    weeks = forms.IntegerField(
+        required=False,
+        initial=12,
+        label="Number of sessions",
+        help_text="Weekly or daily: how many sessions (1 to 200).",
+    )
+    dates = forms.CharField(
+        required=False,
+        max_length=schedule.MAX_LIST_CHARS,
+        widget=forms.Textarea(attrs={"rows": 6, "placeholder": "2027-03-01 10:00"}),
+        label="List of dates: one session per line",
+        help_text="For a list of dates: YYYY-MM-DD HH:MM on the cohort's clock, one per line, "
+        "in order, at most 200; add a length in minutes after the time when that session's "
+        "differs, e.g. “2027-03-04 10:00 120”.",
+    )
+    unit_name = forms.ChoiceField(
+        choices=[("", "As suits the schedule (Week, Day, Session)"), *Unit.choices],
+        required=False,
+        label="Call each session",
+    )
     organizer_email = forms.EmailField(
         required=False,
         max_length=254,
         help_text="Leave empty to organize it yourself; otherwise we invite this person as organizer.",
     )
+    # One random value per form shown: a second "Create" with it (a double click, a resent
+    # form) leads to the cohort the first one made instead of making another.
+    once = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    field_order = [
+        "title",
+        "description",
+        "time_zone",
+        "schedule_kind",
+        "start_date",
+        "session_weekday",
+        "weekdays_only",
+        "session_time",
+        "weeks",
+        "dates",
+        "session_minutes",
+        "unit_name",
+        "location",
+        "organizer_email",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("start_date", "session_weekday", "session_time"):
+            self.fields[name].required = False
+        self.fields["start_date"].help_text = (
+            "Weekly: the first session is on the session weekday on or after this date. "
+            "Daily: the first day."
+        )
+        self.fields["session_weekday"].help_text = "Weekly schedules only."
+        self.sessions: list[schedule.Session] = []
+        if not self.is_bound:
+            self.initial["once"] = secrets.token_urlsafe(24)
+
+    def clean_schedule_kind(self):
+        return self.cleaned_data["schedule_kind"] or ScheduleKind.WEEKLY
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("schedule_kind") or ScheduleKind.WEEKLY
+        zone = cleaned.get("time_zone")
+        minutes = cleaned.get("session_minutes")
+        if not zone or not minutes:
+            return cleaned
+        if kind == ScheduleKind.DATES:
+            self._clean_list(cleaned, ZoneInfo(zone), minutes)
+        else:
+            self._clean_rhythm(cleaned, kind)
+        return cleaned
+
+    def _clean_list(self, cleaned, tz, minutes):
+        sessions, errors = schedule.parse_dates(cleaned.get("dates") or "", tz, minutes)
+        if errors:
+            self.add_error("dates", errors)
+            return
+        first = sessions[0].start.astimezone(tz)
+        cleaned["start_date"], cleaned["session_time"] = first.date(), first.time()
+        cleaned["session_weekday"] = first.weekday()
+        self.sessions = sessions
+
+    def _clean_rhythm(self, cleaned, kind):
+        count = cleaned.get("weeks")
+        missing = False
+        for name, message in (
+            ("start_date", "Choose the date of the first session."),
+            ("session_time", "Choose the time of the sessions."),
+        ):
+            if cleaned.get(name) is None and name not in self.errors:
+                self.add_error(name, message)
+                missing = True
+        if kind == ScheduleKind.WEEKLY and cleaned.get("session_weekday") in (None, ""):
+            self.add_error("session_weekday", "Choose the weekday of the sessions.")
+            missing = True
+        unit = "days" if kind == ScheduleKind.DAILY else "sessions"
+        if count is None or not 1 <= count <= schedule.MAX_SESSIONS:
+            self.add_error("weeks", f"Choose between 1 and {schedule.MAX_SESSIONS} {unit}.")
+            return
+        if missing or any(name in self.errors for name in self.SCHEDULE_FIELDS):
+            return
+        if kind == ScheduleKind.DAILY:
+            cleaned["session_weekday"] = cleaned["start_date"].weekday()
+        cohort = Cohort(
+            time_zone=cleaned["time_zone"],
+            schedule_kind=kind,
+            weekdays_only=cleaned.get("weekdays_only", False),
+            start_date=cleaned["start_date"],
+            session_weekday=cleaned["session_weekday"],
+            session_time=cleaned["session_time"],
+        )
+        try:
+            self.sessions = cohort.planned_sessions(count)
+        except schedule.ScheduleError as error:
+            self.add_error("session_time", str(error))
+            return
+        last = self.sessions[-1].start
+        if last.year > LAST_YEAR:
+            self.add_error("weeks", f"The last session would fall after {LAST_YEAR}.")
+
+    SCHEDULE_FIELDS = (
+        "time_zone",
+        "schedule_kind",
+        "start_date",
+        "session_weekday",
+        "weekdays_only",
+        "session_time",
+        "weeks",
+        "dates",
+        "session_minutes",
+    )
+
+    def schedule_errors(self):
+        """(field label, message) for what keeps the schedule from being previewed."""
+        return [
+            (self.fields[name].label, message)
+            for name in self.SCHEDULE_FIELDS
+            for message in self.errors.get(name, [])
+        ]
+
+    def preview(self):
+        """The sessions this form would create, as the page lists them."""
+        cohort = self._unsaved()
+        return [
+            Week(cohort=cohort, number=n, session_start=s.start, session_minutes=s.minutes)
+            for n, s in enumerate(self.sessions, start=1)
+        ]
+
+    def _unsaved(self):
+        cohort = self.instance
+        cohort.schedule_kind = self.cleaned_data["schedule_kind"]
+        cohort.weekdays_only = self.cleaned_data.get("weekdays_only", False)
+        cohort.apply_schedule_defaults()
+        if self.cleaned_data.get("unit_name"):
+            cohort.unit_name = self.cleaned_data["unit_name"]
+        return cohort
 
     def save(self, commit=True):
         cohort = super().save(commit=False)
+        cohort = self._unsaved()
         cohort.slug = Cohort.unique_slug(cohort.title)
         if commit:
             cohort.save()
-            cohort.create_weeks(self.cleaned_data["weeks"])
+            cohort.create_weeks(len(self.sessions), sessions=self.sessions)
         return cohort
 
 
 class CohortSettingsForm(CohortFields):
     class Meta(CohortFields.Meta):
-        fields = [*CohortFields.Meta.fields, "status", "show_upcoming_titles"]
+        fields = [*CohortFields.Meta.fields, "unit_name", "status", "show_upcoming_titles"]
+        labels = {**CohortFields.Meta.labels, "unit_name": "Call each session"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit_name"].required = False
+        if self.instance.schedule_kind != ScheduleKind.WEEKLY:
+            del self.fields["session_weekday"]  # a daily schedule or a list has no weekday
+
+    def clean_unit_name(self):
+        return self.cleaned_data["unit_name"] or self.instance.unit_name
+
+    def save(self, commit=True):
+        old_unit = Cohort.objects.filter(pk=self.instance.pk).values_list("unit_name", flat=True)
+        old = old_unit.first()
+        cohort = super().save(commit)
+        if commit and old and old != cohort.unit_name:
+            cohort.rename_default_titles(old)
+        return cohort
+
+
+class CohortClockDateTimeField(forms.DateTimeField):
+    """A datetime-local value kept naive: it is read on the cohort's clock afterwards, so
+    the server's own time zone (its gaps and folds) never decides whether it exists."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            return value.replace(tzinfo=None)
+        return BaseTemporalField.to_python(self, value)
 
 
 class WeekForm(forms.ModelForm):
-    session_start = forms.DateTimeField(
+    session_start = CohortClockDateTimeField(
         widget=DateTimeLocalInput, label="Session starts", input_formats=["%Y-%m-%dT%H:%M"]
     )
 
     class Meta:
         model = Week
-        fields = ["title", "summary", "session_start"]
+        fields = ["title", "summary", "session_start", "session_minutes"]
         widgets = {"summary": forms.Textarea(attrs={"rows": 4})}
+        labels = {"session_minutes": "Length (minutes)"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -169,7 +385,18 @@ class WeekForm(forms.ModelForm):
 
     def clean_session_start(self):
         # The browser sends a naive local time; it means the cohort's clock, not the server's.
-        return cohort_datetime(self.cleaned_data["session_start"], self.cohort)
+        start = cohort_datetime(self.cleaned_data["session_start"], self.cohort)
+        local = start.replace(tzinfo=None)
+        problem = schedule.clock_problem(local.date(), local.time(), self.cohort.tz)
+        if problem:
+            raise ValidationError(problem)
+        return start
+
+    def clean_session_minutes(self):
+        minutes = self.cleaned_data["session_minutes"]
+        if minutes is not None and not schedule.MIN_MINUTES <= minutes <= schedule.MAX_MINUTES:
+            raise ValidationError("A session lasts between 15 minutes and 8 hours.")
+        return minutes
 
 
 class InvitationPasteForm(forms.Form):

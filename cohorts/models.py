@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 
+from . import schedule
 from .markdown import (
     LONG_TEXT,
     MarkdownHTMLField,
@@ -93,6 +94,53 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, "Sunday"
 
 
+class ScheduleKind(models.TextChoices):
+    WEEKLY = "weekly", "Weekly"
+    DAILY = "daily", "Daily"
+    DATES = "dates", "A list of dates"
+
+
+class Unit(models.TextChoices):
+    """What a cohort calls one session's slot: "Week 3", "Day 2", "Session 5"."""
+
+    WEEK = "Week", "Week"
+    DAY = "Day", "Day"
+    SESSION = "Session", "Session"
+
+
+class ReminderLead(models.TextChoices):
+    HOURS = "hours", "Hours before the session"
+    EVENING = "evening", "The evening before, at a set time"
+
+
+class DigestCadence(models.TextChoices):
+    WEEKLY = "weekly", "Every seven days, on the day and at the time below"
+    SESSION = "session", "Before each session"
+
+
+# What suits each kind of schedule; a new cohort starts from these (all editable).
+SCHEDULE_DEFAULTS = {
+    ScheduleKind.WEEKLY: {
+        "unit_name": Unit.WEEK,
+        "reminder_lead": ReminderLead.HOURS,
+        "digest_cadence": DigestCadence.WEEKLY,
+    },
+    ScheduleKind.DAILY: {
+        "unit_name": Unit.DAY,
+        "reminder_lead": ReminderLead.EVENING,
+        "digest_cadence": DigestCadence.SESSION,
+    },
+    ScheduleKind.DATES: {
+        "unit_name": Unit.SESSION,
+        "reminder_lead": ReminderLead.EVENING,
+        "digest_cadence": DigestCadence.SESSION,
+    },
+}
+
+# The first session counts as "current" only from this long before it starts.
+CURRENT_HORIZON = timedelta(days=7)
+
+
 class CohortQuerySet(MarkdownQuerySet):
     def for_user(self, user):
         if not user.is_authenticated:
@@ -114,9 +162,21 @@ class Cohort(MarkdownModel):
     description_html = MarkdownHTMLField()
     # Validated rather than given as choices, so ~600 zone names do not land in migrations.
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    schedule_kind = models.CharField(
+        "schedule", max_length=8, choices=ScheduleKind.choices, default=ScheduleKind.WEEKLY
+    )
+    # Daily schedules: skip Saturdays and Sundays.
+    weekdays_only = models.BooleanField(default=False)
+    unit_name = models.CharField(
+        max_length=8,
+        choices=Unit.choices,
+        default=Unit.WEEK,
+        help_text="What pages call each session, followed by its number.",
+    )
     start_date = models.DateField(help_text="The date of the first session.")
     session_weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     session_time = models.TimeField(help_text="Local time in the cohort's time zone.")
+    # The usual length; a session may have its own (Week.session_minutes).
     session_minutes = models.PositiveSmallIntegerField(default=90)
     location = models.CharField(
         max_length=300, blank=True, help_text="A room, or the call link for remote sessions."
@@ -128,8 +188,17 @@ class Cohort(MarkdownModel):
     # Set when Slack answers that the webhook is gone (404/410/403); cleared by a new URL.
     slack_webhook_disabled_at = models.DateTimeField(null=True, blank=True)
     slack_webhook_error = models.CharField(max_length=500, blank=True)
+    reminder_lead = models.CharField(
+        max_length=8, choices=ReminderLead.choices, default=ReminderLead.HOURS
+    )
     reminder_lead_hours = models.PositiveSmallIntegerField(
         default=48, help_text="Hours before the session that homework reminders go out."
+    )
+    reminder_evening_time = models.TimeField(
+        default=time(18, 0), help_text="The evening before each session, at this local time."
+    )
+    digest_cadence = models.CharField(
+        max_length=8, choices=DigestCadence.choices, default=DigestCadence.WEEKLY
     )
     digest_weekday = models.PositiveSmallIntegerField(
         choices=Weekday.choices, default=Weekday.MONDAY
@@ -187,33 +256,155 @@ class Cohort(MarkdownModel):
         return datetime.combine(day, self.session_time, tzinfo=self.tz)
 
     def first_session_date(self) -> date:
-        """The first day on or after start_date that falls on the session weekday."""
-        shift = (self.session_weekday - self.start_date.weekday()) % 7
-        return self.start_date + timedelta(days=shift)
+        """Weekly: the first day on or after start_date that falls on the session weekday.
+        Daily: start_date, or the Monday after it when weekends are skipped. A list: its
+        first date (kept in start_date)."""
+        if self.schedule_kind == ScheduleKind.WEEKLY:
+            shift = (self.session_weekday - self.start_date.weekday()) % 7
+            return self.start_date + timedelta(days=shift)
+        if self.schedule_kind == ScheduleKind.DAILY:
+            return schedule.daily_days(self.start_date, 1, self.weekdays_only)[0]
+        return self.start_date
 
-    def create_weeks(self, count: int, titles=()):
-        """Create `count` weekly sessions, each at the local session time."""
+    def session_days(self, count: int) -> list[date]:
+        """The local days of `count` sessions of a weekly or daily schedule."""
         first = self.first_session_date()
+        if self.schedule_kind == ScheduleKind.DAILY:
+            return schedule.daily_days(first, count, self.weekdays_only)
+        return schedule.weekly_days(first, count)
+
+    def planned_sessions(self, count: int) -> list[schedule.Session]:
+        """`count` sessions of a weekly or daily schedule, or ScheduleError naming every day
+        whose session time falls in a daylight saving gap or fold."""
+        sessions, problems = [], []
+        for day in self.session_days(count):
+            problem = schedule.clock_problem(day, self.session_time, self.tz)
+            if problem:
+                problems.append(problem)
+            else:
+                sessions.append(schedule.Session(self.session_start_for(day)))
+        if problems:
+            raise schedule.ScheduleError(" ".join(problems[:3]))
+        return sessions
+
+    def apply_schedule_defaults(self) -> None:
+        """Unit name, reminder lead and digest cadence that suit the schedule kind."""
+        for name, value in SCHEDULE_DEFAULTS[ScheduleKind(self.schedule_kind)].items():
+            setattr(self, name, value)
+
+    def default_title(self, number: int) -> str:
+        return f"{self.unit_name} {number}"
+
+    def rename_default_titles(self, old_unit: str) -> None:
+        """After the unit is renamed: sessions still titled "Week 3" become "Day 3"."""
+        for week in self.weeks.all():
+            if week.title == f"{old_unit} {week.number}":
+                week.title = self.default_title(week.number)
+                week.save(update_fields=["title"])
+
+    def create_weeks(self, count: int, titles=(), sessions=None):
+        """Create `count` sessions: those given, else by the schedule (weekly or daily), each
+        at the local session time."""
+        if sessions is None:
+            sessions = [
+                schedule.Session(self.session_start_for(day)) for day in self.session_days(count)
+            ]
         titles = list(titles)
         weeks = [
             Week(
                 cohort=self,
                 number=n,
-                title=titles[n - 1] if n <= len(titles) else f"Week {n}",
-                session_start=self.session_start_for(first + timedelta(weeks=n - 1)),
+                title=titles[n - 1] if n <= len(titles) else self.default_title(n),
+                session_start=session.start,
+                session_minutes=session.minutes,
             )
-            for n in range(1, count + 1)
+            for n, session in enumerate(sessions, start=1)
         ]
         return Week.objects.bulk_create(weeks)
 
     def current_week(self, weeks=None, now=None):
-        """The week whose session is next (or running now); the last one after the end."""
+        """The current session: the next one that has not ended (or is running now). None
+        after the last session, and while the first is more than a week away."""
         now = now or timezone.now()
         weeks = list(weeks if weeks is not None else self.weeks.all())
-        for week in weeks:
-            if week.session_end >= now:
+        for index, week in enumerate(weeks):
+            if week.session_end > now:
+                if index == 0 and week.session_start - now > CURRENT_HORIZON:
+                    return None
                 return week
-        return weeks[-1] if weeks else None
+        return None
+
+    def reminder_time(self, week, previous=None) -> datetime:
+        """When homework reminders for `week` go out: the lead before its session on the
+        local clock, but never before `previous` (the session before it) has ended."""
+        if self.reminder_lead == ReminderLead.EVENING:
+            moment = schedule.evening_before(
+                week.session_start, self.reminder_evening_time, self.tz
+            )
+        else:
+            moment = schedule.hours_before(week.session_start, self.reminder_lead_hours, self.tz)
+        return schedule.at_or_after(moment, previous.session_end if previous else None)
+
+    def session_digest_time(self, week, previous=None) -> datetime:
+        """Per-session digest: at the digest time on the session's day (the day before when
+        the session starts earlier), never before the previous session has ended."""
+        moment = schedule.same_day_or_before(week.session_start, self.digest_time, self.tz)
+        return schedule.at_or_after(moment, previous.session_end if previous else None)
+
+    def timetable(self, now: datetime, limit: int = 10) -> list[tuple]:
+        """(week, reminder time, per-session digest time or None) for up to `limit` sessions
+        that have not ended yet: what the dispatch preview shows."""
+        weeks = list(self.weeks.all())
+        rows = []
+        for previous, week in zip([None, *weeks], weeks, strict=False):
+            if week.session_end <= now:
+                continue
+            digest = (
+                self.session_digest_time(week, previous)
+                if self.digest_cadence == DigestCadence.SESSION
+                else None
+            )
+            rows.append((week, self.reminder_time(week, previous), digest))
+            if len(rows) == limit:
+                break
+        return rows
+
+    @property
+    def schedule_phrase(self) -> str:
+        """schedule_text inside a sentence: "Mondays at 09:00", "every day at 10:00"."""
+        text = self.schedule_text
+        return text if self.schedule_kind == ScheduleKind.WEEKLY else text[:1].lower() + text[1:]
+
+    @property
+    def schedule_summary(self) -> str:
+        """ "Mondays at 09:00, 90 minutes" — the rhythm and the usual length."""
+        return f"{self.schedule_text}, {self.session_minutes} minutes"
+
+    @property
+    def reminder_lead_text(self) -> str:
+        if self.reminder_lead == ReminderLead.EVENING:
+            return f"the evening before each session at {self.reminder_evening_time:%H:%M}"
+        return f"{self.reminder_lead_hours} hours before each session"
+
+    @property
+    def unit_short(self) -> str:
+        """ "W", "D" or "S": the matrix's column heads ("D2")."""
+        return self.unit_name[:1]
+
+    @property
+    def unit_plural(self) -> str:
+        return f"{self.unit_name}s"
+
+    @property
+    def schedule_text(self) -> str:
+        """ "Mondays at 09:00", "Every day at 10:00", "Weekdays at 10:00", "On the dates
+        listed" — the rhythm in a few words (length and zone are shown beside it)."""
+        clock = f"{self.session_time:%H:%M}"
+        if self.schedule_kind == ScheduleKind.DAILY:
+            return f"{'Weekdays' if self.weekdays_only else 'Every day'} at {clock}"
+        if self.schedule_kind == ScheduleKind.DATES:
+            return "On the dates listed"
+        return f"{self.get_session_weekday_display()}s at {clock}"
 
     @classmethod
     def unique_slug(cls, title):
@@ -466,6 +657,9 @@ class Week(MarkdownModel):
     )
     summary_html = MarkdownHTMLField()
     session_start = models.DateTimeField()
+    session_minutes = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="This session's length, when it differs from the usual."
+    )
     publish_at = models.DateTimeField(
         null=True, blank=True, help_text="When the pre-work becomes visible to participants."
     )
@@ -493,25 +687,39 @@ class Week(MarkdownModel):
         return reverse("cohorts:week", kwargs={"slug": self.cohort.slug, "number": self.number})
 
     @property
+    def minutes(self) -> int:
+        """This session's length: its own, else the cohort's usual one."""
+        return self.session_minutes or self.cohort.session_minutes
+
+    @property
     def session_end(self):
-        return self.session_start + timedelta(minutes=self.cohort.session_minutes)
+        """The one way to know when a session ends (sessions may differ in length)."""
+        return self.session_start + timedelta(minutes=self.minutes)
 
     @property
     def label(self):
-        """ "Week 3" — how pages name the session, short."""
-        return f"Week {self.number}"
+        """ "Week 3", "Day 2" — how pages name the session, short, in the cohort's unit."""
+        return f"{self.cohort.unit_name} {self.number}"
+
+    @property
+    def short_label(self):
+        """ "W3", "D2": the progress matrix's column heads."""
+        return f"{self.cohort.unit_short}{self.number}"
 
     @property
     def heading(self):
-        """ "Week 3: Gradient descent", or just "Week 3" while the title is the default one."""
+        """ "Day 2: Feature engineering", or just "Day 2" while the title is the default."""
         if not self.title or self.title == self.label:
             return self.label
         return f"{self.label}: {self.title}"
 
+    def is_running(self, now=None):
+        now = now or timezone.now()
+        return self.session_start <= now < self.session_end
+
     @property
-    def is_this_week(self):
-        """The session is at most a week away (or running): "This week" rather than "Next"."""
-        return self.session_start - timezone.now() <= timedelta(days=7)
+    def running_now(self):
+        return self.is_running()
 
     def is_published(self, now=None):
         return self.publish_at is not None and self.publish_at <= (now or timezone.now())

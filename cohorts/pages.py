@@ -8,7 +8,7 @@ templates call whatever is registered, in order, and never name another app's UR
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.urls import reverse
 from django.utils import timezone
@@ -43,8 +43,19 @@ class Link:
 
 
 def links_for(registry, access, week=None):
-    """(link, url) for every registered Link this member may follow."""
-    return [(link, link.url(access.cohort, week)) for link in registry if link.allowed(access)]
+    """(link, url) for every registered Link this member may follow. A label may name the
+    cohort's unit: "{units}" is "Weeks" or "Days", "{unit}" is "Week" or "Day"."""
+    cohort = access.cohort
+    return [
+        (
+            replace(link, label=link.label.format(unit=cohort.unit_name, units=cohort.unit_plural))
+            if "{" in link.label
+            else link,
+            link.url(cohort, week),
+        )
+        for link in registry
+        if link.allowed(access)
+    ]
 
 
 # provider(request, access, week) -> HTML (str) or None

@@ -15,7 +15,7 @@ same question: `CohortAccess.can_see_week`, `can_remove`, `can_give_feedback`, a
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
@@ -36,6 +36,16 @@ RULES = (MEMBER, FACILITATOR, ORGANIZER)
 View = Callable[..., HttpResponse]
 # Week numbers are small integers; a larger one in a URL is simply not found.
 MAX_WEEK_NUMBER = 32767
+
+
+# The live session's window: from a little before the session starts to its end. "My
+# session" leads the participant's pages then, and self check-in is open.
+SESSION_WINDOW_BEFORE = timedelta(minutes=30)
+
+
+def in_session_window(week: Week, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return week.session_start - SESSION_WINDOW_BEFORE <= now <= week.session_end
 
 
 def joined_before(joined_at: datetime, week: Week) -> bool:
@@ -112,6 +122,25 @@ class CohortAccess:
             and (now or timezone.now()) >= week.session_start
         )
 
+    def can_check_in(self, week: Week, allowed: bool, now: datetime | None = None) -> bool:
+        """A participant marks themselves present ("I'm here") only during the session
+        window, and only where the cohort allows self check-in (`allowed`)."""
+        return allowed and self.is_participant and in_session_window(week, now)
+
+    def sees_my_session(self, week: Week, now: datetime | None = None) -> bool:
+        """A participant's own table, partner and prompts: for a week they can see, during
+        its session window."""
+        return self.is_participant and self.can_see_week(week, now) and in_session_window(week, now)
+
+    def can_run_room(self, room_facilitator_id: int | None, leads_a_room: bool) -> bool:
+        """Organizers see, print and time every room; a facilitator the room they lead —
+        or every room while they lead none."""
+        if self.can_manage:
+            return True
+        if not self.can_facilitate:
+            return False
+        return room_facilitator_id == self.user_id or not leads_a_room
+
     def allows(self, rule: str) -> bool:
         return {
             MEMBER: self.is_member,
@@ -143,12 +172,15 @@ def cohort_view(rule: str) -> Callable[[View], View]:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             # The cohort and the visitor's membership in one query: no membership, whether
-            # or not the cohort exists, is the same "not found".
-            membership = (
-                Membership.objects.active()
-                .select_related("cohort")
-                .filter(user=request.user, cohort__slug=slug)
-                .first()
+            # or not the cohort exists, is the same "not found". At most one row (one
+            # membership per cohort): no ORDER BY, cheaper to build than .first().
+            membership = next(
+                iter(
+                    Membership.objects.active()
+                    .select_related("cohort")
+                    .filter(user=request.user, cohort__slug=slug)[:1]
+                ),
+                None,
             )
             if membership is None:
                 raise Http404("No such cohort.")
@@ -226,6 +258,16 @@ def can_import_courses(user: User | AnonymousUser) -> bool:
     return (
         is_site_staff(user)
         or Membership.objects.active().filter(user=user, role=Role.ORGANIZER).exists()
+    )
+
+
+def may_compare_with_run(user: User, cohort_id: int) -> bool:
+    """A new run shows an earlier run's survey averages only to someone who organized or
+    facilitated that run (a course file names its run; whoever holds the file may not)."""
+    return (
+        Membership.objects.active()
+        .filter(user=user, cohort_id=cohort_id, role__in=[Role.ORGANIZER, Role.FACILITATOR])
+        .exists()
     )
 
 

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
@@ -64,21 +65,57 @@ def home(request):
     )
 
 
+# How long a used "create" form is remembered (a double click comes within seconds).
+CREATE_ONCE_SECONDS = 24 * 3600
+
+
+def _create_cohort(request, form):
+    with transaction.atomic():
+        cohort = form.save()
+        organizer_email = form.cleaned_data["organizer_email"]
+        if organizer_email and organizer_email.lower() != request.user.email.lower():
+            line = invitations.InviteLine(0, organizer_email.lower(), Role.ORGANIZER)
+            invitations.invite(cohort, [line], request.user)
+        else:
+            Membership.objects.create(user=request.user, cohort=cohort, role=Role.ORGANIZER)
+    return cohort
+
+
 @site_staff_required
 def cohort_create(request):
     form = CohortCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            cohort = form.save()
-            organizer_email = form.cleaned_data["organizer_email"]
-            if organizer_email and organizer_email.lower() != request.user.email.lower():
-                line = invitations.InviteLine(0, organizer_email.lower(), Role.ORGANIZER)
-                invitations.invite(cohort, [line], request.user)
-            else:
-                Membership.objects.create(user=request.user, cohort=cohort, role=Role.ORGANIZER)
-        messages.success(request, f"“{cohort.title}” is ready with {cohort.weeks.count()} weeks.")
+    preview = None
+    # The page previews on its own as fields change (htmx); without JavaScript, "Preview".
+    live = request.headers.get("HX-Request") == "true"
+    if request.method == "POST" and (live or "preview" in request.POST):
+        form.is_valid()  # the other fields' errors show beside them; the schedule's own
+        preview = form.preview() if form.sessions else None
+    elif request.method == "POST" and form.is_valid():
+        claim = f"homeroom:new-cohort:{request.user.pk}:{form.cleaned_data['once']}"
+        if form.cleaned_data["once"] and not cache.add(claim, "", timeout=CREATE_ONCE_SECONDS):
+            slug = cache.get(claim)
+            if slug:
+                messages.info(request, "This form already made its cohort; here it is.")
+                return redirect("cohorts:detail", slug=slug)
+            messages.warning(request, "The cohort is being created; check your cohorts first.")
+            return redirect("home")
+        try:
+            cohort = _create_cohort(request, form)
+        except BaseException:
+            cache.delete(claim)
+            raise
+        cache.set(claim, cohort.slug, timeout=CREATE_ONCE_SECONDS)
+        count = cohort.weeks.count()
+        messages.success(
+            request, f"“{cohort.title}” is ready with {count} {cohort.unit_plural.lower()}."
+        )
         return redirect(cohort)
-    return render(request, "cohorts/cohort_create.html", {"form": form}, status=form_status(form))
+    return render(
+        request,
+        "cohorts/cohort_create.html",
+        {"form": form, "preview": preview, "live": live},
+        status=form_status(form),
+    )
 
 
 def _members_by_role(cohort):
@@ -190,7 +227,7 @@ def manage_week(request, access, number):
                 session_moved.send(
                     sender=Week, week=week, old_start=old_start, new_start=week.session_start
                 )
-        messages.success(request, f"Week {week.number} saved.")
+        messages.success(request, f"{week.label} saved.")
         return redirect("cohorts:manage_weeks", slug=cohort.slug)
     return render(
         request,

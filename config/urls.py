@@ -16,6 +16,8 @@ urlpatterns = [
     path("unsubscribe/<str:token>/", notification_views.unsubscribe, name="unsubscribe"),
     path("survey/<str:token>/", discussion_views.survey_link, name="survey"),
     path("healthz", config_views.healthz, name="healthz"),
+    # The live session's poll: a signed address, no session (discussions.live).
+    path("live/<str:token>", discussion_views.live_poll, name="live_poll"),
     path("accounts/name/", cohort_views.account_name, name="account_name"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from cohorts.markdown import LONG_TEXT
-from cohorts.models import Weekday, validate_time_zone
+from cohorts.models import ScheduleKind, Unit, Weekday, validate_time_zone
 
-from .course import FORMAT, MAX_WEEKS, Course, WeekPlan, parts, plain_text
+from .course import FORMAT, MAX_WEEKS, Course, Offset, WeekPlan, parts, plain_text, unsign_run
 from .relative import Relative
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -213,13 +213,25 @@ class Fields:
         return Fields(self.problems, node, path, keys)
 
 
-TOP_KEYS = ("homeroom_course", "title", "description", "schedule", "weeks")
-SCHEDULE_KEYS = ("time_zone", "weekday", "time", "minutes", "location")
+TOP_KEYS = ("homeroom_course", "title", "description", "schedule", "run", "weeks")
+SCHEDULE_KEYS = (
+    "kind",
+    "unit",
+    "weekdays_only",
+    "time_zone",
+    "weekday",
+    "time",
+    "minutes",
+    "location",
+    "sessions",
+)
+KINDS = {kind.value: kind.value for kind in ScheduleKind}
+UNITS = {unit.value.lower(): unit.value for unit in Unit}
 WEEKDAYS = {label.lower(): value for value, label in Weekday.choices}
 
 
 def week_keys() -> tuple[str, ...]:
-    keys = ["title", "summary", "publish", "facilitator_notes"]
+    keys = ["title", "summary", "publish", "facilitator_notes", "minutes"]
     for part in parts:
         keys.extend(part.keys)
     return tuple(keys)
@@ -340,6 +352,7 @@ def parse_course(text: str) -> tuple[Course | None, list[Problem]]:
     course = Course(
         title=top.text("title", required=True, max_length=200, one_line=True),
         description=top.text("description", max_length=LONG_TEXT),
+        source_run=unsign_run(top.scalar("run")),
     )
     schedule = top.mapping("schedule", SCHEDULE_KEYS)
     if schedule is not None:
@@ -363,14 +376,24 @@ def parse_course(text: str) -> tuple[Course | None, list[Problem]]:
                 publish=fields.relative("publish"),
                 facilitator_notes=fields.text("facilitator_notes", max_length=LONG_TEXT),
                 parts={part.name: part.read(fields) for part in parts},
+                minutes=fields.integer("minutes", default=0, low=15, high=480) or None,
             )
         )
+    _check_offsets(schedule, course)
     if problems:
         return finished(problems)
     return course, []
 
 
 def _read_schedule(schedule: Fields, course: Course) -> None:
+    course.schedule_kind = schedule.choice("kind", KINDS, default=ScheduleKind.WEEKLY) or "weekly"
+    unit = schedule.choice("unit", UNITS, default=None)
+    course.unit_name = UNITS[unit] if unit else None
+    course.weekdays_only = schedule.boolean("weekdays_only", default=False)
+    if course.schedule_kind == ScheduleKind.DATES:
+        _read_offsets(schedule, course)
+    elif schedule.has("sessions"):
+        schedule.problem("sessions", "is for a list of dates (kind: dates) only")
     zone = schedule.text("time_zone").strip()
     if zone:
         try:
@@ -384,6 +407,40 @@ def _read_schedule(schedule: Fields, course: Course) -> None:
     course.session_time = schedule.clock("time")
     course.session_minutes = schedule.integer("minutes", default=90, low=15, high=480)
     course.location = schedule.text("location", max_length=300)
+
+
+def _check_offsets(schedule: Fields | None, course: Course) -> None:
+    """A list of dates names one session per entry of `weeks`."""
+    if schedule is None or not course.weeks:
+        return
+    if course.schedule_kind == ScheduleKind.DATES and len(course.offsets) != len(course.weeks):
+        schedule.problem(
+            "sessions",
+            f"lists {len(course.offsets)} sessions for {len(course.weeks)} entries of weeks; "
+            "list one per entry",
+        )
+
+
+def _read_offsets(schedule: Fields, course: Course) -> None:
+    """A list of dates: one "day N HH:MM [M min]" per session, in order."""
+    entries = schedule.items("sessions", limit=MAX_WEEKS)
+    if not entries:
+        schedule.problem("sessions", "is missing: a list of dates lists its sessions")
+    previous: Offset | None = None
+    for path, node in entries:
+        line = node.start_mark.line + 1
+        if not isinstance(node, yaml.ScalarNode):
+            schedule.problems.add(path, line, "should be one line such as “day 1 10:00”")
+            continue
+        try:
+            offset = Offset.parse(node.value)
+        except ValueError as exc:
+            schedule.problems.add(path, line, str(exc))
+            continue
+        if previous is not None and (offset.days, offset.at) <= (previous.days, previous.at):
+            schedule.problems.add(path, line, "comes before the session above it; keep the order")
+        previous = offset
+        course.offsets.append(offset)
 
 
 def read_upload(data: bytes) -> str:

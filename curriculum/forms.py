@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from cohorts.forms import CohortFields
+from cohorts.models import ScheduleKind
 
 from .course import fingerprint
 from .course_file import MAX_FILE_BYTES, read_upload
@@ -15,6 +16,21 @@ class NewRunForm(CohortFields):
     class Meta(CohortFields.Meta):
         fields = ["title", "time_zone", "start_date", "session_weekday", "session_time", "location"]
         labels = {"start_date": "First session on or after", "location": "Location or call link"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        kind = self.instance.schedule_kind
+        # A daily schedule has no weekday; a list of dates brings its own times of day.
+        if kind != ScheduleKind.WEEKLY:
+            del self.fields["session_weekday"]
+            self.fields["start_date"].help_text = (
+                "Sessions fall on weekdays only, from this day on."
+                if self.instance.weekdays_only
+                else "Sessions keep their spacing from this day on."
+            )
+        if kind == ScheduleKind.DATES:
+            del self.fields["session_time"]
+            self.fields["start_date"].label = "First session on"
 
     def preview_key(self):
         """Changes whenever what the preview showed would change, so that "create" after an
@@ -35,7 +51,7 @@ class CohortCopyForm(NewRunForm):
     promote_pinned = forms.BooleanField(
         required=False,
         label="Promote pinned shared resources into the new course's pre-work",
-        help_text="Each becomes an optional reading in its week. Nothing else the group "
+        help_text="Each becomes an optional reading in its session. Nothing else the group "
         "shared is copied.",
     )
 

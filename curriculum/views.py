@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 
 from cohorts.models import Cohort
 from cohorts.permissions import ORGANIZER, can_import_courses, cohort_view
+from cohorts.schedule import ScheduleError
 
 from .course import CopyOptions, Course
 from .course_file import MAX_FILE_BYTES, parse_course
@@ -28,6 +29,11 @@ def _new_run_page(request, template, context, form, course, create_message):
     context.update(form=form, preview=None, preview_key="")
     if form.is_bound and form.is_valid():
         new = form.save(commit=False)
+        try:
+            course.sessions(new)
+        except ScheduleError as error:
+            form.add_error("session_time", str(error))
+            return render(request, template, context)
         wants_create = request.POST.get("action") == "create"
         key = request.POST.get("preview_key", "")
         if wants_create and form.previewed(key):
@@ -65,6 +71,12 @@ def copy_cohort(request, access):
         session_time=source.session_time,
         session_minutes=source.session_minutes,
         location=source.location,
+        schedule_kind=source.schedule_kind,
+        weekdays_only=source.weekdays_only,
+        unit_name=source.unit_name,
+        reminder_lead=source.reminder_lead,
+        reminder_evening_time=source.reminder_evening_time,
+        digest_cadence=source.digest_cadence,
         reminder_lead_hours=source.reminder_lead_hours,
         digest_weekday=source.digest_weekday,
         digest_time=source.digest_time,
@@ -79,7 +91,8 @@ def copy_cohort(request, access):
         form,
         course,
         lambda cohort: (
-            f"“{cohort.title}” is ready with {len(course.weeks)} weeks copied "
+            f"“{cohort.title}” is ready with {len(course.weeks)} "
+            f"{cohort.unit_plural.lower()} copied "
             f"from “{source.title}”. Invite the new group from Invitations."
         ),
     )
@@ -131,7 +144,8 @@ def course_import(request):
         form,
         course,
         lambda cohort: (
-            f"“{cohort.title}” is ready with {len(course.weeks)} weeks from the "
+            f"“{cohort.title}” is ready with {len(course.weeks)} "
+            f"{cohort.unit_plural.lower()} from the "
             "course file. Invite people from Invitations."
         ),
     )

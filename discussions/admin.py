@@ -2,12 +2,14 @@ from django.contrib import admin
 
 from .models import (
     Attendance,
+    CohortSessionOptions,
     DiscussionPoint,
     Feedback,
     MuddiestPoint,
     PairGroup,
     Pairing,
     PairPrompt,
+    Room,
     SessionSettings,
     SharedResource,
     SurveySettings,
@@ -62,8 +64,8 @@ class FeedbackAdmin(admin.ModelAdmin):
 
 @admin.register(Attendance)
 class AttendanceAdmin(admin.ModelAdmin):
-    list_display = ["week", "user", "present", "marked_at"]
-    list_filter = ["present", "week__cohort"]
+    list_display = ["week", "user", "status", "marked_at"]
+    list_filter = ["status", "week__cohort"]
     raw_id_fields = ["user", "marked_by"]
 
 
@@ -74,3 +76,15 @@ admin.site.register(SessionSettings)
 class SurveySettingsAdmin(admin.ModelAdmin):
     list_display = ["cohort", "prompts", "nudge", "previous_run"]
     raw_id_fields = ["cohort", "previous_run"]
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    list_display = ["name", "cohort", "facilitator", "capacity"]
+    list_filter = ["cohort"]
+    raw_id_fields = ["facilitator"]
+
+
+@admin.register(CohortSessionOptions)
+class CohortSessionOptionsAdmin(admin.ModelAdmin):
+    list_display = ["cohort", "self_check_in"]

@@ -167,28 +167,11 @@ part = Part(
 )
 
 
-# --- Where a copy came from: its survey results show the previous run's beside its own ------
+# --- Where a run came from: its survey results show the previous run's beside its own ------
 
 
-def source_extract(week, relative, options):
-    return week.cohort_id
-
-
-def source_create(week, source_cohort_id, resolve):
-    """A copy records the cohort it was copied from (once per cohort, whichever week)."""
-    if source_cohort_id and week.number == 1:
-        SurveySettings.objects.update_or_create(
-            cohort=week.cohort, defaults={"previous_run_id": source_cohort_id}
-        )
-
-
-# A course file names no cohort: an import has no previous run.
-previous_run = Part(
-    name="previous_run",
-    keys=(),
-    extract=source_extract,
-    dump=lambda data: {},
-    read=lambda fields: None,
-    describe=lambda data, resolve: [],
-    create=source_create,
-)
+def record_previous_run(sender, cohort, source_cohort_id, **kwargs):
+    """A copy, or a cohort made from a file exported from a run, records that run."""
+    SurveySettings.objects.update_or_create(
+        cohort=cohort, defaults={"previous_run_id": source_cohort_id}
+    )

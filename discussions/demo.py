@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from cohorts import demo
 from cohorts.models import Membership, Role
 
 from . import pairing
@@ -160,6 +161,59 @@ RESOURCES = [
     ),
 ]
 
+# The data-science workshop, day by day.
+WORKSHOP_SESSIONS = {
+    1: (
+        [
+            ("Explain the difference between a missing value and a zero, with the bike data.", 5),
+            ("Explain what makes a table “tidy”.", 5),
+        ],
+        ["Drop, fill or flag: who decides what a missing value means?"],
+    ),
+    2: (
+        [
+            ("Explain target leakage with an example from your own work.", 5),
+            ("Explain why the day of the week might be a useful feature.", 5),
+        ],
+        ["Which of yesterday's columns would leak the answer?"],
+    ),
+    3: (
+        [
+            ("Explain why we build a baseline before any clever model.", 5),
+            ("Explain k-fold cross-validation to someone who missed the video.", 5),
+        ],
+        ["When does a random forest lose to a linear model?"],
+    ),
+    4: (
+        [
+            ("Explain why accuracy can mislead on unbalanced data.", 5),
+            ("Explain your one-sentence story to your partner.", 5),
+        ],
+        ["What would convince a manager who never looks at metrics?"],
+    ),
+}
+
+WORKSHOP_MUDDIEST = [
+    "When is it fine to fill missing values with the mean?",
+    "How do I know a feature leaks before the model looks too good?",
+    "Why does cross-validation give a different score every time?",
+    "What is the difference between a validation and a test split here?",
+    "How many features is too many for 2,000 rows?",
+]
+
+WORKSHOP_RESOURCES = [
+    (
+        "Tidy data (Hadley Wickham)",
+        "https://vita.had.co.nz/papers/tidy-data.html",
+        "The paper behind day 1.",
+    ),
+    (
+        "Leakage in data mining",
+        "https://dl.acm.org/doi/10.1145/2382577.2382579",
+        "Long, but the examples are gold.",
+    ),
+]
+
 COMMENTS = [
     "The pair explanations forced me to actually understand the video.",
     "Room was too warm, otherwise great.",
@@ -184,9 +238,12 @@ def seed(cohort, now=None):
         memberships[0].user if memberships else None,
     )
     current = cohort.current_week(weeks, now=now)
+    workshop = cohort.slug == demo.WORKSHOP_SLUG
+    sessions = WORKSHOP_SESSIONS if workshop else SESSIONS
+    texts = (WORKSHOP_MUDDIEST, WORKSHOP_RESOURCES) if workshop else (MUDDIEST, RESOURCES)
 
     for week in weeks:
-        prompts, points = SESSIONS.get(week.number, ([], []))
+        prompts, points = sessions.get(week.number, ([], []))
         for order, (prompt, minutes) in enumerate(prompts, start=1):
             PairPrompt.objects.create(week=week, prompt=prompt, minutes=minutes, order=order)
         for order, text in enumerate(points, start=1):
@@ -199,14 +256,15 @@ def seed(cohort, now=None):
         if not participants or not (held or week == current):
             continue
 
-        _questions_and_links(week, participants, rng, now)
+        _questions_and_links(week, participants, rng, now, texts)
         if held:
             _session_held(week, participants, facilitator, rng)
 
 
-def _questions_and_links(week, participants, rng, now):
+def _questions_and_links(week, participants, rng, now, texts=(MUDDIEST, RESOURCES)):
     """Muddiest points and shared links, with +1s from others."""
-    for text in rng.sample(MUDDIEST, k=3):
+    muddiest, resources = texts
+    for text in rng.sample(muddiest, k=3):
         author = rng.choice(participants)
         point = MuddiestPoint.objects.create(
             week=week, author=author, text=text, created_at=week.publish_at or now
@@ -214,7 +272,7 @@ def _questions_and_links(week, participants, rng, now):
         voters = [p for p in participants if p != author]
         for voter in rng.sample(voters, k=rng.randint(0, min(6, len(voters)))):
             MuddiestVote.objects.create(point=point, user=voter)
-    title, url, note = RESOURCES[(week.number - 1) % len(RESOURCES)]
+    title, url, note = resources[(week.number - 1) % len(resources)]
     sharer = rng.choice(participants)
     resource = SharedResource.objects.create(
         week=week, shared_by=sharer, title=title, url=url, note=note, pinned=week.number == 2
@@ -230,7 +288,9 @@ def _session_held(week, participants, facilitator, rng):
     for person in participants:
         came = rng.random() < 0.8
         if not came:
-            Attendance.objects.create(week=week, user=person, present=False, marked_by=facilitator)
+            Attendance.objects.create(
+                week=week, user=person, status="absent", marked_by=facilitator
+            )
         else:
             present.append(person)
     result = pairing.generate(week, seed=rng.randrange(1, 2**31), by=facilitator)

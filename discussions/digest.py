@@ -1,4 +1,10 @@
-"""The weekly Slack digest: one message per cohort week, at the cohort's digest time.
+"""The Slack digest: one message per session, weekly or before each session.
+
+Weekly (the default for weekly cohorts) works as below. Before each session (the default for
+daily cohorts and lists of dates) the digest about a session goes out at the digest time on
+the session's day, or on the day before when the session starts earlier, never before the
+previous session has ended (`Cohort.session_digest_time`); the content and the dedupe key are
+the same.
 
 At the digest time (default Monday 09:00 in the cohort's time zone) the digest is about the
 next session within seven days: its pre-work with minutes, what is due, when the session is,
@@ -18,7 +24,7 @@ from django.utils import timezone
 
 from assignments.progress import statuses
 from cohorts.dates import when
-from cohorts.models import Membership
+from cohorts.models import DigestCadence, Membership
 from cohorts.permissions import joined_before
 from notifications import dispatch
 from notifications.channels import slack
@@ -69,6 +75,8 @@ def plan(cohort, now):
                 f"({cohort.slack_webhook_error}); paste a new one to resume the digest.",
             )
         ]
+    if cohort.digest_cadence == DigestCadence.SESSION:
+        return plan_per_session(cohort, now)
     slot = latest_slot(cohort, now)
     upcoming = dispatch.local_text(cohort, next_slot(cohort, now))
     week = week_for_slot(cohort, slot)
@@ -86,38 +94,60 @@ def plan(cohort, now):
             dispatch.Decision(
                 KIND,
                 dispatch.WAIT,
-                f"Week {week.number}'s session has begun, so its digest is no longer useful; "
+                f"{week.label}'s session has begun, so its digest is no longer useful; "
                 f"next digest time {upcoming}.",
                 week,
             )
         ]
+    return [send_or_wait(cohort, week, slot, now, f"Weekly digest: {week.heading}")]
+
+
+def send_or_wait(cohort, week, slot, now, subject):
     if not week.is_published(now):
+        return dispatch.Decision(
+            KIND,
+            dispatch.WAIT,
+            f"The digest for {week.label} waits until its pre-work is published.",
+            week,
+        )
+    return dispatch.Decision(
+        KIND,
+        dispatch.SEND,
+        f"Digest time {dispatch.local_text(cohort, slot)} has passed; about {week.label}, "
+        f"whose session is {dispatch.local_text(cohort, week.session_start)}.",
+        week,
+        recipient=f"Slack webhook {cohort.slack_webhook_hint}",
+        dedupe_key=f"{KIND}:{cohort.pk}:{week.pk}",
+        channel=Delivery.Channel.SLACK,
+        subject=subject,
+        expires_at=week.session_start,
+    )
+
+
+def plan_per_session(cohort, now):
+    """Before each session: the digest about the next session once its time has come."""
+    weeks = list(cohort.weeks.all())
+    index = next((i for i, w in enumerate(weeks) if w.session_start > now), None)
+    if index is None:
+        return [dispatch.Decision(KIND, dispatch.NO, "No session ahead, so no digest.")]
+    week = weeks[index]
+    slot = cohort.session_digest_time(week, weeks[index - 1] if index else None)
+    if now < slot:
         return [
             dispatch.Decision(
                 KIND,
                 dispatch.WAIT,
-                f"The digest for week {week.number} waits until its pre-work is published.",
+                f"The digest for {week.label} goes out {dispatch.local_text(cohort, slot)}, "
+                f"before its session ({dispatch.local_text(cohort, week.session_start)}).",
                 week,
             )
         ]
-    return [
-        dispatch.Decision(
-            KIND,
-            dispatch.SEND,
-            f"Digest time {dispatch.local_text(cohort, slot)} has passed; about week "
-            f"{week.number}, whose session is {dispatch.local_text(cohort, week.session_start)}.",
-            week,
-            recipient=f"Slack webhook {cohort.slack_webhook_hint}",
-            dedupe_key=f"{KIND}:{cohort.pk}:{week.pk}",
-            channel=Delivery.Channel.SLACK,
-            subject=f"Weekly digest: week {week.number}, {week.title}",
-            expires_at=week.session_start,
-        )
-    ]
+    return [send_or_wait(cohort, week, slot, now, f"Digest: {week.heading}")]
 
 
 def completion_line(cohort, week):
-    """'Last week (week 3): 14 of 20 finished the pre-work.' — or None for the first week."""
+    """'Last week (Week 3): 14 of 20 finished the pre-work.' ('Last time (Day 1): …' for
+    other units) — or None for the first session."""
     previous = next((w for w in cohort.weeks.all() if w.number == week.number - 1), None)
     if previous is None or not previous.is_published():
         return None
@@ -131,7 +161,8 @@ def completion_line(cohort, week):
         return None
     table = statuses([previous], [m.user_id for m in people])
     finished = sum(1 for m in people if table[(m.user_id, previous.pk)].prework_finished)
-    return f"Last week (week {previous.number}): {finished} of {len(people)} finished the pre-work."
+    when = "Last week" if cohort.unit_name == "Week" else "Last time"
+    return f"{when} ({previous.label}): {finished} of {len(people)} finished the pre-work."
 
 
 def survey_line(cohort, week, now):
@@ -196,7 +227,7 @@ def build(cohort, week, now=None):
         title = f"Pre-work: {len(required)} required" + (f", {minutes} min" if minutes else "")
         blocks.extend(slack.list_sections(title, lines))
     else:
-        blocks.append(slack.section("*Pre-work:* nothing posted for this week."))
+        blocks.append(slack.section(f"*Pre-work:* nothing posted for {week.label}."))
     assignments = list(week.assignments.all())
     if assignments:
         blocks.extend(
@@ -219,10 +250,10 @@ def build(cohort, week, now=None):
     if resources:
         blocks.append(slack.divider())
         blocks.extend(slack.list_sections("New shared resources", resources))
-    blocks.append(slack.context(slack.link(week_url, f"Open week {week.number} in Homeroom")))
+    blocks.append(slack.context(slack.link(week_url, f"Open {week.label} in Homeroom")))
 
     fallback = (
-        f"{slack.escape(cohort.title)}, week {week.number}: {slack.escape(week.title)}. "
+        f"{slack.escape(cohort.title)}, {slack.escape(week.heading)}. "
         f"Session {slack.escape(session)}. "
         f"Pre-work: {len(required)} required"
         + (f", {minutes} min" if minutes else "")

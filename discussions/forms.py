@@ -1,12 +1,13 @@
 from django import forms
 
-from cohorts.models import Week
+from cohorts.models import Role, User, Week
 
 from .models import (
     DiscussionPoint,
     Feedback,
     MuddiestPoint,
     PairPrompt,
+    Room,
     SharedResource,
     SurveySettings,
 )
@@ -18,7 +19,7 @@ class MuddiestPointForm(forms.ModelForm):
     class Meta:
         model = MuddiestPoint
         fields = ["text"]
-        labels = {"text": "What did you find hard this week?"}
+        labels = {"text": "What did you find hard?"}
         widgets = {"text": forms.Textarea(attrs={"rows": 2, "maxlength": 500})}
         help_texts = {"text": "Other participants see it without your name and can +1 it."}
 
@@ -74,7 +75,7 @@ class FacilitatorNotesForm(forms.ModelForm):
         widgets = {"facilitator_notes": forms.Textarea(attrs={"rows": 6})}
         help_texts = {
             "facilitator_notes": "Markdown. Only facilitators and organizers see these — "
-            "they are how the next facilitator runs this week."
+            "they are how the next facilitator runs this session."
         }
 
 
@@ -126,6 +127,34 @@ class SwapForm(forms.Form):
         if data.get("first") and data.get("first") == data.get("second"):
             raise forms.ValidationError("Choose two different people.")
         return data
+
+
+class RoomForm(forms.ModelForm):
+    """A room: its name, who facilitates it and how many it holds."""
+
+    class Meta:
+        model = Room
+        fields = ["name", "facilitator", "capacity"]
+        help_texts = {"capacity": "Leave empty for no limit."}
+
+    def __init__(self, *args, cohort=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cohort = cohort
+        self.fields["facilitator"].queryset = User.objects.filter(
+            memberships__cohort=cohort,
+            memberships__left_at=None,
+            memberships__role__in=[Role.FACILITATOR, Role.ORGANIZER],
+        ).order_by("name")
+        self.fields["facilitator"].required = False
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        rooms = Room.objects.filter(cohort=self.cohort, name__iexact=name)
+        if self.instance.pk:
+            rooms = rooms.exclude(pk=self.instance.pk)
+        if rooms.exists():
+            raise forms.ValidationError("This cohort already has a room with that name.")
+        return name
 
 
 class SurveySettingsForm(forms.ModelForm):

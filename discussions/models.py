@@ -12,6 +12,7 @@ from cohorts.markdown import (
 )
 from cohorts.models import Membership, Week
 from cohorts.ordered import OrderedInWeek
+from cohorts.permissions import joined_before
 
 User = settings.AUTH_USER_MODEL
 
@@ -160,23 +161,96 @@ class PairPrompt(OrderedInWeek, MarkdownModel):
         return self.prompt[:60]
 
 
+class CohortSessionOptions(models.Model):
+    """Per-cohort switches for the live session that belong to discussions."""
+
+    cohort = models.OneToOneField(
+        "cohorts.Cohort", on_delete=models.CASCADE, related_name="session_options"
+    )
+    self_check_in = models.BooleanField(
+        "participants may check themselves in",
+        default=False,
+        help_text='During the session, participants see an "I\'m here" button on their phone.',
+    )
+
+    class Meta:
+        verbose_name_plural = "cohort session options"
+
+    def __str__(self):
+        return f"Session options for {self.cohort}"
+
+    @classmethod
+    def self_check_in_for(cls, cohort_id):
+        return cls.objects.filter(cohort_id=cohort_id, self_check_in=True).exists()
+
+    @classmethod
+    def set_self_check_in(cls, cohort, allowed):
+        cls.objects.update_or_create(cohort=cohort, defaults={"self_check_in": allowed})
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", "Present"
+    ABSENT = "absent", "Absent"
+    EXCUSED = "excused", "Excused"
+
+
+# What a facilitator can set; "unmarked" removes the record.
+UNMARKED = "unmarked"
+ATTENDANCE_CHOICES = (*AttendanceStatus.values, UNMARKED)
+
+
 class AttendanceQuerySet(models.QuerySet):
     def absent_ids(self, week):
-        return set(self.filter(week=week, present=False).values_list("user_id", flat=True))
+        """Who is marked absent or excused for the week."""
+        return set(
+            self.filter(week=week)
+            .exclude(status=AttendanceStatus.PRESENT)
+            .values_list("user_id", flat=True)
+        )
 
-    def present_memberships(self, week):
-        """Active participants not marked absent — everyone, until someone is."""
-        absent = self.absent_ids(week)
-        memberships = Membership.objects.active_participants(week.cohort_id)
-        return [m for m in memberships if m.user_id not in absent]
+    def statuses(self, week):
+        """{user_id: status} of everyone marked for the week (unmarked people are missing)."""
+        return dict(self.filter(week=week).values_list("user_id", "status"))
+
+    def present_memberships(self, week, room=None):
+        """Active participants marked present — or, while nobody is marked present, every
+        active participant not marked absent or excused (so a facilitator who taps only the
+        absent, or nobody, pairs everyone else). In a cohort with rooms this holds room by
+        room (and `room` keeps one room's people)."""
+        memberships = list(Membership.objects.active_participants(week.cohort_id))
+        statuses = self.statuses(week)
+        placement = Room.objects.placement(week.cohort_id, memberships)
+        if not placement:
+            return present_among(memberships, statuses)
+        by_room = {}
+        for membership in memberships:
+            by_room.setdefault(placement[membership.user_id], []).append(membership)
+        present = set()
+        for room_id, members in by_room.items():
+            if room is None or room_id == room.pk:
+                present.update(m.pk for m in present_among(members, statuses))
+        return [m for m in memberships if m.pk in present]
+
+
+def present_among(memberships, statuses):
+    """The memberships that count as here, given {user_id: status} (see present_memberships):
+    apply it to one room's people at a time."""
+    if any(statuses.get(m.user_id) == AttendanceStatus.PRESENT for m in memberships):
+        return [m for m in memberships if statuses.get(m.user_id) == AttendanceStatus.PRESENT]
+    return [m for m in memberships if m.user_id not in statuses]
 
 
 class Attendance(models.Model):
-    """Who came. Without a row a participant counts as present (the default)."""
+    """Whether a participant came to a session: present, absent or excused. No row: not
+    marked (yet)."""
+
+    Status = AttendanceStatus
 
     week = models.ForeignKey(Week, on_delete=models.CASCADE, related_name="attendance")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="attendance")
-    present = models.BooleanField(default=True)
+    status = models.CharField(
+        max_length=8, choices=AttendanceStatus.choices, default=AttendanceStatus.PRESENT
+    )
     marked_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -187,36 +261,137 @@ class Attendance(models.Model):
     class Meta:
         verbose_name_plural = "attendance"
         constraints = [
-            models.UniqueConstraint(fields=["week", "user"], name="one_attendance_per_week")
+            models.UniqueConstraint(fields=["week", "user"], name="one_attendance_per_week"),
+            models.CheckConstraint(
+                condition=Q(status__in=AttendanceStatus.values), name="attendance_status_known"
+            ),
         ]
 
     def __str__(self):
-        return f"{self.user} {'present' if self.present else 'absent'} in {self.week}"
+        return f"{self.user} {self.status} in {self.week}"
+
+    @property
+    def present(self):
+        return self.status == AttendanceStatus.PRESENT
+
+    @present.setter
+    def present(self, value):
+        # Attendance(present=False) still reads as it did when attendance was a flag.
+        self.status = AttendanceStatus.PRESENT if value else AttendanceStatus.ABSENT
 
     @classmethod
-    def toggle(cls, week, user, by):
-        """Flip one person between present and absent; returns whether present now."""
-        with transaction.atomic():
-            row = cls.objects.select_for_update().filter(week=week, user=user).first()
-            present = not (row.present if row else True)
-            cls.objects.update_or_create(
-                week=week,
-                user=user,
-                defaults={"present": present, "marked_by": by, "marked_at": timezone.now()},
+    def mark(cls, week, user, status, by):
+        """Record one person's attendance (status one of ATTENDANCE_CHOICES; "unmarked"
+        removes the record). The same mark twice is one row."""
+        if status == UNMARKED:
+            cls.objects.filter(week=week, user=user).delete()
+            return
+        if status not in AttendanceStatus.values:
+            raise ValueError(f"Unknown attendance status {status!r}")
+        cls.objects.update_or_create(
+            week=week,
+            user=user,
+            defaults={"status": status, "marked_by": by, "marked_at": timezone.now()},
+        )
+
+    @classmethod
+    def mark_present(cls, week, user_ids, by):
+        """Record everyone in `user_ids` who is not marked yet as present (pairs were made
+        with them); marks already set stay."""
+        now = timezone.now()
+        cls.objects.bulk_create(
+            [
+                cls(
+                    week=week,
+                    user_id=user_id,
+                    status=AttendanceStatus.PRESENT,
+                    marked_by=by,
+                    marked_at=now,
+                )
+                for user_id in user_ids
+            ],
+            ignore_conflicts=True,
+        )
+
+
+class RoomQuerySet(models.QuerySet):
+    def placement(self, cohort_id, memberships=None):
+        """{user_id: room_id} for the cohort's active participants (or `memberships`):
+        where they are placed, or the first room (the default) when not placed. Empty for a
+        cohort without rooms."""
+        rooms = list(self.filter(cohort_id=cohort_id).values_list("pk", flat=True))
+        if not rooms:
+            return {}
+        placed = dict(
+            RoomPlace.objects.filter(room__cohort_id=cohort_id).values_list(
+                "membership__user_id", "room_id"
             )
-        return present
+        )
+        if memberships is None:
+            memberships = Membership.objects.active_participants(cohort_id)
+        return {m.user_id: placed.get(m.user_id, rooms[0]) for m in memberships}
+
+
+class Room(models.Model):
+    """Where part of the cohort meets: a name, its facilitator and how many it holds.
+    A cohort without rooms meets as one room (nothing to set up)."""
+
+    cohort = models.ForeignKey("cohorts.Cohort", on_delete=models.CASCADE, related_name="rooms")
+    name = models.CharField(max_length=80)
+    facilitator = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    capacity = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(2), MaxValueValidator(1000)]
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    objects = RoomQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["cohort", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "name"], name="one_room_name_per_cohort")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class RoomPlace(models.Model):
+    """Which room a participant sits in (everyone not placed sits in the first room)."""
+
+    membership = models.OneToOneField(
+        Membership, on_delete=models.CASCADE, related_name="room_place"
+    )
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="places")
+
+    def __str__(self):
+        return f"{self.membership} in {self.room}"
 
 
 class Pairing(models.Model):
-    """This week's groups, generated from a stored seed; locked when final."""
+    """This week's groups in one room (or the whole cohort, room None), generated from a
+    stored seed; locked when final."""
 
-    week = models.OneToOneField(Week, on_delete=models.CASCADE, related_name="pairing")
+    week = models.ForeignKey(Week, on_delete=models.CASCADE, related_name="pairings")
+    room = models.ForeignKey(
+        Room, on_delete=models.CASCADE, null=True, blank=True, related_name="pairings"
+    )
     seed = models.PositiveBigIntegerField()
     locked = models.BooleanField(default=False)
     generated_at = models.DateTimeField(default=timezone.now)
     generated_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["week", "room"], name="one_pairing_per_room"),
+            models.UniqueConstraint(
+                fields=["week"], condition=Q(room=None), name="one_pairing_per_week_without_rooms"
+            ),
+        ]
 
     def __str__(self):
         return f"Pairing for {self.week}"
@@ -301,6 +476,74 @@ class PairGroup(models.Model):
             for letter, person in zip(self.LETTERS, people, strict=True)
             if person is not None
         ]
+
+
+class SessionTimerQuerySet(models.QuerySet):
+    def state_of(self, week_id, room_id):
+        """The timer's state as (version, turn, running, started_at, remaining_ms,
+        updated_at, pairs_made), or None before anyone touched it: one query, for the poll."""
+        return (
+            self.filter(week_id=week_id, room_id=room_id)
+            .values_list(
+                "version",
+                "turn",
+                "running",
+                "started_at",
+                "remaining_ms",
+                "updated_at",
+                "pairs_made",
+            )
+            .first()
+        )
+
+
+class SessionTimer(models.Model):
+    """The room timer, shared: which turn, and whether and since when it runs. The
+    facilitator's timer page changes it; every other timer page and every participant's
+    card reads it and counts down on their own."""
+
+    week = models.ForeignKey(Week, on_delete=models.CASCADE, related_name="timers")
+    room = models.ForeignKey(
+        Room, on_delete=models.CASCADE, null=True, blank=True, related_name="timers"
+    )
+    turn = models.PositiveSmallIntegerField(default=0)
+    running = models.BooleanField(default=False)
+    # Running: the turn ends at started_at + remaining_ms. Paused: what is left (None: the
+    # whole turn, which the prompt's minutes say).
+    started_at = models.DateTimeField(null=True, blank=True)
+    remaining_ms = models.PositiveIntegerField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # Bumped when the room's pairs are made again: cards showing the old pairs reload.
+    pairs_made = models.PositiveIntegerField(default=0)
+
+    objects = SessionTimerQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["week", "room"], name="one_timer_per_room"),
+            models.UniqueConstraint(
+                fields=["week"], condition=Q(room=None), name="one_timer_per_week_without_rooms"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Timer for {self.week}"
+
+    @classmethod
+    def touch(cls, week, room):
+        """Something the room's pages show changed (new pairs): a new version, so every
+        page polling the timer sees a change and picks it up. Restarts at the first turn."""
+        cls.objects.get_or_create(week=week, room=room)
+        cls.objects.filter(week=week, room=room).update(
+            version=models.F("version") + 1,
+            pairs_made=models.F("pairs_made") + 1,
+            turn=0,
+            running=False,
+            started_at=None,
+            remaining_ms=None,
+            updated_at=timezone.now(),
+        )
 
 
 class FeedbackQuerySet(models.QuerySet):
@@ -408,6 +651,34 @@ class ResourceUpvote(models.Model):
 
     def __str__(self):
         return f"Upvote by {self.user} on {self.resource}"
+
+
+def attendance_table(cohort, now=None):
+    """(sessions held so far, [(membership, [status per session])]) for every active
+    participant: "present", "absent", "excused", "unmarked", or "" for a session before
+    they joined. Three queries."""
+    now = now or timezone.now()
+    weeks = [week for week in cohort.weeks.all() if week.session_start <= now]
+    marks = {
+        (user_id, week_id): status
+        for user_id, week_id, status in Attendance.objects.filter(
+            week__cohort=cohort, week__session_start__lte=now
+        ).values_list("user_id", "week_id", "status")
+    }
+    rows = []
+    for membership in Membership.objects.active_participants(cohort):
+        rows.append(
+            (
+                membership,
+                [
+                    marks.get((membership.user_id, week.pk), UNMARKED)
+                    if joined_before(membership.joined_at, week)
+                    else ""
+                    for week in weeks
+                ],
+            )
+        )
+    return weeks, rows
 
 
 class SurveySettings(models.Model):

@@ -55,8 +55,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from cohorts.models import User, Week
+from cohorts.permissions import in_session_window
 
-from .models import Attendance, PairGroup, Pairing
+from .models import Attendance, PairGroup, Pairing, Room, SessionTimer
 
 EXPERIENCE_RANK = {"new": 0, "some": 1, "experienced": 2}
 # Cost of having been paired `w` weeks ago: RECENCY // w (last week 60, two weeks 30 …).
@@ -675,11 +676,34 @@ def count_repeats(groups: Iterable[Group], history: Iterable[PastGroup]) -> int:
     return sum(pair in earlier for group in groups for pair in pairings_in(group))
 
 
-def turns(group_size: int, prompt_count: int) -> list[tuple[int, int | None]]:
-    """For each prompt, (explainer, listener) positions: pairs alternate, a trio rotates."""
+class TurnSlot(NamedTuple):
+    """One turn of a group: the prompt (its index), who explains and who listens
+    (positions in the group's explaining order; no listener for a group of one)."""
+
+    prompt: int
+    explainer: int
+    listener: int | None
+
+
+def round_count(prompt_count: int, largest_group: int) -> int:
+    """How many turns the room takes: one per prompt, and with a trio at least three, so
+    each of its members explains once (a trio with two prompts repeats the first)."""
+    if prompt_count == 0:
+        return 0
+    return max(prompt_count, 3) if largest_group >= 3 else prompt_count
+
+
+def turns(group_size: int, prompt_count: int, rounds: int | None = None) -> list[TurnSlot]:
+    """The group's turns, one per round of the room (`rounds`, by default what the group
+    needs itself): the prompts in order, repeated when there are more rounds than prompts;
+    a pair alternates A→B, B→A; a trio rotates A→B, B→C, C→A."""
+    if prompt_count == 0:
+        return []
+    if rounds is None:
+        rounds = round_count(prompt_count, group_size)
     if group_size < 2:
-        return [(0, None)] * prompt_count
-    return [(i % group_size, (i + 1) % group_size) for i in range(prompt_count)]
+        return [TurnSlot(r % prompt_count, 0, None) for r in range(rounds)]
+    return [TurnSlot(r % prompt_count, r % group_size, (r + 1) % group_size) for r in range(rounds)]
 
 
 # --- Database ---------------------------------------------------------------------------
@@ -689,11 +713,13 @@ def new_seed() -> int:
     return random.SystemRandom().randrange(1, 2**31)
 
 
-def people_for(week: Week) -> list[Person]:
-    """The people to pair this week: present participants, with their experience level."""
+def people_for(week: Week, room: Room | None = None) -> list[Person]:
+    """The people to pair this week (in `room`, for a cohort with rooms): present
+    participants, with their experience level."""
+    memberships = Attendance.objects.present_memberships(week, room)
     return [
         Person(id=membership.user_id, experience=membership.experience)
-        for membership in Attendance.objects.present_memberships(week)
+        for membership in memberships
     ]
 
 
@@ -712,19 +738,23 @@ def history_for(week: Week) -> list[PastGroup]:
     ]
 
 
-def generate(week: Week, *, seed: int | None = None, by: User | None = None) -> Pairing:
-    """(Re)build the week's pairing from the people present; returns the Pairing.
+def generate(
+    week: Week, *, seed: int | None = None, by: User | None = None, room: Room | None = None
+) -> Pairing:
+    """(Re)build the week's pairing (of one room, for a cohort with rooms) from the people
+    present; returns the Pairing. Earlier sessions in every room count as history, so
+    nobody meets again whenever that can be avoided.
 
     A locked pairing is returned unchanged.
     """
     seed = new_seed() if seed is None else seed
     with transaction.atomic():
-        pairing = Pairing.objects.select_for_update().filter(week=week).first()
-        if pairing is not None and pairing.locked:
+        # The row first (two first clicks at once: one row), then hold it while rebuilding.
+        Pairing.objects.get_or_create(week=week, room=room, defaults={"seed": seed})
+        pairing = Pairing.objects.select_for_update().get(week=week, room=room)
+        if pairing.locked:
             return pairing
-        groups = make_groups(people_for(week), history_for(week), seed)
-        if pairing is None:
-            pairing = Pairing(week=week)
+        groups = make_groups(people_for(week, room), history_for(week), seed)
         pairing.seed = seed
         pairing.generated_by = by
         pairing.generated_at = timezone.now()
@@ -734,4 +764,9 @@ def generate(week: Week, *, seed: int | None = None, by: User | None = None) -> 
             PairGroup.from_members(pairing, number, members)
             for number, members in enumerate(groups, start=1)
         )
+        SessionTimer.touch(week, room)
+        if in_session_window(week):
+            # Pairs made in the room record who was there: the facilitator tapped the
+            # absent, everyone else paired is present.
+            Attendance.mark_present(week, [m for group in groups for m in group], by)
     return pairing

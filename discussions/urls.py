@@ -11,9 +11,11 @@ urlpatterns = [
     path(f"{week}session/", views.session, name="session"),
     path(
         f"{week}session/attendance/<int:user_id>/",
-        views.attendance_toggle,
-        name="attendance_toggle",
+        views.attendance_mark,
+        name="attendance_mark",
     ),
+    path(f"{week}session/check-in/", views.check_in, name="check_in"),
+    path(f"{week}session/self-check-in/", views.self_check_in_setting, name="self_check_in"),
     path(
         f"{week}session/attendance/everyone/",
         views.attendance_everyone,
@@ -26,6 +28,7 @@ urlpatterns = [
     path(f"{week}pairs/print/", views.pairs_print, name="pairs_print"),
     path(f"{week}pairs.pdf", views.pairs_pdf, name="pairs_pdf"),
     path(f"{week}timer/", views.timer, name="timer"),
+    path(f"{week}timer/control/", views.timer_control, name="timer_control"),
     # Discussion points and pair prompts.
     path(f"{week}points/new/", views.point_add, name="point_add"),
     path(f"{week}points/visibility/", views.points_visibility, name="points_visibility"),
@@ -66,4 +69,10 @@ urlpatterns = [
     path("feedback.csv", views.feedback_csv, name="feedback_csv"),
     path("feedback/settings/", views.survey_settings, name="survey_settings"),
     path("guide/", views.guide, name="guide"),
+    path("attendance.csv", views.attendance_csv, name="attendance_csv"),
+    path("rooms/", views.rooms, name="rooms"),
+    path("rooms/<int:room_id>/edit/", views.room_edit, name="room_edit"),
+    path("rooms/<int:room_id>/delete/", views.room_delete, name="room_delete"),
+    path("rooms/place/", views.room_place, name="room_place"),
+    path("rooms/split/", views.rooms_split, name="rooms_split"),
 ]

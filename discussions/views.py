@@ -7,18 +7,28 @@ the browser simply follows the redirect.
 """
 
 import csv
+from collections import Counter
 from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, Count, Exists, OuterRef, Subquery
-from django.http import HttpResponse
+from django.db import IntegrityError, transaction
+from django.db.models import Avg, Count, Exists, OuterRef, Q, Subquery
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotModified,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import http_date
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from assignments import progress
 from cohorts import dates
@@ -33,20 +43,26 @@ from cohorts.permissions import (
     visible_week,
 )
 
-from . import pairing, sheets, survey
+from . import live, pairing, sheets, survey
+from . import rooms as rooms_module
 from .forms import (
     DiscussionPointForm,
     FacilitatorNotesForm,
     FeedbackForm,
     MuddiestPointForm,
     PairPromptForm,
+    RoomForm,
     SharedResourceForm,
     SurveySettingsForm,
     SwapForm,
 )
 from .models import (
+    ATTENDANCE_CHOICES,
     RATINGS,
+    UNMARKED,
     Attendance,
+    AttendanceStatus,
+    CohortSessionOptions,
     DiscussionPoint,
     Feedback,
     MuddiestPoint,
@@ -55,9 +71,12 @@ from .models import (
     Pairing,
     PairPrompt,
     ResourceUpvote,
+    Room,
     SessionSettings,
     SharedResource,
     SurveySettings,
+    attendance_table,
+    present_among,
 )
 
 # --- The week page's section ----------------------------------------------------------------
@@ -300,8 +319,8 @@ def muddiest_promote(request, access, number, muddiest_id):
     return back_to_week(week, f"muddiest-{point.pk}")
 
 
-def session_url(week, anchor=""):
-    url = reverse("discussions:session", args=[week.cohort.slug, week.number])
+def session_url(week, anchor="", room=None):
+    url = reverse("discussions:session", args=[week.cohort.slug, week.number]) + room_query(room)
     return f"{url}#{anchor}" if anchor else url
 
 
@@ -425,7 +444,7 @@ def feedback_results(request, access):
         comments = list(
             Feedback.objects.filter(week__cohort=cohort)
             .exclude(comment="")
-            .select_related("week")
+            .select_related("week__cohort")
             .order_by("-week__number", "-updated_at")
         )
     with_previous = previous_run is not None
@@ -450,6 +469,12 @@ def feedback_results(request, access):
             else None,
         },
     )
+
+
+def csv_safe(text):
+    # A name starting with = + - @ (or a tab, CR or space before one) would run as a formula
+    # in a spreadsheet.
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r", " ") else text
 
 
 @cohort_view(FACILITATOR)
@@ -491,18 +516,28 @@ def survey_settings(request, access):
 # --- The facilitator's session page -------------------------------------------------------------
 
 
-def session_context(request, access, week, **forms):
+def session_context(request, access, week, room=None, rooms=(), **forms):
+    """The session page for one room (room None: a cohort without rooms)."""
     participants = Membership.objects.active_participants(access.cohort).annotate(
-        absent=Exists(Attendance.objects.filter(week=week, user=OuterRef("user_id"), present=False))
+        attendance_status=Subquery(
+            Attendance.objects.filter(week=week, user=OuterRef("user_id")).values("status")[:1]
+        )
     )
     memberships = list(progress.with_week_status(participants, week))
-    present_ids = {m.user_id for m in memberships if not m.absent}
+    marks = {m.user_id: m.attendance_status for m in memberships if m.attendance_status}
+    if room is not None:
+        placement = Room.objects.placement(access.cohort.pk, memberships)
+        memberships = [m for m in memberships if placement.get(m.user_id) == room.pk]
+    # Who counts as here is decided room by room.
+    present_ids = {m.user_id for m in present_among(memberships, marks)}
     groups = list(
-        PairGroup.objects.filter(pairing__week=week).select_related(
+        PairGroup.objects.filter(pairing__week=week, pairing__room=room).select_related(
             "pairing", "person_a", "person_b", "person_c"
         )
     )
-    week_pairing = groups[0].pairing if groups else Pairing.objects.filter(week=week).first()
+    week_pairing = (
+        groups[0].pairing if groups else Pairing.objects.filter(week=week, room=room).first()
+    )
     statuses = {m.user_id: progress.status_of(m) for m in memberships}
     changes = {"absent_but_paired": [], "present_but_unpaired": []}
     paired_people = []
@@ -526,18 +561,29 @@ def session_context(request, access, week, **forms):
             )
         )
     )
-    plan, overrun = sheets.timing_plan(week, prompts)
+    plan, overrun = sheets.timing_plan(week, prompts, any(g.person_c_id for g in groups))
     # Reversed once, not once per participant: ".../session/attendance/<user_id>/".
-    toggle_prefix = reverse(
-        "discussions:attendance_toggle", args=[access.cohort.slug, week.number, 0]
+    mark_prefix = reverse(
+        "discussions:attendance_mark", args=[access.cohort.slug, week.number, 0]
     ).removesuffix("0/")
+    counts = Counter(marks.get(m.user_id, UNMARKED) for m in memberships)
     return {
         "access": access,
         "cohort": access.cohort,
         "week": week,
+        "room": room,
+        "rooms": rooms,
+        "room_query": room_query(room),
         "attendance": [
-            (m, m.user_id in present_ids, f"{toggle_prefix}{m.user_id}/") for m in memberships
+            (m, marks.get(m.user_id, UNMARKED), f"{mark_prefix}{m.user_id}/") for m in memberships
         ],
+        "attendance_counts": [
+            (label, counts[status])
+            for status, label in (*AttendanceStatus.choices, (UNMARKED, "Unmarked"))
+            if counts[status]
+        ],
+        "unmarked_count": counts[UNMARKED],
+        "self_check_in": CohortSessionOptions.self_check_in_for(access.cohort.pk),
         "present_count": len(present_ids),
         "pairing": week_pairing,
         "groups": groups,
@@ -559,12 +605,17 @@ def session_context(request, access, week, **forms):
 @cohort_view(FACILITATOR)
 def session(request, access, number):
     week = visible_week(access, number)
-    return render(request, "discussions/session.html", session_context(request, access, week))
+    room, rooms = rooms_for(access, request.GET.get("room"))
+    return render(
+        request, "discussions/session.html", session_context(request, access, week, room, rooms)
+    )
 
 
 @cohort_view(FACILITATOR)
 @require_POST
-def attendance_toggle(request, access, number, user_id):
+def attendance_mark(request, access, number, user_id):
+    """Tap a name: present, absent, excused, or back to unmarked (the status posted, so a
+    double tap is the same tap twice). Any time, during the session or after the fact."""
     week = visible_week(access, number)
     membership = get_object_or_404(
         # user__pk, not user_id: a number beyond the column's range then matches nothing.
@@ -573,57 +624,117 @@ def attendance_toggle(request, access, number, user_id):
         user__pk=user_id,
         role=Role.PARTICIPANT,
     )
-    Attendance.toggle(week, membership.user, by=request.user)
-    return redirect(session_url(week, "attendance"))
+    room, rooms = rooms_for(access, request.POST.get("room"))
+    if rooms and Room.objects.placement(access.cohort.pk, [membership]).get(
+        membership.user_id
+    ) not in {r.pk for r in rooms}:
+        raise Http404("Not in a room you run.")
+    status = request.POST.get("status", "")
+    if status not in ATTENDANCE_CHOICES:
+        return HttpResponseBadRequest("Attendance is present, absent, excused or unmarked.")
+    Attendance.mark(week, membership.user, status, by=request.user)
+    return redirect(session_url(week, "attendance", room))
 
 
 @cohort_view(FACILITATOR)
 @require_POST
 def attendance_everyone(request, access, number):
+    """Everyone not marked yet is present."""
     week = visible_week(access, number)
-    Attendance.objects.filter(week=week, present=False).update(
-        present=True, marked_by=request.user, marked_at=timezone.now()
+    user_ids = Membership.objects.active_participants(access.cohort).values_list(
+        "user_id", flat=True
     )
-    return redirect(session_url(week, "attendance"))
+    room, _ = rooms_for(access, request.POST.get("room"))
+    if room is not None:
+        placement = Room.objects.placement(access.cohort.pk)
+        user_ids = [pk for pk in user_ids if placement.get(pk) == room.pk]
+    Attendance.mark_present(week, list(user_ids), request.user)
+    return redirect(session_url(week, "attendance", room))
+
+
+@cohort_view(FACILITATOR)
+@require_POST
+def self_check_in_setting(request, access, number):
+    week = visible_week(access, number)
+    CohortSessionOptions.set_self_check_in(access.cohort, request.POST.get("allowed") == "1")
+    room, _ = rooms_for(access, request.POST.get("room"))
+    return redirect(session_url(week, "attendance", room))
+
+
+@cohort_view(MEMBER)
+@require_POST
+def check_in(request, access, number):
+    """A participant's "I'm here": only their own, in the session window, where allowed."""
+    week = visible_week(access, number)
+    allowed = CohortSessionOptions.self_check_in_for(access.cohort.pk)
+    if not access.can_check_in(week, allowed):
+        raise PermissionDenied("Self check-in is not open for this session.")
+    Attendance.mark(week, request.user, AttendanceStatus.PRESENT, by=request.user)
+    return back_to_week(week, "my-session")
+
+
+@cohort_view(FACILITATOR)
+def attendance_csv(request, access):
+    """Every participant × every session held so far: present, absent, excused or blank."""
+    weeks, rows = attendance_table(access.cohort)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{access.cohort.slug}-attendance.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["Participant", "Email", *(week.label for week in weeks), "Attended"])
+    for membership, statuses in rows:
+        user = membership.user
+        writer.writerow(
+            [
+                csv_safe(user.display_name),
+                csv_safe(user.email),
+                *statuses,
+                sum(status == AttendanceStatus.PRESENT for status in statuses),
+            ]
+        )
+    return response
 
 
 @cohort_view(FACILITATOR)
 @require_POST
 def pairs_generate(request, access, number):
     week = visible_week(access, number)
-    result = pairing.generate(week, by=request.user)
+    room, _ = rooms_for(access, request.POST.get("room"))
+    result = pairing.generate(week, by=request.user, room=room)
     if result.locked:
         messages.error(request, "The pairs are locked. Unlock them to generate new ones.")
     if request.POST.get("next") == "print":
-        return redirect("discussions:pairs_print", slug=access.cohort.slug, number=week.number)
-    return redirect(session_url(week, "pairs"))
+        url = reverse("discussions:pairs_print", args=[access.cohort.slug, week.number])
+        return redirect(url + room_query(room))
+    return redirect(session_url(week, "pairs", room))
 
 
 @cohort_view(FACILITATOR)
 @require_POST
 def pairs_swap(request, access, number):
     week = visible_week(access, number)
-    week_pairing = get_object_or_404(Pairing, week=week)
+    room, rooms = rooms_for(access, request.POST.get("room"))
+    week_pairing = get_object_or_404(Pairing, week=week, room=room)
     people = [user for group in week_pairing.groups.all() for _, user in group.members]
     form = SwapForm(request.POST, people=people)
     if not form.is_valid():
-        context = session_context(request, access, week, swap_form=form)
+        context = session_context(request, access, week, room, rooms, swap_form=form)
         # htmx swaps nothing in on a 4xx answer, which would hide the error from the facilitator.
         status = 200 if is_htmx(request) else 400
         return render(request, "discussions/session.html", context, status=status)
     if not week_pairing.swap(form.cleaned_data["first"], form.cleaned_data["second"]):
         messages.error(request, "The pairs are locked. Unlock them to swap people.")
-    return redirect(session_url(week, "pairs"))
+    return redirect(session_url(week, "pairs", room))
 
 
 @cohort_view(FACILITATOR)
 @require_POST
 def pairs_lock(request, access, number):
     week = visible_week(access, number)
-    week_pairing = get_object_or_404(Pairing, week=week)
+    room, _ = rooms_for(access, request.POST.get("room"))
+    week_pairing = get_object_or_404(Pairing, week=week, room=room)
     week_pairing.locked = request.POST.get("locked") == "1"
     week_pairing.save(update_fields=["locked"])
-    return redirect(session_url(week, "pairs"))
+    return redirect(session_url(week, "pairs", room))
 
 
 @cohort_view(FACILITATOR)
@@ -780,8 +891,8 @@ def prompt_delete(request, access, number, prompt_id):
 # --- Sheets and the room timer --------------------------------------------------------------
 
 
-def sheets_context(access, week, paper):
-    week_pairing = Pairing.objects.filter(week=week).first()
+def sheets_context(access, week, paper, room=None):
+    week_pairing = Pairing.objects.filter(week=week, room=room).first()
     groups = []
     if week_pairing:
         groups = list(
@@ -790,7 +901,7 @@ def sheets_context(access, week, paper):
             )
         )
     prompts = list(week.pair_prompts.all())
-    plan, overrun = sheets.timing_plan(week, prompts)
+    plan, overrun = sheets.timing_plan(week, prompts, any(g.person_c_id for g in groups))
     return {
         "access": access,
         "cohort": access.cohort,
@@ -803,36 +914,83 @@ def sheets_context(access, week, paper):
         "overrun": overrun,
         "paper": paper,
         "other_paper": "letter" if paper == "a4" else "a4",
+        "room": room,
+        "room_query": room_query(room),
     }
 
 
 @cohort_view(FACILITATOR)
 def pairs_print(request, access, number):
     week = visible_week(access, number)
+    room, _ = rooms_for(access, request.GET.get("room"))
     paper = sheets.paper_for(access.cohort, request.GET.get("paper"))
-    return render(request, "discussions/pairs_print.html", sheets_context(access, week, paper))
+    return render(
+        request, "discussions/pairs_print.html", sheets_context(access, week, paper, room)
+    )
 
 
 @cohort_view(FACILITATOR)
 def pairs_pdf(request, access, number):
     week = visible_week(access, number)
+    room, _ = rooms_for(access, request.GET.get("room"))
     paper = sheets.paper_for(access.cohort, request.GET.get("paper"))
     pdf = sheets.render_pdf(
-        "discussions/pairs_print.html", sheets_context(access, week, paper), paper
+        "discussions/pairs_print.html", sheets_context(access, week, paper, room), paper
     )
     response = HttpResponse(pdf, content_type="application/pdf")
-    filename = f"{access.cohort.slug}-week-{week.number}-pairs.pdf"
+    where = f"-room-{room.pk}" if room is not None else ""
+    filename = f"{access.cohort.slug}-week-{week.number}{where}-pairs.pdf"
     disposition = "inline" if request.GET.get("inline") else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     return response
 
 
+# --- Rooms, the shared timer and "My session" -----------------------------------------------
+
+
+def rooms_for(access, wanted=None):
+    """(the room to work in, the rooms this facilitator runs) — (None, []) for a cohort
+    without rooms. `wanted` is a room id from the URL: another cohort's room, a room this
+    facilitator does not run, or anything not a number is "not found". Without one, the
+    room they lead (or the first they run)."""
+    rooms = list(Room.objects.filter(cohort=access.cohort))
+    if not rooms:
+        if wanted:
+            raise Http404("No such room.")
+        return None, []
+    leads = any(room.facilitator_id == access.user_id for room in rooms)
+    allowed = [room for room in rooms if access.can_run_room(room.facilitator_id, leads)]
+    if wanted:
+        room = next((room for room in allowed if str(room.pk) == str(wanted)), None)
+        if room is None:
+            raise Http404("No such room.")
+        return room, allowed
+    own = [room for room in allowed if room.facilitator_id == access.user_id]
+    return (own or allowed)[0], allowed
+
+
+def room_query(room):
+    return f"?room={room.pk}" if room is not None else ""
+
+
+def room_timer_context(week, room):
+    """The room's turns as the timer calls them out, and their lengths in seconds."""
+    prompts = list(week.pair_prompts.all())
+    groups = list(PairGroup.objects.filter(pairing__week=week, pairing__room=room))
+    has_trio = any(group.person_c_id for group in groups)
+    turns = sheets.room_turns(prompts, has_trio)
+    return turns, [turn.seconds for turn in turns]
+
+
 @cohort_view(FACILITATOR)
 def timer(request, access, number):
+    """The room timer. Its state is the room's shared timer: this page changes it (keys or
+    buttons; forms without JavaScript) and follows changes made on any other."""
     week = visible_week(access, number)
-    prompts = list(week.pair_prompts.all())
-    week_pairing = Pairing.objects.filter(week=week).first()
-    has_trio = bool(week_pairing and week_pairing.groups.exclude(person_c=None).exists())
+    room, rooms = rooms_for(access, request.GET.get("room"))
+    turns, _ = room_timer_context(week, room)
+    state = live.timer_state(week.pk, room.pk if room else None)
+    current = min(state.turn, max(len(turns) - 1, 0))
     return render(
         request,
         "discussions/timer.html",
@@ -840,9 +998,269 @@ def timer(request, access, number):
             "access": access,
             "cohort": access.cohort,
             "week": week,
-            "turns": sheets.room_turns(prompts, has_trio),
+            "room": room,
+            "rooms": rooms,
+            "room_query": room_query(room),
+            "turns": turns,
+            "state": state,
+            "current": current,
+            "clock_left": live.clock(state.seconds_left(turns[current].seconds) if turns else 0),
+            "ends_at_ms": state.as_json()["ends_at"],
+            "poll_url": reverse(
+                "live_poll",
+                args=[live.poll_token(access.membership.pk, week.pk, room.pk if room else None)],
+            ),
+            "server_now": int(timezone.now().timestamp() * 1000),
         },
     )
+
+
+@cohort_view(FACILITATOR)
+@require_POST
+def timer_control(request, access, number):
+    """Start, pause, next, back or restart the room's shared timer. JSON for the timer
+    page's script; without JavaScript, back to the timer page."""
+    week = visible_week(access, number)
+    room, _ = rooms_for(access, request.POST.get("room"))
+    action = request.POST.get("action", "")
+    if action not in live.ACTIONS:
+        return HttpResponseBadRequest("The timer knows start, pause, next, previous and reset.")
+    _, turn_seconds = room_timer_context(week, room)
+    state = live.control(week, room, action, turn_seconds)
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse(state.as_json())
+    url = reverse("discussions:timer", args=[access.cohort.slug, week.number])
+    return redirect(url + room_query(room))
+
+
+@require_GET
+def live_poll(request, token):
+    """Where the room's timer is, for pages that follow it: one query, 304 while nothing
+    changed (ETag). The address is signed for one member and room (live.poll_token);
+    no session is read."""
+    found = live.read_poll_token(token)
+    state = live.polled_state(*found) if found else None
+    if state is None:
+        raise Http404("No such session.")
+    if request.headers.get("If-None-Match") == state.etag:
+        response = HttpResponseNotModified()
+    else:
+        response = JsonResponse(state.as_json())
+    response["ETag"] = state.etag
+    if state.updated_at is not None:
+        response["Last-Modified"] = http_date(state.updated_at.timestamp())
+    # Ask again every time; a shared cache keeps nothing (the address is personal).
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def my_session_section(request, access, week):
+    """Registered with cohorts.pages.week_sections (first): during the session window, a
+    participant's table, partner, prompt and whose turn it is, following the shared timer."""
+    if not access.sees_my_session(week):
+        return None
+    return render_to_string(
+        "discussions/_my_session.html", my_session_context(request, access, week), request=request
+    )
+
+
+def my_session_context(request, access, week):
+    mine = live.my_session(week, request.user, access.membership.pk)
+    allowed = CohortSessionOptions.self_check_in_for(access.cohort.pk)
+    return {
+        "cohort": access.cohort,
+        "week": week,
+        "mine": mine,
+        "poll_url": reverse("live_poll", args=[mine.poll_token]),
+        "server_now": int(timezone.now().timestamp() * 1000),
+        "can_check_in": access.can_check_in(week, allowed),
+        "checked_in": allowed
+        and Attendance.objects.filter(week=week, user=request.user, status="present").exists(),
+        # (Only asked where self check-in is on.)
+    }
+
+
+def session_today(week, now=None):
+    """Is the week's session today on the cohort's clock (and not over)?"""
+    now = now or timezone.now()
+    cohort = week.cohort
+    return cohort.local(week.session_start).date() == cohort.local(now).date() and (
+        now <= week.session_end
+    )
+
+
+def run_session_lead(request, access, week):
+    """Registered with cohorts.pages.week_sections (first): on the session day, the
+    facilitator's week page leads with "Run today's session" — the session page, where
+    tapping the absent and one button make and print the sheets."""
+    if not access.can_facilitate or not session_today(week):
+        return None
+    return render_to_string(
+        "discussions/_run_session.html",
+        {"cohort": access.cohort, "week": week},
+        request=request,
+    )
+
+
+def run_session_home_lines(request, summaries):
+    """Registered with cohorts.pages.home_lines: on My cohorts, "Run today's session" for
+    a cohort I facilitate whose session is today; for a participant whose session is on
+    now, their table and partner, linking to My session. One query at most."""
+    lines = {}
+    live_weeks = {}
+    for summary in summaries:
+        week = summary.next_week
+        if week is None or summary.access.membership is None:
+            continue
+        if summary.access.can_facilitate and session_today(week):
+            url = reverse("discussions:session", args=[week.cohort.slug, week.number])
+            lines[week.cohort_id] = format_html(
+                '<a class="button" href="{}">Run today’s session</a>', url
+            )
+        elif summary.access.sees_my_session(week):
+            live_weeks[week.pk] = week
+    if live_weeks:
+        user = request.user
+        groups = {
+            group.pairing.week_id: group
+            for group in PairGroup.objects.filter(pairing__week__in=live_weeks)
+            .filter(Q(person_a=user) | Q(person_b=user) | Q(person_c=user))
+            .select_related("pairing", "person_a", "person_b", "person_c")
+        }
+        for week_id, week in live_weeks.items():
+            url = f"{week.get_absolute_url()}#my-session"
+            group = groups.get(week_id)
+            if group is None:
+                text = "Your session is on — pairs are made when it starts"
+            else:
+                others = [u.display_name for _, u in group.members if u.pk != user.pk]
+                text = f"Your session is on: table {group.number} — you and {' and '.join(others)}"
+            lines[week.cohort_id] = format_html('<a href="{}">{}</a>', url, text)
+    return lines
+
+
+# --- Rooms (organizers) ---------------------------------------------------------------------
+
+
+def rooms_url(access, anchor=""):
+    url = reverse("discussions:rooms", args=[access.cohort.slug])
+    return f"{url}#{anchor}" if anchor else url
+
+
+@cohort_view(ORGANIZER)
+def rooms(request, access):
+    """The cohort's rooms and who sits where. A cohort without rooms meets as one."""
+    cohort = access.cohort
+    form = RoomForm(request.POST or None, cohort=cohort)
+    if request.method == "POST" and form.is_valid():
+        form.instance.cohort = cohort
+        form.instance.order = Room.objects.filter(cohort=cohort).count()
+        try:
+            with transaction.atomic():
+                form.save()
+        except IntegrityError:
+            pass  # the same room from a second click: it is there
+        else:
+            messages.success(request, f"Room “{form.instance.name}” added.")
+        return redirect(rooms_url(access))
+    cohort_rooms = list(Room.objects.filter(cohort=cohort).select_related("facilitator"))
+    placement = Room.objects.placement(cohort.pk)
+    participants = list(Membership.objects.active_participants(cohort))
+    counts = Counter(placement.values())
+    for room in cohort_rooms:
+        room.count = counts[room.pk]
+    return render(
+        request,
+        "discussions/rooms.html",
+        {
+            "access": access,
+            "cohort": cohort,
+            "rooms": cohort_rooms,
+            "form": form,
+            "people": [(m, placement.get(m.user_id)) for m in participants],
+        },
+        status=form_status(form),
+    )
+
+
+@cohort_view(ORGANIZER)
+def room_edit(request, access, room_id):
+    room = get_object_or_404(Room, pk=room_id, cohort=access.cohort)
+    form = RoomForm(request.POST or None, instance=room, cohort=access.cohort)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        return redirect(rooms_url(access))
+    return render(
+        request,
+        "discussions/room_form.html",
+        {
+            "access": access,
+            "cohort": access.cohort,
+            "form": form,
+            "item": room,
+            "label": "room",
+            "cancel_url": rooms_url(access),
+        },
+        status=form_status(form),
+    )
+
+
+@cohort_view(ORGANIZER)
+def room_delete(request, access, room_id):
+    room = get_object_or_404(Room, pk=room_id, cohort=access.cohort)
+    if request.method == "POST":
+        room.delete()
+        return redirect(rooms_url(access))
+    return render(
+        request,
+        "discussions/confirm_delete.html",
+        {
+            "access": access,
+            "cohort": access.cohort,
+            "what": "this room",
+            "quote": room.name,
+            "detail": "Its people move to the first room; its pairs and timer go.",
+            "cancel_url": rooms_url(access),
+        },
+    )
+
+
+@cohort_view(ORGANIZER)
+@require_POST
+def room_place(request, access):
+    """Put one participant in a room, by hand."""
+    membership = get_object_or_404(
+        Membership.objects.active(),
+        pk=parse_id(request.POST.get("member")),
+        cohort=access.cohort,
+        role=Role.PARTICIPANT,
+    )
+    room = get_object_or_404(Room, pk=parse_id(request.POST.get("room")), cohort=access.cohort)
+    rooms_module.place(membership, room)
+    return redirect(rooms_url(access, "people"))
+
+
+@cohort_view(ORGANIZER)
+@require_POST
+def rooms_split(request, access):
+    """Split everyone evenly across the rooms, mixing experience levels."""
+    counts = rooms_module.split_evenly(access.cohort)
+    if counts:
+        messages.success(
+            request,
+            "Everyone is placed: "
+            + ", ".join(
+                f"{room.name} {counts[room.pk]}"
+                for room in Room.objects.filter(cohort=access.cohort)
+            )
+            + ".",
+        )
+    return redirect(rooms_url(access, "people"))
+
+
+def parse_id(value):
+    """A row id from a form, or 0 (found by nothing) when it is not a small number."""
+    return int(value) if value and value.isdigit() and len(value) <= 9 else 0
 
 
 # --- The facilitator guide -------------------------------------------------------------------

@@ -199,7 +199,7 @@ def publishing(cohort: Cohort, now: datetime) -> list[Decision]:
                 Decision(
                     "publish",
                     INFO,
-                    f"Week {week.number}'s pre-work is visible to participants since "
+                    f"{week.label}'s pre-work is visible to participants since "
                     f"{local_text(cohort, week.publish_at)}.",
                     week,
                 )
@@ -211,7 +211,7 @@ def publishing(cohort: Cohort, now: datetime) -> list[Decision]:
             else "has no publish time yet"
         )
         decisions.append(
-            Decision("publish", WAIT, f"Week {upcoming.number}'s pre-work {when}.", upcoming)
+            Decision("publish", WAIT, f"{upcoming.label}'s pre-work {when}.", upcoming)
         )
     return decisions
 

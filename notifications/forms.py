@@ -26,19 +26,44 @@ class NotificationSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Cohort
-        fields = ["reminder_lead_hours", "digest_weekday", "digest_time"]
-        widgets = {"digest_time": TimeInput}
+        fields = [
+            "reminder_lead",
+            "reminder_lead_hours",
+            "reminder_evening_time",
+            "digest_cadence",
+            "digest_weekday",
+            "digest_time",
+        ]
+        widgets = {
+            "digest_time": TimeInput,
+            "reminder_evening_time": TimeInput,
+            "reminder_lead": forms.RadioSelect,
+            "digest_cadence": forms.RadioSelect,
+        }
         labels = {
-            "reminder_lead_hours": "Send homework reminders this many hours before the session",
-            "digest_weekday": "Post the Slack digest on",
+            "reminder_lead": "Send homework reminders",
+            "reminder_lead_hours": "Hours before the session",
+            "reminder_evening_time": "The evening before, at",
+            "digest_cadence": "Post the Slack digest",
+            "digest_weekday": "Day",
             "digest_time": "at",
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         cohort = self.instance
-        self.fields["digest_time"].help_text = f"In the cohort's time zone, {cohort.time_zone}."
-        self.fields["reminder_lead_hours"].help_text = "Between 1 and 336 hours (two weeks)."
+        self.fields["digest_time"].help_text = (
+            f"In the cohort's time zone, {cohort.time_zone}. Before each session: at this "
+            "time on the session's day, or the day before when the session starts earlier."
+        )
+        self.fields["reminder_evening_time"].help_text = (
+            f"In the cohort's time zone, {cohort.time_zone}. Either way a reminder never goes "
+            "out before the previous session has ended."
+        )
+        self.fields["reminder_lead_hours"].help_text = "Between 1 and 336 hours (14 days)."
+        # Left out of a submission (an older form): keep what the cohort has.
+        for name in ("reminder_lead", "reminder_evening_time", "digest_cadence"):
+            self.fields[name].required = False
         if cohort.slack_webhook_url:
             self.fields["slack_webhook"].help_text = (
                 f"Saved: the URL ending in {cohort.slack_webhook_hint}. "
@@ -51,10 +76,17 @@ class NotificationSettingsForm(forms.ModelForm):
             )
             del self.fields["remove_webhook"]
 
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("reminder_lead", "reminder_evening_time", "digest_cadence"):
+            if cleaned.get(name) in (None, ""):
+                cleaned[name] = getattr(self.instance, name)
+        return cleaned
+
     def clean_reminder_lead_hours(self):
         hours = self.cleaned_data["reminder_lead_hours"]
         if not 1 <= hours <= 336:
-            raise ValidationError("Choose between 1 and 336 hours (two weeks).")
+            raise ValidationError("Choose between 1 and 336 hours (14 days).")
         return hours
 
     def clean_slack_webhook(self):

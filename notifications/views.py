@@ -91,7 +91,7 @@ DELIVERIES_PER_PAGE = 50
 @cohort_view(ORGANIZER)
 def manage_deliveries(request, access):
     cohort = access.cohort
-    deliveries = cohort.deliveries.select_related("week").order_by("-created_at", "-pk")
+    deliveries = cohort.deliveries.select_related("week__cohort").order_by("-created_at", "-pk")
     status = request.GET.get("status", "")
     kind = request.GET.get("kind", "")
     if status in Delivery.Status.values:
@@ -178,6 +178,7 @@ def manage_dispatch(request, access):
             "access": access,
             "cohort": cohort,
             "plan": result.plans[0],
+            "timetable": cohort.timetable(now),
             "as_of": cohort.local(now),
             "as_of_value": cohort.local(now).strftime("%Y-%m-%dT%H:%M"),
             "as_of_error": error,

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cohorts", "0011_secrets_sealed"),
+        ("cohorts", "0012_schedule_kinds_units_and_session_lengths"),
     ]
 
     operations = [

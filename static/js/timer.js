@@ -1,5 +1,7 @@
 // The room timer: one turn at a time, "A explains to B — 4:59", start/pause/next from the
-// keyboard. Without this file the page lists every turn with its minutes.
+// keyboard. The state is the room's shared timer on the server: actions are posted, and a
+// poll (htmx, every 2 s, 304 while unchanged) follows changes made elsewhere. Without this
+// file the page lists every turn and its buttons are forms.
 (function () {
   "use strict";
 
@@ -37,6 +39,10 @@
     this.turns = Array.prototype.slice.call(root.querySelectorAll("[data-turn]"));
     this.toggleButton = root.querySelector('[data-action="toggle"]');
     this.announcer = root.querySelector("[data-announce]");
+    this.form = root.querySelector("form[data-controls]");
+    // The server's clock minus this device's: turns end at the same moment everywhere.
+    this.offset = (parseInt(root.getAttribute("data-server-now"), 10) || Date.now()) - Date.now();
+    this.version = -1;
     this.index = 0;
     this.remaining = 0;
     this.running = false;
@@ -55,41 +61,73 @@
   Timer.prototype.describe = function () {
     var turn = this.current();
     return (
-      "Prompt " + (this.index + 1) + " of " + this.turns.length + ": " +
+      "Turn " + (this.index + 1) + " of " + this.turns.length + ": " +
       turn.getAttribute("data-explainer") + " explains to " + turn.getAttribute("data-listener")
     );
   };
 
-  Timer.prototype.show = function (index) {
-    this.pause(true);
+  Timer.prototype.fullSeconds = function () {
+    return parseInt(this.current().getAttribute("data-seconds"), 10) || 0;
+  };
+
+  Timer.prototype.showTurn = function (index) {
     this.index = Math.max(0, Math.min(index, this.turns.length - 1));
     this.turns.forEach(function (turn, i) {
       turn.classList.toggle("timer__turn--current", i === this.index);
       turn.hidden = i !== this.index;
     }, this);
-    var turn = this.current();
-    this.remaining = parseInt(turn.getAttribute("data-seconds"), 10) || 0;
-    turn.querySelector("[data-done]").hidden = true;
+    this.current().querySelector("[data-done]").hidden = true;
     this.root.classList.remove("timer--done");
-    this.render();
-    this.announce(this.describe() + ". " + format(this.remaining) + ". Press Space to start.");
+  };
+
+  // The shared state, from the page, the poll or an action's answer.
+  Timer.prototype.apply = function (state) {
+    if (!state || state.version === this.version) return;
+    if (this.pairs !== undefined && state.pairs !== undefined && state.pairs !== this.pairs) {
+      // New pairs (a trio may add a turn): the page lists the room's turns again.
+      window.location.reload();
+      return;
+    }
+    if (state.pairs !== undefined) this.pairs = state.pairs;
+    var turnChanged = state.turn !== this.index || this.version < 0;
+    var wasRunning = this.running;
+    this.version = state.version;
+    this.stopTicking();
+    this.showTurn(state.turn);
+    this.running = !!state.running && state.ends_at !== null;
+    if (this.running) {
+      this.endsAt = state.ends_at - this.offset;
+      this.startTicking();
+      this.tick();
+    } else {
+      this.remaining = state.remaining_ms !== null && state.remaining_ms !== undefined
+        ? state.remaining_ms / 1000 : this.fullSeconds();
+      this.render();
+    }
+    if (turnChanged) {
+      this.announce(this.describe() + ". " + format(this.remaining) + (this.running ? "." : ". Press Space to start."));
+    } else if (this.running && !wasRunning) {
+      this.announce(this.describe() + ". Started.");
+    } else if (!this.running && wasRunning) {
+      this.announce("Paused at " + format(this.remaining) + ".");
+    }
   };
 
   Timer.prototype.render = function () {
     this.current().querySelector("[data-clock]").textContent = format(this.remaining);
-    this.root.classList.toggle("timer--running", this.running);
+    this.root.classList.toggle("timer--running", this.running && this.remaining > 0);
     if (this.toggleButton) {
-      this.toggleButton.textContent = this.running ? "Pause" : this.remaining > 0 ? "Start" : "Done";
+      this.toggleButton.textContent = this.running && this.remaining > 0 ? "Pause" : this.remaining > 0 ? "Start" : "Done";
     }
     document.title = format(this.remaining) + " · " + this.current().getAttribute("data-explainer") +
       " explains · Room timer";
   };
 
   Timer.prototype.tick = function () {
-    this.remaining = (this.endsAt - Date.now()) / 1000;
+    // (Clamped to the turn: the clocks of server and device differ by a few milliseconds.)
+    this.remaining = Math.min(this.fullSeconds(), Math.max(0, (this.endsAt - Date.now()) / 1000));
     if (this.remaining <= 0) {
-      this.remaining = 0;
-      this.pause(true);
+      this.stopTicking();
       this.root.classList.add("timer--done");
       this.current().querySelector("[data-done]").hidden = false;
       var last = this.index === this.turns.length - 1;
@@ -99,32 +137,39 @@
     this.render();
   };
 
-  Timer.prototype.start = function () {
-    if (this.running || this.remaining <= 0) return;
-    this.running = true;
-    this.endsAt = Date.now() + this.remaining * 1000;
+  Timer.prototype.startTicking = function () {
     var self = this;
     this.tickHandle = window.setInterval(function () {
       self.tick();
     }, 250);
-    this.render();
-    this.announce(this.describe() + ". Started.");
   };
 
-  Timer.prototype.pause = function (quiet) {
+  Timer.prototype.stopTicking = function () {
     if (this.tickHandle) window.clearInterval(this.tickHandle);
     this.tickHandle = null;
-    if (this.running) {
-      this.remaining = Math.max(0, (this.endsAt - Date.now()) / 1000);
-      this.running = false;
-      if (!quiet) this.announce("Paused at " + format(this.remaining) + ".");
-    }
-    if (this.turns.length) this.render();
   };
 
-  Timer.prototype.toggle = function () {
-    if (this.running) this.pause(false);
-    else this.start();
+  // Actions go to the server, which answers with the new shared state.
+  Timer.prototype.send = function (action) {
+    if (!this.form) return;
+    var data = new FormData(this.form);
+    data.set("action", action);
+    var self = this;
+    fetch(this.form.getAttribute("action"), {
+      method: "POST",
+      body: data,
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (state) {
+        self.apply(state);
+      })
+      .catch(function () {
+        self.announce("The timer could not reach the server; try again.");
+      });
   };
 
   Timer.prototype.fullscreen = function () {
@@ -137,18 +182,20 @@
   };
 
   Timer.prototype.act = function (action) {
-    if (action === "toggle") this.toggle();
-    else if (action === "next") this.show(this.index + 1);
-    else if (action === "previous") this.show(this.index - 1);
-    else if (action === "reset") this.show(this.index);
-    else if (action === "fullscreen") this.fullscreen();
+    if (action === "fullscreen") this.fullscreen();
+    else if (action === "toggle" || action === "next" || action === "previous" || action === "reset") {
+      this.send(action);
+    }
   };
 
   Timer.prototype.bind = function () {
     var self = this;
     this.root.addEventListener("click", function (event) {
       var button = event.target.closest("[data-action]");
-      if (button) self.act(button.getAttribute("data-action"));
+      if (button) {
+        event.preventDefault();
+        self.act(button.getAttribute("data-action"));
+      }
     });
     document.addEventListener("keydown", function (event) {
       if (event.altKey || event.ctrlKey || event.metaKey) return;
@@ -177,11 +224,32 @@
         self.act(action);
       }
     });
-    this.root.querySelectorAll("[data-controls]").forEach(function (element) {
-      element.hidden = false;
-    });
+    // Follow the shared timer: htmx polls (data-hx-get), we read the answer.
+    var poll = this.root.querySelector("[data-timer-poll]");
+    if (poll) {
+      poll.addEventListener("htmx:afterRequest", function (event) {
+        var xhr = event.detail && event.detail.xhr;
+        if (!xhr || xhr.status !== 200) return;
+        try {
+          self.apply(JSON.parse(xhr.responseText));
+        } catch (e) {
+          /* not JSON: ignore */
+        }
+      });
+    }
+    var fullscreenButton = this.root.querySelector('[data-action="fullscreen"]');
+    if (fullscreenButton) fullscreenButton.hidden = false;
     this.root.classList.add("timer--live");
-    this.show(0);
+    var endsAt = this.root.getAttribute("data-ends-at");
+    var remaining = this.root.getAttribute("data-remaining-ms");
+    this.apply({
+      pairs: parseInt(this.root.getAttribute("data-pairs"), 10) || 0,
+      version: parseInt(this.root.getAttribute("data-version"), 10) || 0,
+      turn: parseInt(this.root.getAttribute("data-turn-index"), 10) || 0,
+      running: this.root.getAttribute("data-running") === "1",
+      ends_at: endsAt ? parseInt(endsAt, 10) : null,
+      remaining_ms: remaining ? parseInt(remaining, 10) : null,
+    });
   };
 
   document.addEventListener("DOMContentLoaded", function () {

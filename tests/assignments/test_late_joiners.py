@@ -72,7 +72,7 @@ def test_weeks_before_joining_count_in_no_rate(cohort, two_weeks, late, people):
     assert [bar["percent"] for bar in chart["bars"]] == [100, 50]
     assert progress.ready_counts(cohort, two_weeks) == {week1.pk: (1, 1), week2.pk: (1, 2)}
     assert digest.completion_line(cohort, week2) == (
-        "Last week (week 1): 1 of 1 finished the pre-work."
+        "Last week (Week 1): 1 of 1 finished the pre-work."
     )
 
 
@@ -140,11 +140,14 @@ def test_csv_figures_are_numbers_and_empty_before_joining(
         "Week 2 pre-work %",
         "Week 2 assignments handed in",
         "Week 2 assignments due",
+        "Sessions attended",
+        "Sessions held",
     ]
     by_email = {row[1]: row for row in rows[1:]}
     # Unquoted cells are numbers: csv turns them into floats (a text cell would stay a str).
-    assert by_email["par@example.com"][2:] == [100.0, 1.0, 1.0, 0.0, 0.0, 0.0]
-    assert by_email["late@example.com"][2:] == ["", "", "", 0.0, 0.0, 0.0]
+    assert by_email["par@example.com"][2:8] == [100.0, 1.0, 1.0, 0.0, 0.0, 0.0]
+    assert by_email["late@example.com"][2:8] == ["", "", "", 0.0, 0.0, 0.0]
+    assert all(isinstance(cell, float) for cell in by_email["par@example.com"][8:])
     assert "1/1" not in body and "%" not in body.splitlines()[1]
 
 

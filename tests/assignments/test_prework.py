@@ -302,3 +302,12 @@ def test_publishing_asks_first_while_items_lack_a_title_or_minutes(cohort, peopl
     )
     week.refresh_from_db()
     assert week.is_published()
+
+
+def test_marking_an_item_id_beyond_any_database_integer_is_not_found(
+    upcoming_week, items, people, client_for
+):
+    url = reverse("assignments:item_completion", args=[upcoming_week.cohort.slug, 2**70])
+    response = client_for(people["participant"]).post(url, {"done": "1"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 404
+    assert not Completion.objects.exists()

@@ -65,7 +65,13 @@ def url_arguments(cohort, people):
     item = PreworkItem.objects.create(week=week, title="Video", url="https://example.com/v")
     assignment = Assignment.objects.create(week=week, title="Notebook", due_at=week.session_start)
     submission = Submission.objects.create(assignment=assignment, user=people["participant"])
-    from discussions.models import DiscussionPoint, MuddiestPoint, PairPrompt, SharedResource
+    from discussions.models import (
+        DiscussionPoint,
+        MuddiestPoint,
+        PairPrompt,
+        Room,
+        SharedResource,
+    )
 
     muddiest = MuddiestPoint.objects.create(week=week, author=people["participant"], text="Why?")
     resource = SharedResource.objects.create(
@@ -103,6 +109,7 @@ def url_arguments(cohort, people):
         "muddiest_id": muddiest.pk,
         "resource_id": resource.pk,
         "delivery_id": unknown.pk,
+        "room_id": Room.objects.create(cohort=cohort, name="Main room").pk,
         "announcement_id": announcement.pk,
     }
 

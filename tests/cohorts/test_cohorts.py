@@ -118,9 +118,18 @@ def test_home_lists_cohorts_or_goes_straight_to_the_current_week(
 ):
     Week.objects.filter(cohort=cohort).update(publish_at=datetime(2026, 1, 1, tzinfo=UTC))
     client = client_for(people["participant"])
-    response = client.get(reverse("home"))
+    during = cohort.weeks.get(number=3).session_start - timedelta(days=1)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(timezone, "now", lambda: during)
+        response = client.get(reverse("home"))
     assert response.status_code == 302
-    assert response["Location"].startswith(f"/c/{cohort.slug}/weeks/")
+    assert response["Location"] == f"/c/{cohort.slug}/weeks/3/"
+    # Once the last session is over there is no current session: the cohort's page.
+    after = cohort.weeks.get(number=12).session_end + timedelta(minutes=1)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(timezone, "now", lambda: after)
+        assert cohort.current_week() is None
+        assert client.get(reverse("home"))["Location"] == f"/c/{cohort.slug}/"
     Membership.objects.create(user=people["participant"], cohort=other_cohort)
     page = client.get(reverse("home")).content.decode()
     assert "Machine Learning" in page and "Statistics" in page
@@ -173,7 +182,8 @@ def test_seed_demo_is_idempotent():
         Week.objects.count(),
     )
     cohort = Cohort.objects.get(slug=demo.SLUG)
-    assert counts == (1, 18, 18, 12)
+    # The course (18 people, 12 weeks) and the workshop (14 people, 7 of them new; 4 days).
+    assert counts == (2, 25, 32, 16)
     assert cohort.weeks.get(number=2).title == "Linear regression"
     assert cohort.weeks.last().title == "Embeddings"
     assert User.objects.get(email="participant16@example.com").check_password("homeroom-demo")
@@ -248,7 +258,7 @@ def test_the_demo_shows_people_behind_on_earlier_weeks(client):
     assert all(email.startswith("participant") for email in behind)
 
 
-def test_a_cohort_months_away_says_next_session_not_this_week(cohort, people, client_for):
+def test_a_cohort_months_away_has_no_current_session(cohort, people, client_for):
     first = cohort.weeks.get(number=1).session_start
     Week.objects.filter(cohort=cohort).update(publish_at=datetime(2026, 1, 1, tzinfo=UTC))
     client = client_for(people["participant"])
@@ -259,8 +269,15 @@ def test_a_cohort_months_away_says_next_session_not_this_week(cohort, people, cl
         client = client_for(people["participant"])  # a session of that day
         days_ahead = client.get(cohort.get_absolute_url()).content.decode()
     assert "This week" not in months_ahead
-    assert "Next session" in months_ahead.split('aria-current="date"')[1][:600]
-    assert "This week" in days_ahead.split('aria-current="date"')[1][:600]
+    assert 'aria-current="date"' not in months_ahead
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(timezone, "now", lambda: first - timedelta(days=90))
+        assert cohort.current_week() is None
+    assert "Next session" in days_ahead.split('aria-current="date"')[1][:600]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(timezone, "now", lambda: first + timedelta(minutes=5))
+        running = client.get(cohort.get_absolute_url()).content.decode()
+    assert "In session now" in running.split('aria-current="date"')[1][:600]
 
 
 def test_the_meeting_link_is_a_link_on_the_cohort_week_and_session_pages(

@@ -94,7 +94,7 @@ def test_due_dates_of_published_weeks_for_participants_all_for_facilitators(
     notebook = week_1.assignments.get(title="Notebook")
     event = due[f"assignment-{notebook.pk}@localhost:8000"]
     assert event.decoded("DTSTART") == datetime(2026, 10, 17, 18, 0, tzinfo=BERLIN)
-    assert str(event["SUMMARY"]) == "Due: Notebook (Autumn ML, week 1)"
+    assert str(event["SUMMARY"]) == "Due: Notebook (Autumn ML, Week 1)"
     assert str(event["TRANSP"]) == "TRANSPARENT"
     assert sum(uid.startswith("assignment-") for uid in facilitator) == Assignment.objects.count()
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from assignments.models import Assignment, PreworkItem
 from cohorts.models import Cohort, Membership, Role, Week
-from curriculum.course import Course
+from curriculum.course import Course, sign_run
 from curriculum.course_file import parse_course
 from discussions.models import DiscussionPoint, PairPrompt
 
@@ -41,8 +41,11 @@ def test_round_trip_export_import_gives_an_equal_curriculum(course_cohort, make_
         course_cohort.location,
         course_cohort.session_minutes,
     )
-    # And the file it exports is the file it came from.
-    assert Course.from_cohort(again).to_yaml() == text.replace("Autumn ML", "Autumn ML again", 1)
+    # And the file it exports is the file it came from, but for the run it names.
+    assert sign_run(course_cohort.pk) in text
+    assert Course.from_cohort(again).to_yaml() == text.replace(
+        "Autumn ML", "Autumn ML again", 1
+    ).replace(sign_run(course_cohort.pk), sign_run(again.pk))
 
 
 def test_round_trip_into_another_zone_and_weekday(course_cohort, make_user):
@@ -65,6 +68,8 @@ def test_the_file_is_plain_yaml_with_times_relative_to_the_session(course_cohort
     data = yaml.safe_load(text)
     assert data["homeroom_course"] == 1
     assert data["schedule"] == {
+        "kind": "weekly",
+        "unit": "Week",
         "time_zone": "Europe/Berlin",
         "weekday": "Monday",
         "time": "18:00",

@@ -180,9 +180,22 @@ def test_who_explains_first_alternates():
 
 
 def test_turns_alternate_in_pairs_and_rotate_in_a_trio():
-    assert turns(2, 3) == [(0, 1), (1, 0), (0, 1)]
-    assert turns(3, 3) == [(0, 1), (1, 2), (2, 0)]
-    assert turns(1, 2) == [(0, None), (0, None)]
+    # (prompt, explainer, listener)
+    assert turns(2, 3) == [(0, 0, 1), (1, 1, 0), (2, 0, 1)]
+    assert turns(3, 3) == [(0, 0, 1), (1, 1, 2), (2, 2, 0)]
+    assert turns(1, 2) == [(0, 0, None), (1, 0, None)]
+    assert turns(2, 0) == []
+
+
+def test_every_member_of_a_trio_explains_even_with_fewer_prompts():
+    # Two prompts: the trio takes a third turn on the first prompt, so C explains too.
+    assert turns(3, 2) == [(0, 0, 1), (1, 1, 2), (0, 2, 0)]
+    assert turns(3, 1) == [(0, 0, 1), (0, 1, 2), (0, 2, 0)]
+    # The pairs in the same room follow the room's three turns: A, B, then A again.
+    assert turns(2, 2, rounds=3) == [(0, 0, 1), (1, 1, 0), (0, 0, 1)]
+    for prompts in range(1, 6):
+        explainers = {slot.explainer for slot in turns(3, prompts)}
+        assert explainers == {0, 1, 2}
 
 
 # --- The heaviest arrangement, checked against plain searches --------------------------

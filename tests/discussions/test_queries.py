@@ -76,7 +76,7 @@ def add_participants(lived_in, count):
         )
         if n % 7 == 0:
             Attendance.objects.create(week=week, user=user, present=False)
-    pairing = week.pairing
+    pairing = Pairing.objects.get(week=week)
     pairing.groups.all().delete()
     ids = list(
         Membership.objects.filter(cohort=week.cohort, role=Role.PARTICIPANT).values_list(
@@ -116,8 +116,10 @@ def test_week_page_for_a_participant(lived_in, people, client_for):
     client = client_for(people["participant"])
     queries = small_and_large(client, week.get_absolute_url(), lived_in)
     # Session and user (2), cohort with membership (1), the week with its neighbours (1), the
-    # pre-work (2), the discussions (4: points, own feedback, muddiest points, links).
-    assert queries <= 10
+    # pre-work (2), the discussions (4: points, own feedback, muddiest points, links); during
+    # the session "My session" (4: the group with its people, the prompts, the shared timer,
+    # whether self check-in is on).
+    assert queries <= 14
 
 
 def test_week_page_for_a_facilitator(lived_in, people, client_for):
@@ -129,13 +131,26 @@ def test_week_page_for_a_facilitator(lived_in, people, client_for):
 def test_session_page(lived_in, people, client_for):
     week = lived_in["week"]
     url = reverse("discussions:session", args=[week.cohort.slug, week.number])
-    assert small_and_large(client_for(people["facilitator"]), url, lived_in) <= 10
+    # (One of them: whether the cohort has rooms.)
+    assert small_and_large(client_for(people["facilitator"]), url, lived_in) <= 11
+
+
+def test_session_page_of_one_room(lived_in, people, client_for):
+    from discussions.models import Room
+
+    week = lived_in["week"]
+    Room.objects.create(cohort=week.cohort, name="Lovelace", facilitator=people["facilitator"])
+    Room.objects.create(cohort=week.cohort, name="Hopper")
+    url = reverse("discussions:session", args=[week.cohort.slug, week.number])
+    # Rooms cost three more: where people are placed, the rooms' order, and (the room has
+    # no pairs yet) looking for its pairing.
+    assert small_and_large(client_for(people["facilitator"]), url, lived_in) <= 14
 
 
 def test_pair_sheets(lived_in, people, client_for):
     week = lived_in["week"]
     url = reverse("discussions:pairs_print", args=[week.cohort.slug, week.number])
-    assert small_and_large(client_for(people["facilitator"]), url, lived_in) <= 8
+    assert small_and_large(client_for(people["facilitator"]), url, lived_in) <= 9
 
 
 def test_the_week_page_lists_the_top_muddiest_points_and_links_and_offers_the_rest(

@@ -23,34 +23,71 @@ def test_participants_cannot_open_any_facilitator_page(week_in_session, particip
         assert client.get(url(name, week_in_session)).status_code == 403, name
     assert client.post(url("pairs_generate", week_in_session)).status_code == 403
     assert (
-        client.post(url("attendance_toggle", week_in_session, participants[1].pk)).status_code
+        client.post(
+            url("attendance_mark", week_in_session, participants[1].pk), {"status": "absent"}
+        ).status_code
         == 403
     )
-    assert not Attendance.objects.exists()
+    assert not Attendance.objects.filter(status="absent").exists()
 
 
-def test_everyone_is_present_until_tapped(week_in_session, participants, people, client_for):
+def test_attendance_is_a_record_set_by_tapping(week_in_session, participants, people, client_for):
     client = client_for(people["facilitator"])
     page = client.get(url("session", week_in_session)).content.decode()
-    assert f"{len(participants)} of {len(participants)} present" in page
-    assert page.count('aria-pressed="true"') == len(participants)
+    # Nobody marked: everyone is shown as not marked, and everyone would be paired.
+    assert f"{len(participants)} of {len(participants)} to pair" in page
+    assert f"Unmarked: {len(participants)}" in page
+    assert page.count("not marked</span>") == len(participants)
     # Facilitators and organizers are not on the attendance list.
     assert (
         people["facilitator"].display_name
         not in page.split('id="attendance"')[1].split("</section>")[0]
     )
 
-    response = client.post(url("attendance_toggle", week_in_session, participants[2].pk))
-    assert response.status_code == 302 and response["Location"].endswith("#attendance")
-    assert Attendance.objects.get(user=participants[2]).present is False
+    # Tapping a name marks them absent; the same tap twice is one record.
+    mark = url("attendance_mark", week_in_session, participants[2].pk)
+    for _ in range(2):
+        response = client.post(mark, {"status": "absent"})
+        assert response.status_code == 302 and response["Location"].endswith("#attendance")
+    assert Attendance.objects.get(user=participants[2]).status == "absent"
+    client.post(url("attendance_mark", week_in_session, participants[3].pk), {"status": "excused"})
     page = client.get(url("session", week_in_session)).content.decode()
-    assert f"{len(participants) - 1} of {len(participants)} present" in page
+    assert f"{len(participants) - 2} of {len(participants)} to pair" in page
+    assert "Absent: 1 · Excused: 1 · Unmarked: 4" in page
 
-    client.post(url("attendance_toggle", week_in_session, participants[2].pk))
-    assert Attendance.objects.get(user=participants[2]).present is True
-    client.post(url("attendance_toggle", week_in_session, participants[2].pk))
+    # Once someone is marked here, only those marked here are paired.
+    client.post(url("attendance_mark", week_in_session, participants[0].pk), {"status": "present"})
+    assert [m.user for m in Attendance.objects.present_memberships(week_in_session)] == [
+        participants[0]
+    ]
+    # "Mark everyone not marked as here" leaves the absent and excused as they are.
     client.post(url("attendance_everyone", week_in_session))
-    assert not Attendance.objects.filter(present=False).exists()
+    assert dict(Attendance.objects.filter(week=week_in_session).values_list("user", "status")) == {
+        **{p.pk: "present" for p in participants},
+        participants[2].pk: "absent",
+        participants[3].pk: "excused",
+    }
+    client.post(mark, {"status": "unmarked"})
+    assert not Attendance.objects.filter(user=participants[2]).exists()
+    assert client.post(mark, {"status": "maybe"}).status_code == 400
+    assert client.post(mark).status_code == 400
+
+
+def test_pairs_made_in_the_session_record_who_was_there(
+    week_in_session, participants, people, client_for
+):
+    client = client_for(people["facilitator"])
+    client.post(url("attendance_mark", week_in_session, participants[1].pk), {"status": "absent"})
+    client.post(url("pairs_generate", week_in_session))
+    statuses = Attendance.objects.statuses(week_in_session)
+    assert statuses == {
+        **{p.pk: "present" for p in participants},
+        participants[1].pk: "absent",
+    }
+    paired = {
+        m for g in Pairing.objects.get(week=week_in_session).groups.all() for m in g.member_ids
+    }
+    assert paired == {p.pk for p in participants} - {participants[1].pk}
 
 
 def test_attendance_only_for_this_cohorts_participants(
@@ -59,11 +96,11 @@ def test_attendance_only_for_this_cohorts_participants(
     stranger = make_user("stranger@example.com")
     Membership.objects.create(user=stranger, cohort=other_cohort, role=Role.PARTICIPANT)
     client = client_for(people["facilitator"])
-    assert client.post(url("attendance_toggle", week_in_session, stranger.pk)).status_code == 404
-    assert (
-        client.post(url("attendance_toggle", week_in_session, people["organizer"].pk)).status_code
-        == 404
-    )
+    absent = {"status": "absent"}
+    mark = url("attendance_mark", week_in_session, stranger.pk)
+    assert client.post(mark, absent).status_code == 404
+    mark = url("attendance_mark", week_in_session, people["organizer"].pk)
+    assert client.post(mark, absent).status_code == 404
 
 
 def test_generate_swap_lock_and_unlock(week_in_session, participants, people, client_for):
@@ -102,7 +139,7 @@ def test_session_page_warns_when_attendance_changed_after_pairing(
     week_in_session, participants, people, client_for
 ):
     pairing.generate(week_in_session, seed=3)
-    Attendance.objects.create(week=week_in_session, user=participants[1], present=False)
+    Attendance.mark(week_in_session, participants[1], "absent", by=None)
     page = client_for(people["facilitator"]).get(url("session", week_in_session)).content.decode()
     assert "Attendance changed since these pairs were made" in page
     assert f"Paired but absent: {participants[1].display_name}" in page

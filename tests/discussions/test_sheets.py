@@ -8,7 +8,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from discussions import pairing, sheets
-from discussions.models import Attendance, DiscussionPoint, PairPrompt
+from discussions.models import Attendance, DiscussionPoint, Pairing, PairPrompt
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def test_pdf_contains_every_name_and_prompt(prepared_week, participants, people,
         assert flat(prompt) in text, prompt
     assert "Linear in the weights, not the inputs." in text
     assert "Facilitator overview" in text
-    groups = prepared_week.pairing.groups.count()
+    groups = Pairing.objects.get(week=prepared_week).groups.count()
     assert len(reader.pages) >= 1 + groups  # the overview, then a page per pair or trio
     assert "explains to" in text
 
@@ -72,7 +72,11 @@ def test_pdf_paper_sizes(prepared_week, people, client_for):
     box = letter.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (612, 792)
     # One sheet per group on both papers: nothing spills over.
-    assert len(a4.pages) == len(letter.pages) == 1 + prepared_week.pairing.groups.count()
+    assert (
+        len(a4.pages)
+        == len(letter.pages)
+        == 1 + Pairing.objects.get(week=prepared_week).groups.count()
+    )
 
 
 def test_default_paper_is_letter_in_the_americas(cohort, other_cohort):
@@ -89,27 +93,31 @@ def test_pdf_never_fetches_urls_from_user_markdown(prepared_week, people, client
     import urllib.request
 
     fetched = []
+    real_open = urllib.request.OpenerDirector.open
 
     def record(self, request, *args, **kwargs):
         # WeasyPrint swallows fetch errors, so remember the attempt rather than only raising.
         fetched.append(getattr(request, "full_url", request))
+        if str(fetched[-1]).startswith("data:"):
+            return real_open(self, request, *args, **kwargs)
         raise OSError("no network in tests")
 
     monkeypatch.setattr(urllib.request.OpenerDirector, "open", record)
     response = client_for(people["facilitator"]).get(url("pairs_pdf", prepared_week))
     assert response.status_code == 200
     assert "and text" in pdf_text(response.content)[1]
-    assert fetched == []
+    # Only the stylesheet's own data: picture (the ruled lines) is ever read.
+    assert [url for url in fetched if not str(url).startswith("data:")] == []
 
 
 def test_print_page_has_one_sheet_per_group_with_turns(
     prepared_week, participants, people, client_for
 ):
-    Attendance.objects.create(week=prepared_week, user=participants[-1], present=False)
+    Attendance.mark(prepared_week, participants[-1], "absent", by=None)
     pairing.generate(prepared_week, seed=43)  # five people: two in a pair, three in a trio
     response = client_for(people["facilitator"]).get(url("pairs_print", prepared_week))
     page = response.content.decode()
-    groups = list(prepared_week.pairing.groups.all())
+    groups = list(Pairing.objects.get(week=prepared_week).groups.all())
     assert page.count('class="sheet ') + page.count('class="sheet"') == 1 + len(groups)
     for user in participants[:-1]:
         assert user.display_name in page
@@ -161,3 +169,24 @@ def test_pairs_can_be_generated_straight_from_the_print_page(
     page = client.get(url("pairs_print", week_in_session)).content.decode()
     assert "Generate pairs now" not in page
     assert all(user.display_name in page for user in participants)
+
+
+def test_pdf_reprint_is_cached_and_an_edit_shows_at_once(prepared_week, people, client_for):
+    client = client_for(people["facilitator"])
+    first = client.get(url("pairs_pdf", prepared_week)).content
+    assert client.get(url("pairs_pdf", prepared_week)).content == first
+    prompt = prepared_week.pair_prompts.get(minutes=4)
+    prompt.prompt = "Explain what momentum adds to gradient descent."
+    prompt.save()
+    text = flat(pdf_text(client.get(url("pairs_pdf", prepared_week)).content)[1])
+    assert "Explain what momentum adds to gradient descent." in text
+    assert "Explain what the learning rate does." not in text
+    # A swap of two people shows at once too.
+    group = Pairing.objects.get(week=prepared_week).groups.order_by("number").first()
+    before = flat(pdf_text(client.get(url("pairs_pdf", prepared_week)).content)[1])
+    group.person_a, group.person_b = group.person_b, group.person_a
+    group.save()
+    after = flat(pdf_text(client.get(url("pairs_pdf", prepared_week)).content)[1])
+    assert after != before
+    first_name = group.person_a.display_name
+    assert f"{first_name} (A) explains to" in after

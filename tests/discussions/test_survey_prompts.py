@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from cohorts.models import Membership, Role
 from curriculum.course import Course
+from curriculum.course_file import parse_course
 from discussions import survey
 from discussions.digest import survey_line
 from discussions.models import Attendance, Feedback, SurveySettings
@@ -314,6 +315,32 @@ def test_results_csv_equals_the_page_and_shows_the_last_run(
     table.feed(page.content.decode())
     assert table.rows[1][:8] == ["Week 1", "2", "2", "100%", "3.5", "3.5", "3.5", "3.5"]
     assert "Last run" not in table.rows[0][-1]
+
+
+def test_a_run_made_from_an_exported_file_compares_with_its_source_for_its_organizers(
+    held, cohort, people, make_user
+):
+    week, users = held
+    rate(week, users["par"], 5)
+    text = Course.from_cohort(cohort).to_yaml()
+    assert "\nrun: " in text
+
+    def import_as(user, file_text):
+        course, problems = parse_course(file_text)
+        assert problems == []
+        new = course.create(course.new_run(title="ML again", start_date=date(2027, 1, 4)), user)
+        return SurveySettings.of(new).previous_run
+
+    # The organizer of the run the file came from sees it beside the new run.
+    assert import_as(people["organizer"], text) == cohort
+    # Someone who holds the file but was not in that run does not.
+    stranger = make_user("stranger@example.com", "Sam Stranger")
+    assert import_as(stranger, text) is None
+    # An edited `run`, or none, names no run (and the file still imports).
+    edited = re.sub(r"(?m)^run: .*$", "run: 1:forged", text)
+    assert import_as(people["organizer"], edited) is None
+    without = re.sub(r"(?m)^run: .*\n", "", text)
+    assert import_as(people["organizer"], without) is None
 
 
 def test_the_digest_says_the_last_surveys_response_rate(held, cohort, time_machine):

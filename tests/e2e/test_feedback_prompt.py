@@ -64,7 +64,7 @@ def test_rate_last_session_from_the_coming_weeks_page(page, two_weeks):
 def test_a_printed_week_page_has_no_pager(page, two_weeks):
     sign_in(page, "ada@example.com")
     page.goto("/c/ml/weeks/2/")
-    pager = page.get_by_role("navigation", name="Other weeks")
+    pager = page.get_by_role("navigation", name="Other sessions")
     expect(pager).to_be_visible()
     page.emulate_media(media="print")
     expect(pager).to_be_hidden()

@@ -55,7 +55,7 @@ def test_organizer_posts_a_week_and_sees_a_participant_get_ready(page, time_mach
     page.get_by_label("Schedule for").check()
     page.get_by_label("Publish at").fill(publish_at.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_role("button", name="Save visibility").click()
-    expect(page.get_by_text("Scheduled: participants see this week from")).to_be_visible()
+    expect(page.get_by_text("Scheduled: participants see Week 1 from")).to_be_visible()
 
     # Before the publish time the participant cannot see it.
     sign_in(page, "pat@example.com")

@@ -149,7 +149,7 @@ def test_beat_and_a_worker_send_a_reminder_by_smtp_and_a_digest_to_slack_once(
     assert "Lecture 1 (video, 12 min)" in message.get_body(preferencelist=("plain",)).get_content()
 
     digest = slack_standin.messages[0]
-    assert digest["text"].startswith("Real Time, week 1: Right now.")
+    assert digest["text"].startswith("Real Time, Week 1: Right now.")
     assert any("Lecture 1" in block.get("text", {}).get("text", "") for block in digest["blocks"])
     rows = Delivery.objects.filter(cohort=cohort)
     assert sorted(rows.values_list("kind", "status", "attempts")) == [

@@ -132,7 +132,7 @@ def test_dry_run_lists_who_would_get_what_and_why_and_sends_nothing(class_list):
         "→ reminder to bea@example.com [would send]: 1 video, 11 min left; the session is "
         "Thu 3 Sep 2026, 16:00 (Europe/Berlin)." in text
     )
-    assert "✗ reminder ada@example.com: Finished everything for this week." in text
+    assert "✗ reminder ada@example.com: Finished everything for Week 1." in text
     assert "✗ digest: No Slack webhook is set, so no digest." in text
     assert "would claim 2 delivery(ies)" in text
     assert not Delivery.objects.exists()

@@ -94,7 +94,7 @@ def test_a_future_at_without_dry_run_refuses_and_claims_nothing(
     assert sent_to() == ["bea@example.com", "par@example.com"]
 
 
-def test_a_lead_over_a_week_reminds_of_every_session_on_time(
+def test_a_lead_over_a_week_reminds_of_the_next_session_once_the_previous_one_ends(
     cohort, class_list, time_machine, run_dispatch
 ):
     cohort.reminder_lead_hours = 200
@@ -103,8 +103,12 @@ def test_a_lead_over_a_week_reminds_of_every_session_on_time(
     week2.publish_at = berlin("2026-08-27 09:00")
     week2.save()
     PreworkItem.objects.create(week=week2, title="Week 2 video", minutes=9)
-    # 200 h before week 2's session (Thu 10 Sep 16:00) is Wed 2 Sep 08:00.
+    # 200 h before week 2's session (Thu 10 Sep 16:00) is Wed 2 Sep 08:00, but week 1's
+    # session (Thu 3 Sep 16:00–17:30) is not over then: week 2's reminder waits for its end.
     time_machine.move_to(berlin("2026-09-02 08:00"))
+    run_dispatch()
+    assert not Delivery.objects.filter(kind="reminder", week=week2).exists()
+    time_machine.move_to(berlin("2026-09-03 17:30"))
     run_dispatch()
     week2_rows = Delivery.objects.filter(kind="reminder", week=week2)
     assert sorted(week2_rows.values_list("recipient", "status")) == [

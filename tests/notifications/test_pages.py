@@ -175,7 +175,7 @@ def test_what_is_due_shows_who_would_get_what_and_why_without_sending(
     assert "Would go out now (2)" in page
     assert "bea@example.com" in page
     assert "1 video, 11 min left; the session is Thu 3 Sep 2026, 16:00" in page
-    assert "ada@example.com: Finished everything for this week." in page
+    assert "ada@example.com: Finished everything for Week 1." in page
     assert "cat@example.com: Switched reminders off." in page
     assert "No Slack webhook is set, so no digest." in page
     assert not Delivery.objects.exists()

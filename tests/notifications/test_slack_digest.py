@@ -131,7 +131,7 @@ def test_digest_content(
     assert "• Extra reading — reading, 20 min (optional)" in text
     assert "• Notebook — Thu 3 Sep 2026, 16:00" in text
     assert message["text"].startswith(
-        "Machine Learning, week 1: Linear models. Session Thu 3 Sep 2026"
+        "Machine Learning, Week 1: Linear models. Session Thu 3 Sep 2026"
     )
     assert "http://localhost:8000/c/ml/weeks/1/" in message["text"]
     row = digests().get()
@@ -149,7 +149,7 @@ def test_digest_tells_how_many_finished_last_weeks_prework(
     run_dispatch()
     [message] = slack_standin.messages
     # par, ada, bea, cat are active participants; ada finished week 1's required pre-work.
-    assert "Last week (week 1): 1 of 4 finished the pre-work." in block_texts(message)
+    assert "Last week (Week 1): 1 of 4 finished the pre-work." in block_texts(message)
 
 
 def test_user_text_is_escaped_so_nobody_can_ping_the_channel_or_fake_a_link(
@@ -201,7 +201,7 @@ def test_a_long_week_stays_within_slacks_limits(
     everything = "\n".join(texts)
     assert "• …and 379 more on the week page" in everything  # 403 items, 24 shown
     assert "• …and 277 more on the week page" in everything  # 301 assignments, 24 shown
-    assert "Open week 1 in Homeroom" in texts[-1]
+    assert "Open Week 1 in Homeroom" in texts[-1]
     assert digests().get().status == "sent"
 
 
@@ -413,7 +413,7 @@ def test_completion_counts_come_from_progress(slack_cohort, class_list, prework,
     Completion.objects.create(user=class_list["par"], item=prework["video1"])
     Completion.objects.create(user=class_list["par"], item=prework["video2"])
     assert digest.completion_line(slack_cohort, week2) == (
-        "Last week (week 1): 2 of 4 finished the pre-work."
+        "Last week (Week 1): 2 of 4 finished the pre-work."
     )
 
 

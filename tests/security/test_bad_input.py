@@ -158,7 +158,7 @@ def test_an_assignment_is_due_within_a_year_of_its_session(cohort, organizer):
     late = cohort.local(week.session_start + timedelta(days=400)).strftime("%Y-%m-%dT%H:%M")
     url = reverse("assignments:assignment_create", args=[cohort.slug, 1])
     data = {"title": "A", "instructions": "", "due_at": late, "submission_kind": "link"}
-    refused(organizer.post(url, data), "within a year of the week")
+    refused(organizer.post(url, data), "within a year of its session")
 
 
 def test_export_writes_what_import_reads_even_for_old_far_due_dates(cohort, organizer):

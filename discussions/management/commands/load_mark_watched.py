@@ -8,6 +8,10 @@ Builds throwaway data in a temporary database (as perf_report does), starts guni
 bounded time — the minimal view and Mark watched (toggling one item on and off) in
 alternating rounds — prints the median requests per second and latency percentiles, then
 stops gunicorn and drops the database. Figures, not a test: run it on an idle machine.
+
+Beside each line, the CPU time gunicorn's processes spent per request (read from /proc on
+Linux): unlike requests per second, it barely moves when other programs share the machine,
+so "CPU per request" compares the two views even on a busy one.
 """
 
 import os
@@ -122,23 +126,36 @@ class Command(BaseCommand):
                 for name, path in paths.items():
                     script = Path(tmp) / f"{name}.lua"
                     script.write_text(LUA % {"path": path, "cookie": cookie, "csrf": csrf})
+                cpu = {name: [] for name in paths}
                 for _ in range(rounds):
                     for name in paths:
-                        runs[name].append(
-                            self.wrk(port, Path(tmp) / f"{name}.lua", seconds, connections)
-                        )
+                        cpu_before = server_cpu_seconds(server.pid)
+                        result = self.wrk(port, Path(tmp) / f"{name}.lua", seconds, connections)
+                        runs[name].append(result)
+                        if cpu_before is not None and result[4]:
+                            used = server_cpu_seconds(server.pid) - cpu_before
+                            cpu[name].append(used / result[4])
             rates = {}
             for name, results in runs.items():
-                rates[name] = statistics.median(rate for rate, *_ in results)
-                p50 = statistics.median(p50 for _, p50, _, _ in results)
-                p99 = statistics.median(p99 for *_, p99, _ in results)
-                errors = sum(errors for *_, errors in results)
-                self.stdout.write(
+                rates[name] = statistics.median(result[0] for result in results)
+                p50 = statistics.median(result[1] for result in results)
+                p99 = statistics.median(result[2] for result in results)
+                errors = sum(result[3] for result in results)
+                line = (
                     f"{name} {rates[name]:.0f} req/s p50 {p50:.1f} ms p99 {p99:.1f} ms "
                     f"non-2xx {errors}"
                 )
+                if cpu[name]:
+                    line += f" CPU {1000 * statistics.median(cpu[name]):.2f} ms/request"
+                self.stdout.write(line)
             share = rates["mark"] / rates["minimal"] if rates["minimal"] else 0
             self.stdout.write(f"mark watched throughput {share:.0%} of minimal")
+            if cpu["mark"] and cpu["minimal"]:
+                ratio = statistics.median(cpu["minimal"]) / statistics.median(cpu["mark"])
+                self.stdout.write(
+                    f"mark watched CPU per request: minimal's is {ratio:.0%} of it "
+                    "(the throughput share on an idle machine with the CPU as the limit)"
+                )
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
@@ -170,7 +187,23 @@ class Command(BaseCommand):
         p50 = milliseconds(re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE).group(1))
         p99 = milliseconds(re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE).group(1))
         errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-        return rate, p50, p99, int(errors.group(1)) if errors else 0
+        requests = int(re.search(r"(\d+) requests in", out).group(1))
+        return rate, p50, p99, int(errors.group(1)) if errors else 0, requests
+
+
+def server_cpu_seconds(pid):
+    """User and system CPU time of gunicorn's master and workers so far (Linux /proc), or
+    None where /proc does not tell."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        total = 0
+        for process in [str(pid), *children]:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    except (OSError, ValueError, IndexError):
+        return None
+    return total / ticks
 
 
 def milliseconds(text):

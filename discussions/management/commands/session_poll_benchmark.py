@@ -1,0 +1,258 @@
+"""The live session's poll under load: 200 participants following the shared timer.
+
+    manage.py session_poll_benchmark                         # 200 participants, 10 s
+    DATABASE_URL=postgres://… manage.py session_poll_benchmark --seconds 30
+
+Builds throwaway data in a temporary database (as perf_report does: a 200-participant
+cohort, 12 weeks), starts the room's shared timer, and gives every participant their own
+signed poll address. gunicorn serves on 127.0.0.1; wrk (Debian: `apt-get install -y wrk`)
+opens one connection per participant, each asking every --interval ms with the ETag it
+already has, as the "My session" card does — 100 requests/s for 200 people every 2 s.
+Prints the poll's p50/p99, the share answered 304, and gunicorn's CPU per 100 requests/s;
+then a run without the pause shows the headroom. Figures, not a test: run it on an idle
+machine. Target: p99 under 20 ms, under 5% of one core per 100 requests/s.
+"""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.urls import reverse
+
+from .load_mark_watched import database_url, free_port, milliseconds, wait_for
+from .perf_report import temporary_database
+
+LUA = """
+local paths = {%(paths)s}
+local n = 0
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) not_modified = 0 end
+request = function()
+  n = n + 1
+  return wrk.format("GET", paths[(n %% #paths) + 1], {["If-None-Match"] = '%(etag)s'})
+end
+response = function(status, headers, body)
+  if status == 304 then not_modified = not_modified + 1 end
+end
+function done(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do total = total + thread:get("not_modified") end
+  io.write(string.format("not_modified %%d\\n", total))
+end
+%(delay)s
+"""
+
+
+class poll_database(temporary_database):
+    """Its own temporary database (`<name>_poll` on PostgreSQL), so it can run beside the
+    other benchmarks."""
+
+    def __enter__(self):
+        if connection.vendor == "sqlite":
+            return super().__enter__()
+        self.tmp = None
+        test = connection.settings_dict.setdefault("TEST", {})
+        test["NAME"] = f"{connection.settings_dict['NAME']}_poll"
+        self.old_name = connection.creation.create_test_db(
+            verbosity=0, autoclobber=True, serialize=False
+        )
+        return self
+
+
+def cpu_seconds(pid):
+    """CPU time (user + system) of a process and its children still running: gunicorn's
+    master and workers."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the name: state ppid … utime (14th field of the line) stime (15th).
+        if entry.name == str(pid) or fields[1] == str(pid):
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+class Command(BaseCommand):
+    help = "Load-test the live session's poll (304 while unchanged) with gunicorn and wrk."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--participants", type=int, default=200)
+        parser.add_argument("--interval", type=int, default=2000, help="ms between polls.")
+        parser.add_argument("--seconds", type=int, default=10, help="Per run, at most 120.")
+        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=1,
+            help="Above 1: gunicorn's gthread workers, which keep connections open.",
+        )
+
+    def handle(self, *args, participants, interval, seconds, workers, threads, **options):
+        if shutil.which("wrk") is None:
+            raise CommandError(
+                "wrk is not installed. On Debian or Ubuntu: sudo apt-get install -y wrk"
+            )
+        if not 1 <= seconds <= 120 or not 2 <= participants <= 1000:
+            raise CommandError("Use 1–120 seconds and 2–1000 participants.")
+        if not 100 <= interval <= 60_000 or not 1 <= workers <= 16 or not 1 <= threads <= 64:
+            raise CommandError("Use an interval of 100–60000 ms, 1–16 workers, 1–64 threads.")
+        warnings.filterwarnings("ignore", message="No directory at")
+        with poll_database():
+            self.run(participants, interval, seconds, workers, threads)
+
+    def run(self, participants, interval, seconds, workers, threads):
+        from cohorts.models import Membership
+        from discussions import live, perf
+
+        started = time.perf_counter()
+        built = perf.build(participants)
+        week = built.week
+        live.control(week, None, "start", [300])
+        state = live.timer_state(week.pk, None)
+        memberships = Membership.objects.active_participants(built.cohort)
+        paths = [
+            reverse("live_poll", args=[live.poll_token(m.pk, week.pk, None)]) for m in memberships
+        ]
+        self.stdout.write(
+            f"# {connection.vendor}, {len(paths)} participants, gunicorn {workers} workers"
+            f"{f' × {threads} threads' if threads > 1 else ' (sync)'}, data built in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+        port = free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "DEBUG": "0",
+            "SECRET_KEY": settings.SECRET_KEY,
+            "SITE_URL": f"http://127.0.0.1:{port}",
+            "PYTHONWARNINGS": "ignore:No directory at",
+        }
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        server = subprocess.Popen(  # noqa: S603
+            [
+                str(gunicorn),
+                "discussions.perf_wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                *(["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []),
+                "--log-level",
+                "warning",
+            ],
+            cwd=settings.BASE_DIR,
+            env=env,
+            start_new_session=True,
+        )
+        try:
+            wait_for(port, server)
+            self.check_poll(port, paths[0], state.etag)
+            lua = {
+                "paths": ", ".join(f'"{path}"' for path in paths),
+                "etag": state.etag,
+            }
+            with tempfile.TemporaryDirectory(prefix="homeroom-poll-") as tmp:
+                paced = Path(tmp) / "paced.lua"
+                paced.write_text(
+                    LUA % {**lua, "delay": f"delay = function() return {interval} end"}
+                )
+                flat_out = Path(tmp) / "flat-out.lua"
+                flat_out.write_text(LUA % {**lua, "delay": ""})
+                # Warm up: every worker imports, connects and compiles its templates.
+                self.wrk(port, flat_out, 2, 8)
+                self.report(
+                    f"{len(paths)} polling every {interval / 1000:g} s",
+                    server.pid,
+                    lambda: self.wrk(port, paced, seconds, len(paths)),
+                )
+                self.report(
+                    "flat out, 16 connections",
+                    server.pid,
+                    lambda: self.wrk(port, flat_out, seconds, 16),
+                )
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+
+    def check_poll(self, port, path, etag):
+        """One poll by hand before the load: it must answer, and 304 with the ETag."""
+        import urllib.error
+        import urllib.request
+
+        request = urllib.request.Request(  # noqa: S310 - our own server on 127.0.0.1
+            f"http://127.0.0.1:{port}{path}", headers={"If-None-Match": etag}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+                status = answer.status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        if status != 304:
+            raise CommandError(f"The poll answered {status}, not 304, before the load.")
+
+    def report(self, label, pid, run):
+        cpu_before, clock_before = cpu_seconds(pid), time.monotonic()
+        rate, p50, p99, requests, not_modified, errors = run()
+        cpu = cpu_seconds(pid) - cpu_before
+        elapsed = time.monotonic() - clock_before
+        # Share of one core while serving 100 requests/s: CPU seconds per request × 100.
+        per_100 = cpu / requests * 100 if requests else 0
+        self.stdout.write(
+            f"{label}: {rate:.0f} req/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
+            f"{not_modified / requests if requests else 0:.0%} answered 304, errors {errors}; "
+            f"gunicorn CPU {cpu:.2f} s in {elapsed:.1f} s = {per_100:.1%} of one core "
+            f"per 100 req/s"
+        )
+
+    def wrk(self, port, script, seconds, connections):
+        threads = min(connections, 2)
+        done = subprocess.run(  # noqa: S603
+            [
+                "wrk",
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--timeout",
+                "10s",
+                "--latency",
+                "-s",
+                str(script),
+                f"http://127.0.0.1:{port}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+            check=True,
+        )
+        out = done.stdout
+        if os.environ.get("LOAD_DEBUG"):
+            self.stdout.write(out + done.stderr)
+        rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+        p50 = milliseconds(re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE).group(1))
+        p99 = milliseconds(re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE).group(1))
+        requests = int(re.search(r"(\d+) requests in", out).group(1))
+        # wrk counts 3xx as neither errors nor 2xx; the script counts the 304s.
+        errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+        errors = int(errors.group(1)) if errors else 0
+        socket_errors = re.search(r"Socket errors: (.*)", out)
+        if socket_errors:
+            self.stdout.write(f"  wrk: socket errors {socket_errors.group(1)}")
+        not_modified = int(re.search(r"not_modified (\d+)", out).group(1))
+        return rate, p50, p99, requests, not_modified, errors
