@@ -97,7 +97,7 @@ def test_bare_video_urls_get_readable_untitled_titles_and_publishing_asks_first(
     page.get_by_label("Publish now").check()
     page.get_by_label("Publish anyway").check()
     page.get_by_role("button", name="Save visibility").click()
-    expect(page.get_by_text("Published: participants can see this week now.")).to_be_visible()
+    expect(page.get_by_text("Published: participants can see Week 1 now.")).to_be_visible()
     week.refresh_from_db()
     assert week.publish_at is not None
     titles = list(PreworkItem.objects.filter(week=week).values_list("title", flat=True))
