@@ -99,7 +99,7 @@ def celery_worker(redis_url, smtp_server, tmp_path):
             CELERY_EMAIL_QUEUE=f"{queue}-email",
             CELERY_SLACK_QUEUE=f"{queue}-slack",
             DATABASE_URL=database_url_of_this_test_run(),
-            # The same key as this process: the worker reads secrets this test sealed.
+            # The web process's key: the worker reads the secrets it sealed (cohorts.secrets).
             SECRET_KEY=settings.SECRET_KEY,
             DEBUG="0",
             EMAIL_HOST="127.0.0.1",
