@@ -189,7 +189,7 @@ def test_scheduled_announcement_goes_out_once_at_its_time(
         }
 
     preview = organizer.get(reverse("notifications:manage_dispatch", args=[cohort.slug]))
-    assert "“Room change” goes out Wed 02 Sep 2026, 08:30 (Europe/Berlin)" in (
+    assert "“Room change” goes out Wed 2 Sep 2026, 08:30 (Europe/Berlin)" in (
         preview.content.decode()
     )
     time_machine.move_to(berlin_time("2026-09-02 08:29"))
