@@ -1,5 +1,3 @@
-# Numbered 0099 for now: the lead renumbers it after the schedule's migrations at merge.
-
 from django.db import migrations, models
 
 
