@@ -1,5 +1,9 @@
 # Homeroom: `make run` starts the app with demo data; `make test` runs every test.
-PYTHON ?= python3.11
+# The newest of Python 3.13, 3.12 and 3.11 that runs here; `make PYTHON=python3.12 …` chooses.
+# (Each is tried, not just looked up: a pyenv shim for a version not selected fails.)
+ifndef PYTHON
+PYTHON := $(shell for v in 3.13 3.12 3.11; do if python$$v -c "" >/dev/null 2>&1; then echo python$$v; break; fi; done)
+endif
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -7,7 +11,7 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint format lock demo clean bench load
 
 $(STAMP): requirements-dev.lock
-	@command -v $(PYTHON) >/dev/null || { echo "Homeroom needs $(PYTHON) (Python 3.11) on the PATH."; exit 1; }
+	@[ -n "$(PYTHON)" ] && command -v $(PYTHON) >/dev/null || { echo "Homeroom needs Python 3.11, 3.12 or 3.13 (python3.11, python3.12 or python3.13) on the PATH."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
@@ -59,11 +63,13 @@ format: $(STAMP)
 demo: $(STAMP)
 	DEBUG=1 $(BIN)/python manage.py seed_demo
 
-# Regenerate the lock files after changing pyproject.toml dependencies.
-lock:
-	$(PYTHON) -m pip install --quiet uv
-	$(PYTHON) -m uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -o requirements.lock
-	$(PYTHON) -m uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements-dev.lock
+# Regenerate the lock files after changing pyproject.toml dependencies. One lock for every
+# supported Python (uv's universal resolution from 3.11 up, markers where they differ), with
+# the hashes of every file of each pinned version, so each Python finds its wheels.
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/python -m uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes -o requirements.lock
+	$(BIN)/python -m uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes -o requirements-dev.lock
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from cohorts import dates
 from cohorts.forms import DateTimeLocalInput, cohort_datetime, single_line
 from curriculum.relative import MAX_DAYS
 
@@ -162,7 +163,10 @@ class PublishForm(forms.Form):
     def __init__(self, *args, week, **kwargs):
         super().__init__(*args, **kwargs)
         self.week = week
-        self.fields["publish_at"].help_text = f"In the cohort's time zone, {week.cohort.time_zone}."
+        self.fields["publish_at"].help_text = (
+            f"In the cohort's time zone, {week.cohort.time_zone}. "
+            f"The session is {dates.when(week.session_start, week.cohort)}."
+        )
         self.incomplete = [item for item in week.prework_items.all() if item.missing]
         if self.incomplete:
             names = "; ".join(
@@ -221,10 +225,9 @@ class AssignmentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.week = week
         cohort = week.cohort
-        self.fields[
-            "due_at"
-        ].help_text = (
-            f"In the cohort's time zone, {cohort.time_zone}. Empty means the start of the session."
+        self.fields["due_at"].help_text = (
+            f"In the cohort's time zone, {cohort.time_zone}. Empty means the start of the "
+            f"session, {dates.when(week.session_start, cohort)}."
         )
         if self.instance.pk and not self.is_bound:
             self.initial["due_at"] = cohort.local(self.instance.due_at).replace(tzinfo=None)

@@ -19,6 +19,7 @@ from datetime import UTC, timedelta
 
 from django.conf import settings
 
+from cohorts.dates import when
 from cohorts.models import Membership, Role
 from notifications import dispatch, outbox
 from notifications.channels import email
@@ -75,7 +76,7 @@ def left_summaries(week, user_ids):
 
 
 def session_text(cohort, week):
-    return f"{cohort.local(week.session_start):%A %d %B, %H:%M} ({cohort.time_zone})"
+    return f"{when(week.session_start, cohort)} ({cohort.time_zone})"
 
 
 def plan(cohort, now):

@@ -13,6 +13,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from cohorts import dates
 from cohorts.forms import form_status
 from cohorts.models import Membership, Role, Week
 from cohorts.permissions import (
@@ -358,8 +359,7 @@ def prework_editor(request, access, number):
                 note = f"Published: participants can see {week.label} now."
             elif when == PublishForm.SCHEDULE:
                 week.publish_at = publish_form.cleaned_data["publish_at"]
-                local = access.cohort.local(week.publish_at)
-                note = f"Scheduled: participants see {week.label} from {local:%a %d %b, %H:%M} ({access.cohort.time_zone})."
+                note = f"Scheduled: participants see {week.label} from {dates.when(week.publish_at, access.cohort)} ({access.cohort.time_zone})."
             else:
                 week.publish_at = None
                 note = f"{week.label} is a draft again: participants cannot see it."

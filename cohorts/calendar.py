@@ -75,7 +75,8 @@ def event(cohort, *, uid, summary, start, stamp, end=None, description="", locat
 
 
 def session_event(cohort, week, stamp, show_title=True):
-    # Participants learn a week's topic when its pre-work is published, here as on the site.
+    # Participants learn a week's topic when its pre-work is published (or earlier, when the
+    # cohort shows upcoming topics), here as on the site.
     heading = week.heading if show_title else week.label
     lines = [f"{heading} of {cohort.title}"]
     if cohort.location.startswith(("https://", "http://")):
@@ -113,7 +114,7 @@ def feed(membership, now=None):
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT6H")  # Outlook's older spelling of the same
     components = [
-        session_event(cohort, week, stamp, show_title=access.can_see_week(week)) for week in weeks
+        session_event(cohort, week, stamp, show_title=access.can_see_topic(week)) for week in weeks
     ]
     for provider in events:
         components.extend(provider(access, weeks, stamp))

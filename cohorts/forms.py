@@ -326,7 +326,7 @@ class CohortCreateForm(CohortFields):
 
 class CohortSettingsForm(CohortFields):
     class Meta(CohortFields.Meta):
-        fields = [*CohortFields.Meta.fields, "unit_name", "status"]
+        fields = [*CohortFields.Meta.fields, "unit_name", "status", "show_upcoming_titles"]
         labels = {**CohortFields.Meta.labels, "unit_name": "Call each session"}
 
     def __init__(self, *args, **kwargs):

@@ -8,7 +8,7 @@ text safe, and `MarkdownHTMLField` only ever holds what it returned.
 Bounds, so no text can make a save or a page slow or fatal:
 - length: each Markdown field has a `max_length` (`LONG_TEXT` or `SHORT_TEXT` characters),
   enforced by forms and by the course-file reader; the renderer shows anything longer than
-  `LONG_TEXT` as plain text;
+  the field allows (at least `LONG_TEXT`) as plain text;
 - nesting: lists and block quotes nested deeper than `MAX_NESTING` levels are a form error
   (`validate_markdown`); text that arrives deeper by another road is shown as plain text;
 - the link and image patterns scan linearly (Python-Markdown's own rescan the rest of the
@@ -430,11 +430,14 @@ def _as_plain_text(text):
     return linebreaks(escape(text))
 
 
-def render_markdown(text: str) -> SafeString:
-    """Markdown to sanitized HTML, safe to put in a page. Never raises on any text."""
+def render_markdown(text: str, limit: int = LONG_TEXT) -> SafeString:
+    """Markdown to sanitized HTML, safe to put in a page. Never raises on any text.
+
+    Text longer than `limit` (a field's own `max_length`, when it allows more than
+    LONG_TEXT, as an announcement's body does) is shown as plain text."""
     if not text:
         return mark_safe("")  # noqa: S308 - empty string
-    if len(text) > LONG_TEXT or nesting_depth(text) > MAX_NESTING:
+    if len(text) > limit or nesting_depth(text) > MAX_NESTING:
         html = _as_plain_text(text)
     else:
         try:
@@ -479,6 +482,12 @@ def html_field(name):
     return f"{name}_html"
 
 
+def limit_of(model, name):
+    """How long a field's Markdown may be and still be rendered: its max_length, at least
+    LONG_TEXT (the CPU budget still bounds a conversion)."""
+    return max(LONG_TEXT, model._meta.get_field(name).max_length or 0)
+
+
 class MarkdownQuerySet(models.QuerySet):
     """bulk_create, bulk_update and update fill the HTML beside the Markdown they write."""
 
@@ -505,7 +514,7 @@ class MarkdownQuerySet(models.QuerySet):
             if name in kwargs and html_field(name) not in kwargs:  # (bulk_update sends both)
                 if not isinstance(kwargs[name], str):
                     raise TypeError(f"{name} takes text here, so its HTML can be rendered")
-                kwargs[html_field(name)] = render_markdown(kwargs[name])
+                kwargs[html_field(name)] = render_markdown(kwargs[name], limit_of(self.model, name))
         return super().update(**kwargs)
 
 
@@ -534,7 +543,11 @@ class MarkdownModel(models.Model):
         deferred = self.get_deferred_fields()
         for name in self.markdown_fields if names is None else names:
             if name not in deferred:
-                setattr(self, html_field(name), render_markdown(getattr(self, name)))
+                setattr(
+                    self,
+                    html_field(name),
+                    render_markdown(getattr(self, name), limit_of(type(self), name)),
+                )
 
 
 def fill_stored_html(model, names, batch_size=500):
@@ -543,7 +556,9 @@ def fill_stored_html(model, names, batch_size=500):
     rows = []
     for row in model.objects.only("pk", *names).iterator(chunk_size=batch_size):
         for name in names:
-            setattr(row, html_field(name), render_markdown(getattr(row, name)))
+            setattr(
+                row, html_field(name), render_markdown(getattr(row, name), limit_of(model, name))
+            )
         rows.append(row)
         if len(rows) == batch_size:
             model.objects.bulk_update(rows, fields)

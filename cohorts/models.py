@@ -205,6 +205,12 @@ class Cohort(MarkdownModel):
     )
     digest_time = models.TimeField(default=time(9, 0))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    show_upcoming_titles = models.BooleanField(
+        "Show upcoming topics",
+        default=False,
+        help_text="Participants see the titles you have given sessions not published yet "
+        "(the syllabus ahead); their pre-work stays hidden until it is published.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CohortQuerySet.as_manager()

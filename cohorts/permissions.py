@@ -99,6 +99,14 @@ class CohortAccess:
         facilitators and organizers see every week."""
         return self.can_facilitate or week.is_published(now)
 
+    def can_see_topic(self, week: Week, now: datetime | None = None) -> bool:
+        """The week's title (not its pre-work): whoever can see the week, and participants
+        too while it is unpublished if the cohort shows upcoming topics and the organizer
+        has named it (a title of its own, not the default label)."""
+        if self.can_see_week(week, now):
+            return True
+        return self.cohort.show_upcoming_titles and week.heading != week.label
+
     def can_remove(self, obj: object) -> bool:
         """Something a member added to a week (a muddiest point …): its author, or a
         facilitator or organizer, may remove it."""

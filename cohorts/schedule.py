@@ -15,6 +15,8 @@ Day 1).
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from . import dates
+
 MAX_SESSIONS = 200
 MAX_LIST_CHARS = 20_000
 MIN_MINUTES, MAX_MINUTES = 15, 480
@@ -44,11 +46,11 @@ def clock_problem(day: date, clock: time, tz: tzinfo) -> str | None:
         return None
     if early.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
         return (
-            f"{clock:%H:%M} does not exist on {day:%a %d %b %Y} in {tz}: the clocks go "
+            f"{clock:%H:%M} does not exist on {dates.day(day)} in {tz}: the clocks go "
             "forward then. Choose another time."
         )
     return (
-        f"{clock:%H:%M} happens twice on {day:%a %d %b %Y} in {tz}: the clocks go back "
+        f"{clock:%H:%M} happens twice on {dates.day(day)} in {tz}: the clocks go back "
         "then. Choose another time."
     )
 

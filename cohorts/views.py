@@ -144,6 +144,7 @@ def cohort_detail(request, access):
     for week in weeks:
         week.badges = badges.get(week.pk, [])
         week.visible = access.can_see_week(week)
+        week.topic_visible = access.can_see_topic(week)
     notices = [provider(request, access) for provider in pages.cohort_notices]
     sections = [provider(request, access) for provider in pages.cohort_sections]
     return render(

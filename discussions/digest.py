@@ -23,6 +23,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from assignments.progress import statuses
+from cohorts.dates import when
 from cohorts.models import DigestCadence, Membership
 from cohorts.permissions import joined_before
 from notifications import dispatch
@@ -204,8 +205,7 @@ def build(cohort, week, now=None):
     """The Block Kit message (with its text fallback) for one week's digest."""
     now = now or timezone.now()
     week_url = f"{settings.SITE_URL}{week.get_absolute_url()}"
-    session_local = cohort.local(week.session_start)
-    session = f"{session_local:%A %d %B, %H:%M} ({cohort.time_zone})"
+    session = f"{when(week.session_start, cohort)} ({cohort.time_zone})"
     items = list(week.prework_items.all())
     required = [item for item in items if item.required]
     minutes = sum(item.minutes for item in required)
@@ -233,10 +233,7 @@ def build(cohort, week, now=None):
         blocks.extend(
             slack.list_sections(
                 "Due",
-                [
-                    f"{slack.escape(a.title)} — {cohort.local(a.due_at):%a %d %b, %H:%M}"
-                    for a in assignments
-                ],
+                [f"{slack.escape(a.title)} — {when(a.due_at, cohort)}" for a in assignments],
             )
         )
     completion = completion_line(cohort, week)

@@ -33,6 +33,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from assignments import progress
+from cohorts import dates
 from cohorts.forms import form_status
 from cohorts.models import Membership, Role, Week
 from cohorts.permissions import (
@@ -1355,7 +1356,7 @@ def survey_link(request, token):
     elif now >= found.closes:
         problem, status = (
             f"The survey for {week.label} closed on "
-            f"{cohort.local(found.closes):%A %d %B, %H:%M} ({cohort.time_zone}).",
+            f"{dates.when(found.closes, cohort)} ({cohort.time_zone}).",
             410,
         )
     if problem:

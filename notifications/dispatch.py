@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from cohorts.dates import when
 from cohorts.models import Cohort, Week
 from cohorts.registry import Registry
 
@@ -184,7 +185,7 @@ class DispatchResult:
 
 
 def local_text(cohort: Cohort, moment: datetime) -> str:
-    return f"{cohort.local(moment):%a %d %b %Y, %H:%M} ({cohort.time_zone})"
+    return f"{when(moment, cohort)} ({cohort.time_zone})"
 
 
 def publishing(cohort: Cohort, now: datetime) -> list[Decision]:

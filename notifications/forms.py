@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from cohorts import dates
 from cohorts.forms import DateTimeLocalInput, TimeInput, cohort_datetime, single_line
 from cohorts.models import Cohort
 
@@ -208,6 +209,5 @@ def send_time_problem(cohort, moment, now):
         return "That time has passed; choose a later one, or “Send now”."
     end = cohort_end(cohort)
     if end is not None and moment > end:
-        local = cohort.local(end)
-        return f"The cohort ends {local:%a %d %b %Y, %H:%M}; choose a time before then."
+        return f"The cohort ends {dates.when(end, cohort)}; choose a time before then."
     return None

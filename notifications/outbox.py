@@ -37,7 +37,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
 
+from cohorts.dates import when
 from cohorts.models import Cohort, Membership, Role, Week
 from cohorts.secrets import digest
 
@@ -287,12 +289,12 @@ def _start(delivery_id: int, queued: bool) -> Delivery | None:
 
 def _withhold_before_sending(delivery: Delivery, now: datetime) -> Withhold | None:
     if delivery.expires_at and now >= delivery.expires_at:
-        local = (
-            delivery.cohort.local(delivery.expires_at) if delivery.cohort else delivery.expires_at
+        expired = (
+            when(delivery.expires_at, delivery.cohort)
+            if delivery.cohort
+            else date_format(delivery.expires_at, "DATETIME_FORMAT")
         )
-        return Withhold(
-            Delivery.Status.MISSED, f"Too late to be useful after {local:%a %d %b %Y, %H:%M}."
-        )
+        return Withhold(Delivery.Status.MISSED, f"Too late to be useful after {expired}.")
     if delivery.channel == Delivery.Channel.SLACK and not (
         delivery.cohort and delivery.cohort.slack_enabled
     ):

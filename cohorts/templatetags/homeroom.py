@@ -1,7 +1,7 @@
 from django import template
 from django.conf import settings
 
-from cohorts import pages
+from cohorts import dates, pages
 
 register = template.Library()
 
@@ -17,6 +17,14 @@ def local(moment, cohort):
     if moment is None:
         return None
     return cohort.local(moment).replace(tzinfo=None)
+
+
+@register.filter
+def when(moment, cohort):
+    """'Thu 3 Sep 2026, 16:00' on the cohort's clock: the app's one date-and-time format."""
+    if moment is None:
+        return ""
+    return dates.when(moment, cohort)
 
 
 LINK_REGISTRIES = {

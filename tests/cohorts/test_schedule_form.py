@@ -112,7 +112,7 @@ def test_a_daily_workshop_is_called_days_unless_renamed(staff):
                 "time_zone": "America/New_York",
                 "dates": "2027-11-07 01:30",
             },
-            "Line 1: 01:30 happens twice on Sun 07 Nov 2027 in America/New_York",
+            "Line 1: 01:30 happens twice on Sun 7 Nov 2027 in America/New_York",
         ),
         (
             {

@@ -1,5 +1,6 @@
 """The production shape, run for real: gunicorn serving the app with WhiteNoise and a CSP."""
 
+import gzip
 import os
 import re
 import secrets
@@ -115,13 +116,35 @@ def test_gunicorn_serves_pages_and_static_files_with_security_headers(gunicorn):
     assert headers["X-Content-Type-Options"] == "nosniff"
     page = body.decode()
     assert "<script>" not in page and "style=" not in page
-    stylesheet = re.search(r'href="(/static/css/homeroom\.[0-9a-f]{12}\.css)"', page)
-    assert stylesheet, "static files are served under hashed names by WhiteNoise"
+    # One render-blocking stylesheet (the screen styles joined), under a hashed name; the
+    # print styles load without blocking.
+    blocking = re.findall(r'<link rel="stylesheet" href="([^"]+)">', page)
+    assert len(blocking) == 1 and re.fullmatch(
+        r"/static/css/screen\.[0-9a-f]{12}\.css", blocking[0]
+    )
+    assert re.search(r'href="/static/css/print\.[0-9a-f]{12}\.css" media="print"', page)
 
-    status, headers, css = fetch(gunicorn + stylesheet.group(1), {"Accept-Encoding": "gzip"})
+    status, headers, css = fetch(gunicorn + blocking[0], {"Accept-Encoding": "gzip"})
     assert status == 200
-    assert "immutable" in headers["Cache-Control"]
+    assert (
+        "immutable" in headers["Cache-Control"] and "max-age=315360000" in headers["Cache-Control"]
+    )
     assert headers["Content-Encoding"] == "gzip"
+    css = gzip.decompress(css).decode()
+    for part in ("homeroom", "assignments", "discussions", "curriculum", "notifications"):
+        source = (REPO / "static" / "css" / f"{part}.css").read_text().strip()
+        assert f"/* css/{part}.css */" in css and source[-200:] in css, part
+
+    # The page itself: compressed when the browser says Homeroom asked for it, not when
+    # another site did (BREACH).
+    compress = {"Accept-Encoding": "gzip"}
+    _, headers, body = fetch(f"{gunicorn}/accounts/login/", {**compress, "Sec-Fetch-Site": "none"})
+    assert headers["Content-Encoding"] == "gzip" and b"Sign in" in gzip.decompress(body)
+    for origin in ("cross-site", "same-site"):
+        _, headers, body = fetch(
+            f"{gunicorn}/accounts/login/", {**compress, "Sec-Fetch-Site": origin}
+        )
+        assert headers["Content-Encoding"] is None and b"Sign in" in body
 
     status, headers, _ = fetch(f"{gunicorn}/c/anything/")
     assert status == 302 and headers["Location"].startswith("/accounts/login/")

@@ -204,7 +204,7 @@ def test_organizer_previews_then_creates(course_cohort, group_traces, client_for
     assert copy.weeks.count() == 4
     assert curriculum_snapshot(copy) == curriculum_snapshot(course_cohort)
     schedule = client.get(copy.get_absolute_url()).content.decode()
-    assert "Mon 2 Nov, 12:00" in schedule
+    assert "Mon 2 Nov 2026, 12:00" in schedule
 
 
 def test_create_after_changing_the_form_shows_the_new_preview_first(

@@ -18,7 +18,7 @@ def test_guide_has_every_week_with_notes_points_and_prompts(
     html = response.content.decode()
     assert html.count('class="guide__week"') == 4
     assert "Week 2: Loss: what we minimise" in html
-    assert "Monday 26 October 2026, 18:00" in html  # on the cohort's clock, after the change
+    assert "Mon 26 Oct 2026, 18:00" in html  # on the cohort's clock, after the change
     assert "Notes for week 3: start with the whiteboard." in html
     assert "still a <em>linear</em> model?" in html  # Markdown, through the one filter
     assert "Swap: B explains <em>overfitting</em>." in html

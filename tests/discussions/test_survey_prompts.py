@@ -84,7 +84,7 @@ def test_prompt_goes_when_the_session_ends_to_those_present_once(
     [message] = surveys(smtp_inbox)["par@example.com"]
     assert message["Subject"] == "How was Week 1? · Machine Learning"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert "until Thursday 10 September, 16:00 (Europe/Berlin)" in text_of(message)
+    assert "until Thu 10 Sep 2026, 16:00 (Europe/Berlin)" in text_of(message)
     links = links_in(message)
     assert len(links) == 4 * 5 + 1  # four questions, 1–5 each, and the form
     assert {link.split("?")[1] for link in links[:5]} == {f"logistics={n}" for n in range(1, 6)}

@@ -67,7 +67,12 @@ def test_organizer_copies_a_cohort_through_the_preview(page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Machine Learning, New York")
     schedule = page.locator(".schedule")
     expect(schedule.locator(".schedule__when")).to_have_text(
-        ["Mon 26 Oct, 12:00", "Mon 2 Nov, 12:00", "Mon 9 Nov, 12:00", "Mon 16 Nov, 12:00"]
+        [
+            "Mon 26 Oct 2026, 12:00",
+            "Mon 2 Nov 2026, 12:00",
+            "Mon 9 Nov 2026, 12:00",
+            "Mon 16 Nov 2026, 12:00",
+        ]
     )
     expect(page.get_by_text("America/New_York")).to_be_visible()
 

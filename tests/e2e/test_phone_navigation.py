@@ -1,10 +1,11 @@
 """On a 360 px phone: every cohort tab is on screen, tables scroll inside their frame, and
 three cohorts do not make a tall header."""
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import pytest
 
+from assignments.models import PreworkItem
 from cohorts.models import Cohort, Membership, Role
 from tests.e2e.people import person, sign_in
 
@@ -71,3 +72,30 @@ def test_the_members_table_scrolls_inside_its_frame_with_names_in_view(page, org
     name = page.get_by_text("Participant Number 0").first
     box = name.bounding_box()
     assert 0 <= box["x"] < PHONE["width"], "the first column stays in view while scrolled"
+
+
+def test_progress_tables_stay_readable_on_a_phone(page, organizer_of_three):
+    cohort = organizer_of_three
+    cohort.weeks.all().delete()
+    cohort.create_weeks(12)
+    cohort.weeks.update(publish_at=cohort.weeks.get(number=1).session_start - timedelta(days=7))
+    for n in range(6):
+        PreworkItem.objects.create(
+            week=cohort.weeks.get(number=1), kind="video", title=f"Lecture {n + 1}", minutes=10
+        )
+    page.set_viewport_size(PHONE)
+    sign_in(page, "olga@example.com")
+
+    for path in ("/c/ml/progress/", "/c/ml/progress/weeks/1/"):
+        page.goto(path)
+        width, client = page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert width <= client, f"{path}: the page itself does not scroll sideways"
+        frame = page.locator(".table-wrap").last
+        box = frame.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], path
+        frame.evaluate("el => el.scrollLeft = el.scrollWidth")
+        name = frame.get_by_text("Participant Number 0").first
+        name_box = name.bounding_box()
+        assert 0 <= name_box["x"] < PHONE["width"], f"{path}: names stay in view while scrolled"

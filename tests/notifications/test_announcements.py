@@ -189,7 +189,7 @@ def test_scheduled_announcement_goes_out_once_at_its_time(
         }
 
     preview = organizer.get(reverse("notifications:manage_dispatch", args=[cohort.slug]))
-    assert "“Room change” goes out Wed 02 Sep 2026, 08:30 (Europe/Berlin)" in (
+    assert "“Room change” goes out Wed 2 Sep 2026, 08:30 (Europe/Berlin)" in (
         preview.content.decode()
     )
     time_machine.move_to(berlin_time("2026-09-02 08:29"))
@@ -245,6 +245,17 @@ def test_bad_input_is_refused_and_nothing_is_saved(
     assert message in response.content.decode()
     assert not Announcement.objects.exists()
     assert not Delivery.objects.exists()
+
+
+def test_a_long_announcement_is_still_formatted(cohort, organizer, time_machine):
+    """Up to the body's limit (50,000 characters), not only the 20,000 of other texts."""
+    time_machine.move_to(berlin_time("2026-09-01 10:00"))
+    body = "We meet in **room 4**.\n\n" + "A long paragraph of news. " * 1800
+    assert 40_000 < len(body) < 50_000
+    response = compose(organizer, cohort, body=body)
+    assert response.status_code == 302
+    preview = organizer.get(response["Location"]).content.decode()
+    assert "<strong>room 4</strong>" in preview
 
 
 def test_a_double_click_on_preview_saves_one_draft(cohort, people, organizer):

@@ -130,7 +130,7 @@ def test_dry_run_lists_who_would_get_what_and_why_and_sends_nothing(class_list):
     assert "Dispatch as of 2026-09-01T16:30:00+02:00 (dry run)" in text
     assert (
         "→ reminder to bea@example.com [would send]: 1 video, 11 min left; the session is "
-        "Thursday 03 September, 16:00 (Europe/Berlin)." in text
+        "Thu 3 Sep 2026, 16:00 (Europe/Berlin)." in text
     )
     assert "✗ reminder ada@example.com: Finished everything for Week 1." in text
     assert "✗ digest: No Slack webhook is set, so no digest." in text

@@ -47,10 +47,10 @@ def test_week_opened_goes_once_to_each_participant_when_published(
     assert message["Subject"] == "Week 1 is open · Machine Learning"
     text = text_of(message)
     assert "Week 1: Linear models of Machine Learning is open." in text
-    assert "Thursday 3 September, 16:00 (Europe/Berlin)" in text
+    assert "Thu 3 Sep 2026, 16:00 (Europe/Berlin)" in text
     assert "Linear regression (video, 14 min)" in text
     assert "Extra reading (reading, 20 min, optional)" in text
-    assert "Assignment: Notebook, due Thursday 3 September, 16:00" in text
+    assert "Assignment: Notebook, due Thu 3 Sep 2026, 16:00" in text
     assert '<a href="https://videos.example.com/gd">Gradient descent</a>' in html_of(message)
     par = Membership.objects.get(user=class_list["par"])
     unsubscribe = preferences.unsubscribe_url(par, "week_opened")

@@ -174,7 +174,7 @@ def test_what_is_due_shows_who_would_get_what_and_why_without_sending(
     page = client.get(url, {"at": "2026-09-01T16:30"}).content.decode()
     assert "Would go out now (2)" in page
     assert "bea@example.com" in page
-    assert "1 video, 11 min left; the session is Thursday 03 September, 16:00" in page
+    assert "1 video, 11 min left; the session is Thu 3 Sep 2026, 16:00" in page
     assert "ada@example.com: Finished everything for Week 1." in page
     assert "cat@example.com: Switched reminders off." in page
     assert "No Slack webhook is set, so no digest." in page
@@ -182,7 +182,7 @@ def test_what_is_due_shows_who_would_get_what_and_why_without_sending(
     assert mail.outbox == []
 
     page = client.get(url, {"at": "2026-08-31T10:00"}).content.decode()
-    assert "Week 1 reminders go out Tue 01 Sep 2026, 16:00 (Europe/Berlin)" in page
+    assert "Week 1 reminders go out Tue 1 Sep 2026, 16:00 (Europe/Berlin)" in page
     page = client.get(url, {"at": "not a time"}).content.decode()
     assert "Use a date and time such as" in page
 

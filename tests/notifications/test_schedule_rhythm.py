@@ -148,8 +148,8 @@ def test_the_dispatch_preview_shows_each_sessions_reminder_and_digest_time(
     day3 = start + timedelta(days=2)
     assert f"{day3:%a} {day3.day} {day3:%b} {day3.year}, 10:00–13:00" in row
     eve = day3 - timedelta(days=1)
-    assert f"{eve:%a} {eve.day} {eve:%b}, 18:00" in row  # reminder
-    assert f"{day3:%a} {day3.day} {day3:%b}, 09:00" in row  # digest
+    assert f"{eve:%a} {eve.day} {eve:%b} {eve.year}, 18:00" in row  # reminder
+    assert f"{day3:%a} {day3.day} {day3:%b} {day3.year}, 09:00" in row  # digest
 
 
 def test_organizers_choose_the_evening_before_and_a_digest_per_session(cohort, people, client_for):

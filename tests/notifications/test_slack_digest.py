@@ -124,13 +124,15 @@ def test_digest_content(
     text = "\n".join(block_texts(message))
 
     assert "<http://localhost:8000/c/ml/weeks/1/|Week 1: Linear models>" in text
-    assert "*Session:* Thursday 03 September, 16:00 (Europe/Berlin)" in text
+    assert "*Session:* Thu 3 Sep 2026, 16:00 (Europe/Berlin)" in text
     assert "<https://meet.example.com/ml|Join the call>" in text
     assert "*Pre-work: 2 required, 25 min*" in text
     assert "• <https://videos.example.com/linreg|Linear regression> — video, 14 min" in text
     assert "• Extra reading — reading, 20 min (optional)" in text
-    assert "• Notebook — Thu 03 Sep, 16:00" in text
-    assert message["text"].startswith("Machine Learning, Week 1: Linear models. Session Thursday")
+    assert "• Notebook — Thu 3 Sep 2026, 16:00" in text
+    assert message["text"].startswith(
+        "Machine Learning, Week 1: Linear models. Session Thu 3 Sep 2026"
+    )
     assert "http://localhost:8000/c/ml/weeks/1/" in message["text"]
     row = digests().get()
     assert row.payload == message

@@ -45,6 +45,6 @@ def test_reminders_arrive_over_smtp_with_text_html_and_unsubscribe_headers(
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",)).get_content()
     assert "Linear regression (video, 14 min)" in text
-    assert "Thursday 03 September, 16:00 (Europe/Berlin)" in text
+    assert "Thu 3 Sep 2026, 16:00 (Europe/Berlin)" in text
     assert f'<a href="{unsubscribe}">Stop these reminders</a>' in html
     assert set(Delivery.objects.values_list("status", "attempts")) == {("sent", 1)}
