@@ -242,7 +242,12 @@ def cohort_report(cohort: Cohort, now: datetime | None = None) -> CohortReport:
     all_weeks = list(cohort.weeks.all())
     weeks = [week for week in all_weeks if week.is_published(now)]
     current = cohort.current_week(all_weeks, now)
-    people = list(Membership.objects.active_participants(cohort))
+    # The table shows names; the rest of 200 people's rows (password hashes too) is not read.
+    people = list(
+        Membership.objects.active_participants(cohort).only(
+            "user_id", "joined_at", "user__name", "user__email"
+        )
+    )
     user_ids = [m.user_id for m in people]
     table = statuses(weeks, user_ids)
     # Sessions marked present, through the week's reverse relation (attendance is recorded
