@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -52,7 +53,10 @@ def _pair_counts(rows: QuerySet[Any]) -> dict[tuple[int, int], int]:
     """{(a, b): n} from a `values_list(a, b).annotate(n=Count(...))` query, read straight
     from the cursor: for a class these are thousands of rows of three integers, and the
     ORM's per-row conversion of the count costs more than the database does."""
-    sql, params = rows.query.sql_with_params()
+    try:
+        sql, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # no weeks (or nobody) to ask about
+        return {}
     with connections[rows.db].cursor() as cursor:
         cursor.execute(sql, params)
         return {(a, b): n for a, b, n in cursor.fetchall()}

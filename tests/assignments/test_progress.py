@@ -171,3 +171,13 @@ def test_a_whole_class_gets_the_same_states_as_each_person_asked_alone(
         assert table[(user, upcoming_week.pk)] == alone[(user, upcoming_week.pk)]
     done = sorted(status.required_done for status in table.values())
     assert done.count(3) >= 6 and done.count(0) >= 6  # P 003, P 007, … did all three
+
+
+def test_nothing_to_count_is_an_empty_table_not_an_error(upcoming_week, people, client_for):
+    assert progress.statuses([], [people["participant"].pk]) == {}
+    assert progress.statuses([upcoming_week], []) == {}
+    upcoming_week.publish_at = None  # nothing published: no weeks to ask about
+    upcoming_week.save()
+    client = client_for(people["organizer"])
+    assert client.get(progress_url(upcoming_week.cohort)).status_code == 200
+    assert client.get(progress_url(upcoming_week.cohort, "_csv")).status_code == 200
