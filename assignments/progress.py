@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -47,6 +49,23 @@ class WeekStatus:
         return self.required_done > 0 or self.assignments_done > 0
 
 
+def _pair_counts(rows: QuerySet[Any]) -> dict[tuple[int, int], int]:
+    """{(a, b): n} from a `values_list(a, b).annotate(n=Count(...))` query, read straight
+    from the cursor: for a class these are thousands of rows of three integers, and the
+    ORM's per-row conversion of the count costs more than the database does."""
+    try:
+        sql, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # no weeks (or nobody) to ask about
+        return {}
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(a, b): n for a, b, n in cursor.fetchall()}
+
+
+# Up to this many people, `statuses` asks the database only for their rows.
+FEW_PEOPLE = 20
+
+
 def statuses(weeks: Iterable[Week], user_ids: Sequence[int]) -> dict[tuple[int, int], WeekStatus]:
     """{(user_id, week_id): WeekStatus} for every pair, in four queries."""
     week_ids = [week.pk for week in weeks]
@@ -58,32 +77,34 @@ def statuses(weeks: Iterable[Week], user_ids: Sequence[int]) -> dict[tuple[int, 
     assignment_totals = dict(
         Assignment.objects.filter(week__in=week_ids).values_list("week").annotate(n=Count("pk"))
     )
-    done = {
-        (user, week): n
-        for user, week, n in Completion.objects.filter(
-            item__week__in=week_ids, item__required=True, user__in=user_ids
-        )
-        .values_list("user", "item__week")
-        .annotate(n=Count("pk"))
-    }
-    handed_in = {
-        (user, week): n
-        for user, week, n in Submission.objects.filter(
-            assignment__week__in=week_ids, user__in=user_ids
-        )
-        .values_list("user", "assignment__week")
-        .annotate(n=Count("pk"))
-    }
-    return {
-        (user, week): WeekStatus(
-            required_done=done.get((user, week), 0),
-            required_total=required.get(week, 0),
-            assignments_done=handed_in.get((user, week), 0),
-            assignments_total=assignment_totals.get(week, 0),
-        )
-        for user in user_ids
-        for week in week_ids
-    }
+    completions = Completion.objects.filter(item__week__in=week_ids, item__required=True)
+    submissions = Submission.objects.filter(assignment__week__in=week_ids)
+    if len(user_ids) <= FEW_PEOPLE:
+        completions = completions.filter(user__in=user_ids)
+        submissions = submissions.filter(user__in=user_ids)
+    # else (a whole class): the weeks' rows are nearly all theirs, and a list of hundreds of
+    # ids costs the database more than the few other rows it would leave out (never read).
+    done = _pair_counts(completions.values_list("user", "item__week").annotate(n=Count("pk")))
+    handed_in = _pair_counts(
+        submissions.values_list("user", "assignment__week").annotate(n=Count("pk"))
+    )
+    # 200 people × 12 weeks share a few dozen states: make each (frozen) state once.
+    shared: dict[tuple[int, int, int, int], WeekStatus] = {}
+    table = {}
+    for week in week_ids:
+        required_total, assignments_total = required.get(week, 0), assignment_totals.get(week, 0)
+        for user in user_ids:
+            counts = (
+                done.get((user, week), 0),
+                required_total,
+                handed_in.get((user, week), 0),
+                assignments_total,
+            )
+            status = shared.get(counts)
+            if status is None:
+                status = shared[counts] = WeekStatus(*counts)
+            table[(user, week)] = status
+    return table
 
 
 def ready_counts(cohort: Cohort, weeks: Iterable[Week]) -> dict[int, tuple[int, int]]:
@@ -230,7 +251,12 @@ def cohort_report(cohort: Cohort, now: datetime | None = None) -> CohortReport:
     all_weeks = list(cohort.weeks.all())
     weeks = [week for week in all_weeks if week.is_published(now)]
     current = cohort.current_week(all_weeks, now)
-    people = list(Membership.objects.active_participants(cohort))
+    # The table shows names; the rest of 200 people's rows (password hashes too) is not read.
+    people = list(
+        Membership.objects.active_participants(cohort).only(
+            "user_id", "joined_at", "user__name", "user__email"
+        )
+    )
     user_ids = [m.user_id for m in people]
     table = statuses(weeks, user_ids)
     # Sessions marked present, through the week's reverse relation (attendance is recorded
@@ -241,6 +267,7 @@ def cohort_report(cohort: Cohort, now: datetime | None = None) -> CohortReport:
         .annotate(n=Count("pk"))
     )
     held_weeks = [week for week in weeks if week.session_start <= now]
+    ended = [week.session_end < now for week in weeks]
     rows = []
     for membership in people:
         # Weeks before they joined are None ("not joined") and count in no rate.
@@ -262,8 +289,8 @@ def cohort_report(cohort: Cohort, now: datetime | None = None) -> CohortReport:
                 not_started=current_status is not None and not current_status.started,
                 # Only sessions since they joined count: a newcomer is not behind on history.
                 behind=any(
-                    status is not None and not status.finished and week.session_end < now
-                    for week, status in zip(weeks, row_statuses, strict=True)
+                    status is not None and not status.finished and week_ended
+                    for week_ended, status in zip(ended, row_statuses, strict=True)
                 ),
                 attended=attended.get(membership.user_id, 0),
                 held=sum(joined_before(membership.joined_at, week) for week in held_weeks),

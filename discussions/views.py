@@ -8,8 +8,10 @@ the browser simply follows the redirect.
 
 import csv
 from collections import Counter
+from functools import cache
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -66,11 +68,9 @@ from .models import (
     DiscussionPoint,
     Feedback,
     MuddiestPoint,
-    MuddiestVote,
     PairGroup,
     Pairing,
     PairPrompt,
-    ResourceUpvote,
     Room,
     SessionSettings,
     SharedResource,
@@ -88,6 +88,34 @@ def session_started(week, now=None):
 
 # The week page lists the top muddiest points and shared links; "Show all" lists every one.
 TOP = 8
+
+
+# Stands in for a row's id in a reversed URL (see row_urls); no real id is this long.
+_ROW_ID = 987654321987654321
+
+
+def row_urls(rows, cohort, week, **names):
+    """Give each row its action URLs (`row.vote_url` for vote_url="discussions:..."): one
+    reversal per action instead of one per row and action, the row's id put in its place."""
+    for attribute, name in names.items():
+        before, _, after = reverse(name, args=[cohort.slug, week.number, _ROW_ID]).rpartition(
+            str(_ROW_ID)
+        )
+        for row in rows:
+            setattr(row, attribute, f"{before}{row.pk}{after}")
+
+
+@cache
+def _empty_fields_html(form_class):
+    return render_to_string("cohorts/_form.html", {"form": form_class()})
+
+
+def fields_html(form):
+    """A form's fields as HTML. Empty (not sent, no errors) the muddiest point and link
+    forms are the same for everyone: rendered once per process, not on every page."""
+    if form.is_bound or settings.DEBUG:  # DEBUG: template edits show at once
+        return render_to_string("cohorts/_form.html", {"form": form})
+    return _empty_fields_html(type(form))
 
 
 def feedback_due(cohort, user, before=None, now=None):
@@ -142,18 +170,36 @@ def week_section_context(request, access, week, **forms):
         if access.is_participant and session_started(week):
             feedback = Feedback.objects.filter(week=week, user=user).first()
     show_all = request.GET.get("all")
-    muddiest = (
-        week.muddiest_points.ranked()
-        .select_related("discussion_point")
-        .annotate(voted=Exists(MuddiestVote.objects.filter(point=OuterRef("pk"), user=user)))
+    # "Did I vote" counts over the join `ranked` already makes: cheaper than a subquery.
+    muddiest = week.muddiest_points.ranked().annotate(
+        voted=Count("votes", filter=Q(votes__user=user))
     )
+    if can_facilitate:  # only they see which points became discussion points
+        muddiest = muddiest.select_related("discussion_point")
     resources = (
         week.shared_resources.ranked()
         .select_related("shared_by")
-        .annotate(upvoted=Exists(ResourceUpvote.objects.filter(resource=OuterRef("pk"), user=user)))
+        .annotate(upvoted=Count("upvotes", filter=Q(upvotes__user=user)))
     )
     muddiest = list(muddiest if show_all == "muddiest" else muddiest[: TOP + 1])
     resources = list(resources if show_all == "resources" else resources[: TOP + 1])
+    row_urls(
+        muddiest,
+        access.cohort,
+        week,
+        vote_url="discussions:muddiest_vote",
+        delete_url="discussions:muddiest_delete",
+        promote_url="discussions:muddiest_promote",
+    )
+    row_urls(
+        resources,
+        access.cohort,
+        week,
+        upvote_url="discussions:resource_upvote",
+        pin_url="discussions:resource_pin",
+        remove_url="discussions:resource_remove",
+    )
+    resource_form = forms.get("resource_form") or SharedResourceForm()
     context = {
         "access": access,
         "cohort": access.cohort,
@@ -169,8 +215,9 @@ def week_section_context(request, access, week, **forms):
         "session_started": session_started(week),
         "can_give_feedback": access.can_give_feedback(week),
         "feedback": feedback,
-        "muddiest_form": forms.get("muddiest_form") or MuddiestPointForm(),
-        "resource_form": forms.get("resource_form") or SharedResourceForm(),
+        "muddiest_fields": fields_html(forms.get("muddiest_form") or MuddiestPointForm()),
+        "resource_form": resource_form,
+        "resource_fields": fields_html(resource_form),
         "feedback_form": forms.get("feedback_form") or FeedbackForm(instance=feedback),
     }
     if can_facilitate:

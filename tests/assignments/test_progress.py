@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from assignments import progress
 from assignments.models import Completion, PreworkItem, Submission
 from cohorts.models import Membership, User
 
@@ -148,3 +149,35 @@ def test_query_count_does_not_grow_with_the_cohort(
     assert Membership.objects.filter(cohort=cohort, role="participant").count() == 61
     large = count_queries(client, urls[page])
     assert small == large, f"{page}: {small} queries for 6 participants, {large} for 61"
+
+
+def test_a_whole_class_gets_the_same_states_as_each_person_asked_alone(
+    upcoming_week, items, assignment, people
+):
+    # For many people `statuses` reads the weeks' rows without listing them; someone not
+    # asked about (here the facilitator, who ticked everything) never shows up.
+    cohort = upcoming_week.cohort
+    add_participants(cohort, upcoming_week, 25, start=0)
+    for item in items:
+        Completion.objects.create(user=people["facilitator"], item=item)
+    user_ids = list(
+        Membership.objects.filter(cohort=cohort, role="participant").values_list("user", flat=True)
+    )
+    assert len(user_ids) > progress.FEW_PEOPLE
+    table = progress.statuses([upcoming_week], user_ids)
+    assert set(table) == {(user, upcoming_week.pk) for user in user_ids}
+    for user in user_ids:
+        alone = progress.statuses([upcoming_week], [user])
+        assert table[(user, upcoming_week.pk)] == alone[(user, upcoming_week.pk)]
+    done = sorted(status.required_done for status in table.values())
+    assert done.count(3) >= 6 and done.count(0) >= 6  # P 003, P 007, … did all three
+
+
+def test_nothing_to_count_is_an_empty_table_not_an_error(upcoming_week, people, client_for):
+    assert progress.statuses([], [people["participant"].pk]) == {}
+    assert progress.statuses([upcoming_week], []) == {}
+    upcoming_week.publish_at = None  # nothing published: no weeks to ask about
+    upcoming_week.save()
+    client = client_for(people["organizer"])
+    assert client.get(progress_url(upcoming_week.cohort)).status_code == 200
+    assert client.get(progress_url(upcoming_week.cohort, "_csv")).status_code == 200

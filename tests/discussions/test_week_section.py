@@ -83,6 +83,24 @@ def test_htmx_gets_the_section_back_with_errors(week_in_session, participants, c
     assert "<html" not in body
 
 
+def test_someones_refused_input_never_shows_in_the_empty_forms_others_get(
+    week_in_session, participants, client_for
+):
+    # The empty muddiest point and link forms are rendered once and reused.
+    blank = week_page(client_for(participants[1]), week_in_session).content.decode()
+    assert 'name="muddiest-text"' in blank and 'name="resource-url"' in blank
+    client = client_for(participants[0])
+    refused = client.post(
+        url("resource_add", week_in_session),
+        {"resource-title": "Secret draft title", "resource-url": "not a link"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert "Secret draft title" in refused and "Enter a valid URL" in refused
+    again = week_page(client_for(participants[1]), week_in_session).content.decode()
+    assert "Secret draft title" not in again and "Enter a valid URL" not in again
+    assert again.count('name="resource-url"') == 1 and again.count('name="muddiest-text"') == 1
+
+
 def test_facilitator_turns_a_muddiest_point_into_a_discussion_point_once(
     week_in_session, participants, people, client_for
 ):
