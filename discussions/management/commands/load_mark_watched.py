@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -88,34 +89,7 @@ class Command(BaseCommand):
         csrf = get_random_string(32)
         cookie = f"{settings.SESSION_COOKIE_NAME}={session}; {settings.CSRF_COOKIE_NAME}={csrf}"
         mark = reverse("assignments:item_completion", args=[built.cohort.slug, built.item.pk])
-        port = free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url(),
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "DEBUG": "0",
-            "SECRET_KEY": settings.SECRET_KEY,
-            "SITE_URL": f"http://127.0.0.1:{port}",
-            "PYTHONWARNINGS": "ignore:No directory at",
-        }
-        gunicorn = Path(sys.executable).with_name("gunicorn")
-        server = subprocess.Popen(  # noqa: S603
-            [
-                str(gunicorn),
-                "discussions.perf_wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--log-level",
-                "warning",
-            ],
-            cwd=settings.BASE_DIR,
-            env=env,
-            start_new_session=True,
-        )
-        try:
-            wait_for(port, server)
+        with gunicorn(workers) as (port, server_pid):
             self.stdout.write(
                 f"# {connection.vendor}, gunicorn {workers} workers, wrk {connections} "
                 f"connections, {seconds} s per run"
@@ -129,11 +103,11 @@ class Command(BaseCommand):
                 cpu = {name: [] for name in paths}
                 for _ in range(rounds):
                     for name in paths:
-                        cpu_before = server_cpu_seconds(server.pid)
+                        cpu_before = server_cpu_seconds(server_pid)
                         result = self.wrk(port, Path(tmp) / f"{name}.lua", seconds, connections)
                         runs[name].append(result)
                         if cpu_before is not None and result[4]:
-                            used = server_cpu_seconds(server.pid) - cpu_before
+                            used = server_cpu_seconds(server_pid) - cpu_before
                             cpu[name].append(used / result[4])
             rates = {}
             for name, results in runs.items():
@@ -156,9 +130,6 @@ class Command(BaseCommand):
                     f"mark watched CPU per request: minimal's is {ratio:.0%} of it "
                     "(the throughput share on an idle machine with the CPU as the limit)"
                 )
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
 
     def wrk(self, port, script, seconds, connections):
         threads = min(connections, 2)
@@ -221,6 +192,45 @@ def database_url():
         f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
         f"{db['PORT'] or 5432}/{db['NAME']}"
     )
+
+
+@contextmanager
+def gunicorn(workers, threads=1):
+    """gunicorn serving the benchmark's temporary database (discussions.perf_wsgi) on a free
+    port of 127.0.0.1, with `workers` sync workers (gthread with `threads` above 1); yields the
+    port once it answers, and stops every process after."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DEBUG": "0",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "SITE_URL": f"http://127.0.0.1:{port}",
+        "PYTHONWARNINGS": "ignore:No directory at",
+    }
+    server = subprocess.Popen(  # noqa: S603
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "discussions.perf_wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            *(["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []),
+            "--log-level",
+            "warning",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        wait_for(port, server)
+        yield port, server.pid
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
 
 
 def wait_for(port, server, seconds=30):

@@ -16,20 +16,17 @@ machine. Target: p99 under 20 ms, under 5% of one core per 100 requests/s.
 import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 import time
 import warnings
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.urls import reverse
 
-from .load_mark_watched import database_url, free_port, milliseconds, wait_for
+from .load_mark_watched import gunicorn, milliseconds
 from .perf_report import temporary_database
 
 LUA = """
@@ -134,35 +131,7 @@ class Command(BaseCommand):
             f"{f' × {threads} threads' if threads > 1 else ' (sync)'}, data built in "
             f"{time.perf_counter() - started:.1f} s"
         )
-        port = free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url(),
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "DEBUG": "0",
-            "SECRET_KEY": settings.SECRET_KEY,
-            "SITE_URL": f"http://127.0.0.1:{port}",
-            "PYTHONWARNINGS": "ignore:No directory at",
-        }
-        gunicorn = Path(sys.executable).with_name("gunicorn")
-        server = subprocess.Popen(  # noqa: S603
-            [
-                str(gunicorn),
-                "discussions.perf_wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                *(["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []),
-                "--log-level",
-                "warning",
-            ],
-            cwd=settings.BASE_DIR,
-            env=env,
-            start_new_session=True,
-        )
-        try:
-            wait_for(port, server)
+        with gunicorn(workers, threads) as (port, server_pid):
             self.check_poll(port, paths[0], state.etag)
             lua = {
                 "paths": ", ".join(f'"{path}"' for path in paths),
@@ -179,17 +148,14 @@ class Command(BaseCommand):
                 self.wrk(port, flat_out, 2, 8)
                 self.report(
                     f"{len(paths)} polling every {interval / 1000:g} s",
-                    server.pid,
+                    server_pid,
                     lambda: self.wrk(port, paced, seconds, len(paths)),
                 )
                 self.report(
                     "flat out, 16 connections",
-                    server.pid,
+                    server_pid,
                     lambda: self.wrk(port, flat_out, seconds, 16),
                 )
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
 
     def check_poll(self, port, path, etag):
         """One poll by hand before the load: it must answer, and 304 with the ETag."""
