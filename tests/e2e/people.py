@@ -3,8 +3,9 @@
 from datetime import datetime, time, timedelta
 
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
-from cohorts.models import Membership, User
+from cohorts.models import Cohort, Membership, User
 
 PASSWORD = "journey-password-1"
 
@@ -30,3 +31,23 @@ def sign_in(page, email, password=PASSWORD):
     form.locator('input[name="password"]').fill(password)
     form.locator('[type="submit"]').first.click()
     page.wait_for_load_state()
+
+
+def cohort_in_session(*, weeks=1, started_ago=timedelta(minutes=10)):
+    """Cohort "ml" (Europe/Berlin, from today) whose week 1 session started `started_ago`, its
+    pre-work published six days before; returns (cohort, week 1)."""
+    today = timezone.localdate()
+    cohort = Cohort.objects.create(
+        title="Machine Learning",
+        slug="ml",
+        time_zone="Europe/Berlin",
+        start_date=today,
+        session_weekday=today.weekday(),
+        session_time=time(16, 0),
+    )
+    cohort.create_weeks(weeks)
+    week = cohort.weeks.get(number=1)
+    week.session_start = timezone.now() - started_ago
+    week.publish_at = timezone.now() - timedelta(days=6)
+    week.save()
+    return cohort, week

@@ -8,14 +8,13 @@ reloads where htmx is at work.
 
 import io
 import re
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from cohorts.models import Cohort, Role
+from cohorts.models import Role
 from discussions.models import (
     Attendance,
     Feedback,
@@ -25,7 +24,7 @@ from discussions.models import (
     PairPrompt,
     SharedResource,
 )
-from tests.e2e.people import person, sign_in
+from tests.e2e.people import cohort_in_session, person, sign_in
 
 pytestmark = pytest.mark.e2e
 PROMPTS = [
@@ -39,20 +38,7 @@ NAMES = ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Barbara Liskov", "Edsge
 @pytest.fixture
 def session_week():
     """A cohort whose week 1 session started an hour ago, with seven participants."""
-    today = timezone.localdate()
-    cohort = Cohort.objects.create(
-        title="Machine Learning",
-        slug="ml",
-        time_zone="Europe/Berlin",
-        start_date=today,
-        session_weekday=today.weekday(),
-        session_time=time(16, 0),
-    )
-    cohort.create_weeks(2)
-    week = cohort.weeks.get(number=1)
-    week.session_start = timezone.now() - timedelta(hours=1)
-    week.publish_at = timezone.now() - timedelta(days=6)
-    week.save()
+    cohort, week = cohort_in_session(weeks=2, started_ago=timedelta(hours=1))
     for text in PROMPTS:
         PairPrompt.objects.create(week=week, prompt=text)
     person("fatima@example.com", "Fatima Facilitator", Role.FACILITATOR, cohort)

@@ -2,36 +2,21 @@
 participant's phone shows the same time left within a poll or two, and whose turn it is."""
 
 import re
-from datetime import time, timedelta
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from cohorts.models import Cohort, Role
+from cohorts.models import Role
 from discussions import pairing
 from discussions.models import PairGroup, PairPrompt
-from tests.e2e.people import person, sign_in
+from tests.e2e.people import cohort_in_session, person, sign_in
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def running_session():
-    today = timezone.localdate()
-    cohort = Cohort.objects.create(
-        title="Machine Learning",
-        slug="ml",
-        time_zone="Europe/Berlin",
-        start_date=today,
-        session_weekday=today.weekday(),
-        session_time=time(16, 0),
-    )
-    cohort.create_weeks(1)
-    week = cohort.weeks.get(number=1)
-    week.session_start = timezone.now() - timedelta(minutes=10)
-    week.publish_at = timezone.now() - timedelta(days=6)
-    week.save()
+    cohort, week = cohort_in_session()
     PairPrompt.objects.create(week=week, prompt="Explain what the learning rate does.", minutes=5)
     PairPrompt.objects.create(week=week, prompt="Explain overfitting.", minutes=4)
     person("fatima@example.com", "Fatima Facilitator", Role.FACILITATOR, cohort)
