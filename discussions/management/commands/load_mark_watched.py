@@ -26,6 +26,7 @@ import tempfile
 import time
 import warnings
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -132,34 +133,9 @@ class Command(BaseCommand):
                 )
 
     def wrk(self, port, script, seconds, connections):
-        threads = min(connections, 2)
-        done = subprocess.run(  # noqa: S603
-            [
-                "wrk",
-                f"-t{threads}",
-                f"-c{connections}",
-                f"-d{seconds}s",
-                "--timeout",
-                "10s",
-                "--latency",
-                "-s",
-                str(script),
-                f"http://127.0.0.1:{port}",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=seconds + 60,
-            check=True,
-        )
-        out = done.stdout
-        if os.environ.get("LOAD_DEBUG"):
-            self.stdout.write(out)
-        rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-        p50 = milliseconds(re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE).group(1))
-        p99 = milliseconds(re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE).group(1))
-        errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-        requests = int(re.search(r"(\d+) requests in", out).group(1))
-        return rate, p50, p99, int(errors.group(1)) if errors else 0, requests
+        out = run_wrk(port, script, seconds, connections, self.stdout)
+        figures = wrk_figures(out)
+        return figures.rate, figures.p50, figures.p99, figures.errors, figures.requests
 
 
 def server_cpu_seconds(pid):
@@ -191,6 +167,51 @@ def database_url():
     return (
         f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
         f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
+@dataclass(frozen=True)
+class WrkFigures:
+    rate: float  # requests per second
+    p50: float  # ms
+    p99: float  # ms
+    requests: int
+    errors: int  # answers wrk counts as neither 2xx nor 3xx
+
+
+def run_wrk(port, script, seconds, connections, stdout):
+    """wrk with a Lua script against 127.0.0.1:`port` for a bounded time; its report."""
+    done = subprocess.run(  # noqa: S603
+        [
+            "wrk",
+            f"-t{min(connections, 2)}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "--latency",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=True,
+    )
+    if os.environ.get("LOAD_DEBUG"):
+        stdout.write(done.stdout + done.stderr)
+    return done.stdout
+
+
+def wrk_figures(out):
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return WrkFigures(
+        rate=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        p50=milliseconds(re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE).group(1)),
+        p99=milliseconds(re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE).group(1)),
+        requests=int(re.search(r"(\d+) requests in", out).group(1)),
+        errors=int(errors.group(1)) if errors else 0,
     )
 
 

@@ -16,7 +16,6 @@ machine. Target: p99 under 20 ms, under 5% of one core per 100 requests/s.
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import time
 import warnings
@@ -26,7 +25,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.urls import reverse
 
-from .load_mark_watched import gunicorn, milliseconds
+from .load_mark_watched import gunicorn, run_wrk, wrk_figures
 from .perf_report import temporary_database
 
 LUA = """
@@ -188,37 +187,18 @@ class Command(BaseCommand):
         )
 
     def wrk(self, port, script, seconds, connections):
-        threads = min(connections, 2)
-        done = subprocess.run(  # noqa: S603
-            [
-                "wrk",
-                f"-t{threads}",
-                f"-c{connections}",
-                f"-d{seconds}s",
-                "--timeout",
-                "10s",
-                "--latency",
-                "-s",
-                str(script),
-                f"http://127.0.0.1:{port}",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=seconds + 60,
-            check=True,
-        )
-        out = done.stdout
-        if os.environ.get("LOAD_DEBUG"):
-            self.stdout.write(out + done.stderr)
-        rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-        p50 = milliseconds(re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE).group(1))
-        p99 = milliseconds(re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE).group(1))
-        requests = int(re.search(r"(\d+) requests in", out).group(1))
-        # wrk counts 3xx as neither errors nor 2xx; the script counts the 304s.
-        errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-        errors = int(errors.group(1)) if errors else 0
+        out = run_wrk(port, script, seconds, connections, self.stdout)
+        figures = wrk_figures(out)
         socket_errors = re.search(r"Socket errors: (.*)", out)
         if socket_errors:
             self.stdout.write(f"  wrk: socket errors {socket_errors.group(1)}")
+        # wrk counts 3xx as neither errors nor 2xx; the script counts the 304s.
         not_modified = int(re.search(r"not_modified (\d+)", out).group(1))
-        return rate, p50, p99, requests, not_modified, errors
+        return (
+            figures.rate,
+            figures.p50,
+            figures.p99,
+            figures.requests,
+            not_modified,
+            figures.errors,
+        )
