@@ -335,7 +335,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# Beat keeps its schedule in memory: its one entry (dispatch every few minutes) needs no
+# memory of past runs, since dispatch itself records what went out. (The default keeps a
+# shelve file, which on Python 3.13 is SQLite and fails now and then with "locking protocol".)
+CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"
 CELERY_TIMEZONE = "UTC"
 # What a task prints (the console email backend's emails in `make run`) goes to the terminal
 # as it is, not re-logged line by line as warnings.

@@ -35,11 +35,12 @@ def slack_standin():
         standin.stop()
 
 
-def wait_for(condition, what, worker):
+def wait_for(condition, what, *workers):
     deadline = time.monotonic() + WAIT_SECONDS
     while not condition():
         if time.monotonic() > deadline:
-            pytest.fail(f"{what} did not happen within {WAIT_SECONDS} s:\n{worker.log_tail()}")
+            logs = "\n".join(f"--- worker {w.log_path.name}:\n{w.log_tail()}" for w in workers)
+            pytest.fail(f"{what} did not happen within {WAIT_SECONDS} s:\n{logs}")
         time.sleep(0.2)
 
 
@@ -135,7 +136,7 @@ def test_concurrent_dispatches_each_report_only_what_they_claimed(postgresql, se
 
 @pytest.mark.django_db(transaction=True)
 def test_a_hanging_mail_server_does_not_delay_the_slack_digest(
-    postgresql, redis_url, slack_standin, celery_worker, monkeypatch
+    postgresql, redis_url, slack_standin, celery_worker, monkeypatch, tmp_path
 ):
     """Two workers as in production: one on the email queue, one on dispatch and Slack. The
     mail server holds its answer to DATA; the digest is posted meanwhile."""
@@ -159,8 +160,8 @@ def test_a_hanging_mail_server_does_not_delay_the_slack_digest(
         )
         mailer = celery_worker(consume=("-email",), **env)
         worker = celery_worker(beat=True, queue=mailer.queue, consume=("", "-slack"), **env)
-        wait_for(stalling.arrived.is_set, "a reminder reaching DATA", mailer)
-        wait_for(lambda: slack_standin.requests, "the digest reaching Slack", worker)
+        wait_for(stalling.arrived.is_set, "a reminder reaching DATA", mailer, worker)
+        wait_for(lambda: slack_standin.requests, "the digest reaching Slack", worker, mailer)
         assert stalling.envelopes == []  # the mail server is still holding its answer
         assert Delivery.objects.get(kind="digest").status in ("sending", "sent")
         stalling.release.set()
@@ -168,7 +169,9 @@ def test_a_hanging_mail_server_does_not_delay_the_slack_digest(
             lambda: Delivery.objects.filter(kind="reminder", status="sent").count() == 2,
             "both reminders being sent",
             mailer,
+            worker,
         )
+        assert not list(tmp_path.glob("var/celerybeat*"))  # beat keeps its schedule in memory
     finally:
         stalling.release.set()
         server.stop()
