@@ -25,7 +25,7 @@ from cohorts.permissions import (
     visible_week,
 )
 
-from . import marks, progress
+from . import checklist, marks, progress
 from .forms import (
     AssignmentForm,
     FeedbackForm,
@@ -127,6 +127,10 @@ def week_section(request, access, week):
         context = readiness_context(request, access, week)
     else:
         context = checklist_context(request, access, week)
+    for group in context["groups"]:
+        group["html"] = checklist.items_html(
+            request, access.cohort, group["items"], context.get("readiness", False)
+        )
     return render_to_string("assignments/_week_prework.html", context, request=request)
 
 
