@@ -4,29 +4,23 @@ points and shared links — read once per change, not once per page.
 The week page is the page participants open most. Its discussion rows are the same for
 everyone who opens the week; only a few marks differ from person to person (my +1s, my
 upvotes, "Yours") and some controls from role to role. So the rows, with who voted for
-each, are kept in Django's cache per week (`Board`), and every page works out the
-per-person marks and role controls from it while writing the rows' HTML (`muddiest_html`,
-`resources_html`: the same HTML the template wrote, without the template engine's
-per-row cost).
-
-Freshness: the board is cached under a per-week version token that every write which
-changes what it shows replaces (`changed`, wired to the models' signals in `apps.py`), at
-once and again after the write commits. A page that read the rows before the commit
-stored them under the old token, which nobody asks for any more; so the next page after a
-write always shows it. The rows expire after a while anyway (`SECONDS`).
+each, are kept in Django's cache per week (`Board`, through cohorts.week_cache: every write
+that changes them calls `changed`, wired to the models' signals in `connect_signals`), and
+every page works out the per-person marks and role controls from it while writing the
+rows' HTML (`muddiest_html`, `resources_html`: the same HTML the template wrote, without
+the template engine's per-row cost).
 """
 
 from typing import Any, NamedTuple
-from uuid import uuid4
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
+
+from cohorts import week_cache
 
 from .models import (
     DiscussionPoint,
@@ -40,11 +34,9 @@ from .models import (
 # The week page lists the top muddiest points and shared links; "Show all" lists every one.
 TOP = 8
 
-# How long a week's board (and its version token) stays cached without being asked for.
-SECONDS = 15 * 60
-
-# Bump when the cached shapes below change: old entries are then never read.
-_PREFIX = "week-board:1"
+# The cache's name for the board; bump its number when the shapes below change, so that old
+# entries are never read.
+PART = "discussions-board-1"
 
 
 class MuddiestRow(NamedTuple):
@@ -79,31 +71,12 @@ class Board(NamedTuple):
 # --- Reading -----------------------------------------------------------------------------------
 
 
-def _version_key(week_id: int) -> str:
-    return f"{_PREFIX}:{week_id}"
-
-
-def _version(week_id: int) -> str:
-    key = _version_key(week_id)
-    token = cache.get(key)
-    if token is None:
-        token = uuid4().hex
-        if not cache.add(key, token, SECONDS):  # another page made one meanwhile
-            token = cache.get(key) or token
-    return token
-
-
 def board_for(week: Any, everything: bool = False) -> Board:
     """The week's board: the top rows from the cache (read from the database after a
     change), or every row (`everything`, "Show all": read afresh)."""
     if everything:
         return load(week, limit=None)
-    key = f"{_version_key(week.pk)}:{_version(week.pk)}"
-    board = cache.get(key)
-    if board is None:
-        board = load(week, limit=TOP + 1)
-        cache.set(key, board, SECONDS)
-    return board
+    return week_cache.get(PART, week.pk, lambda: load(week, limit=TOP + 1))
 
 
 def load(week: Any, limit: int | None) -> Board:
@@ -180,18 +153,9 @@ def load(week: Any, limit: int | None) -> Board:
 # --- Invalidation ------------------------------------------------------------------------------
 
 
-def _replace_version(week_id: int) -> None:
-    cache.set(_version_key(week_id), uuid4().hex, SECONDS)
-
-
 def changed(week_id: int | None) -> None:
-    """Something the week's board shows changed: the next page reads it afresh. At once
-    (the writer's own next page, even inside a longer transaction) and after the commit
-    (a page that read the rows before it cached them under the token replaced now)."""
-    if week_id is None:
-        return
-    _replace_version(week_id)
-    transaction.on_commit(lambda: _replace_version(week_id))
+    """Something the week's board shows changed: the next page reads it afresh."""
+    week_cache.changed(PART, week_id)
 
 
 def _row_saved_or_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from cohorts import week_cache
 from cohorts.models import Membership, Role
 from discussions import board
 from discussions.models import (
@@ -249,8 +250,7 @@ def test_a_page_that_read_the_rows_before_a_vote_committed_does_not_hide_it(
     with django_capture_on_commit_callbacks(execute=True):
         clients["other"].post(url("muddiest_vote", week, point.pk), {"on": "1"})
         # …and stored under the version the vote has just put in place.
-        key = f"{board._version_key(week.pk)}:{board._version(week.pk)}"
-        cache.set(key, before, board.SECONDS)
+        cache.set(week_cache.value_key(board.PART, week.pk), before, week_cache.SECONDS)
         assert "<strong>1</strong>" in row(page(clients["author"], week), "muddiest", point.pk)
     # The commit replaced the version: the vote shows.
     assert "<strong>2</strong>" in row(page(clients["author"], week), "muddiest", point.pk)
