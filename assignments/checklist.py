@@ -1,6 +1,14 @@
-"""The week page's pre-work checklist rows, written without the template engine's per-row
-cost. The HTML is the same as `assignments/_checklist_item.html` writes (which the htmx
-answer to "Mark watched" still uses; a test holds the two to the same output)."""
+"""The week page's pre-work checklist.
+
+The week's items and assignments are the same for everyone who opens the week: they are
+kept in Django's cache per week (`prework_for`, through cohorts.week_cache; every write
+that changes them calls `changed`: the models' signals, wired in `connect_signals`, and
+their QuerySets' bulk writes). Each page then asks only for this person's ticks and
+hand-ins.
+
+The rows are written without the template engine's per-row cost, the same HTML as
+`assignments/_checklist_item.html` writes (which the htmx answer to "Mark watched" still
+uses; a test holds the two to the same output)."""
 
 from typing import Any
 
@@ -9,6 +17,46 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
+
+from cohorts import week_cache
+
+from .models import Assignment, PreworkItem
+
+# The cache's name for a week's items and assignments (bump the number when what is cached
+# changes shape).
+PART = "assignments-prework-1"
+
+
+def load(week_id: int) -> tuple[list[PreworkItem], list[Assignment]]:
+    """The week's items and assignments, without their week (two queries)."""
+    return (
+        list(PreworkItem.objects.filter(week_id=week_id)),
+        list(Assignment.objects.filter(week_id=week_id)),
+    )
+
+
+def prework_for(week: Any) -> tuple[list[PreworkItem], list[Assignment]]:
+    """The week's items and assignments, from the cache (fresh objects every time)."""
+    return week_cache.get(PART, week.pk, lambda: load(week.pk))
+
+
+def changed(week_id: int | None) -> None:
+    week_cache.changed(PART, week_id)
+
+
+def _row_saved_or_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    changed(instance.week_id)
+
+
+def connect_signals() -> None:
+    """From AssignmentsConfig.ready(): saving or deleting an item or an assignment."""
+    from django.db.models import signals
+
+    for model in (PreworkItem, Assignment):
+        uid = f"week-prework-{model.__name__}"
+        signals.post_save.connect(_row_saved_or_deleted, sender=model, dispatch_uid=uid)
+        signals.post_delete.connect(_row_saved_or_deleted, sender=model, dispatch_uid=uid)
+
 
 # Stands in for an item's id in the reversed URL; no real id is this long.
 _ITEM_ID = 987654321987654321

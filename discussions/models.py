@@ -13,6 +13,7 @@ from cohorts.markdown import (
 from cohorts.models import Membership, Week
 from cohorts.ordered import OrderedInWeek, OrderedQuerySet
 from cohorts.permissions import joined_before
+from cohorts.week_cache import BulkWritesTell
 
 User = settings.AUTH_USER_MODEL
 
@@ -116,29 +117,13 @@ class MuddiestVote(models.Model):
         return f"+1 by {self.user} on {self.point}"
 
 
-class DiscussionPointQuerySet(OrderedQuerySet):
-    """Bulk writes (moving a point, a course's points, Markdown rendered again) send no
-    signals: they tell the week page's board themselves (see board.py)."""
+class DiscussionPointQuerySet(BulkWritesTell, OrderedQuerySet):
+    """Moving a point, a course's points, Markdown rendered again: bulk writes that tell
+    the week page's board (board.py)."""
 
-    def bulk_create(self, objs, *args, **kwargs):
-        created = super().bulk_create(objs, *args, **kwargs)
-        for week_id in {point.week_id for point in created}:
-            board_changed(week_id)
-        return created
-
-    def bulk_update(self, objs, fields, *args, **kwargs):
-        objs = list(objs)
-        updated = super().bulk_update(objs, fields, *args, **kwargs)
-        for week_id in {point.week_id for point in objs}:
-            board_changed(week_id)
-        return updated
-
-    def update(self, **kwargs):
-        week_ids = set(self.values_list("week_id", flat=True))
-        updated = super().update(**kwargs)
+    def week_changed(self, week_ids):
         for week_id in week_ids:
             board_changed(week_id)
-        return updated
 
 
 class DiscussionPoint(OrderedInWeek, MarkdownModel):

@@ -5,7 +5,6 @@ reaches another — whoever's page filled the cache."""
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -250,7 +249,7 @@ def test_a_page_that_read_the_rows_before_a_vote_committed_does_not_hide_it(
     with django_capture_on_commit_callbacks(execute=True):
         clients["other"].post(url("muddiest_vote", week, point.pk), {"on": "1"})
         # …and stored under the version the vote has just put in place.
-        cache.set(week_cache.value_key(board.PART, week.pk), before, week_cache.SECONDS)
+        week_cache.store(board.PART, week.pk, week_cache.version(board.PART, week.pk), before)
         assert "<strong>1</strong>" in row(page(clients["author"], week), "muddiest", point.pk)
     # The commit replaced the version: the vote shows.
     assert "<strong>2</strong>" in row(page(clients["author"], week), "muddiest", point.pk)
