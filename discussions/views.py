@@ -94,12 +94,12 @@ def _empty_fields_html(form_class):
     return render_to_string("cohorts/_form.html", {"form": form_class()})
 
 
-def fields_html(form):
-    """A form's fields as HTML. Empty (not sent, no errors) the muddiest point and link
-    forms are the same for everyone: rendered once per process, not on every page."""
-    if form.is_bound or settings.DEBUG:  # DEBUG: template edits show at once
-        return render_to_string("cohorts/_form.html", {"form": form})
-    return _empty_fields_html(type(form))
+def fields_html(form, form_class):
+    """A form's fields as HTML. Empty (`form` None: not sent, no errors) the muddiest point
+    and link forms are the same for everyone: rendered once per process, not on every page."""
+    if form is None and not settings.DEBUG:  # DEBUG: template edits show at once
+        return _empty_fields_html(form_class)
+    return render_to_string("cohorts/_form.html", {"form": form or form_class()})
 
 
 def feedback_due(cohort, user, before=None, now=None):
@@ -137,7 +137,10 @@ def week_section_context(request, access, week, **forms):
     csrf = board.csrf_input(request)
     # Participants see the points only once a facilitator shows them.
     points = shown.points if can_facilitate or shown.points_visible else ()
-    resource_form = forms.get("resource_form") or SharedResourceForm()
+    can_give_feedback = access.can_give_feedback(week)
+    feedback_form = forms.get("feedback_form")
+    if feedback_form is None and can_give_feedback:  # the only ones shown the form
+        feedback_form = FeedbackForm(instance=feedback)
     context = {
         "access": access,
         "cohort": access.cohort,
@@ -151,12 +154,12 @@ def week_section_context(request, access, week, **forms):
         "resource_rows": board.resources_html(resources, week, user.pk, access.can_manage, csrf),
         "more_resources": len(shown.resources) > TOP and show_all != "resources",
         "session_started": session_started(week),
-        "can_give_feedback": access.can_give_feedback(week),
+        "can_give_feedback": can_give_feedback,
         "feedback": feedback,
-        "muddiest_fields": fields_html(forms.get("muddiest_form") or MuddiestPointForm()),
-        "resource_form": resource_form,
-        "resource_fields": fields_html(resource_form),
-        "feedback_form": forms.get("feedback_form") or FeedbackForm(instance=feedback),
+        "muddiest_fields": fields_html(forms.get("muddiest_form"), MuddiestPointForm),
+        "resource_form": forms.get("resource_form"),  # sent with errors: opened
+        "resource_fields": fields_html(forms.get("resource_form"), SharedResourceForm),
+        "feedback_form": feedback_form,
     }
     if can_facilitate:
         context["feedback_summary"] = Feedback.objects.filter(week=week).aggregate(
