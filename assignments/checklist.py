@@ -120,11 +120,11 @@ def item_html(
     )
 
 
-def items_html(request: Any, cohort: Any, items: list, readiness: bool) -> SafeString:
-    """The <li>s of a group of items (user text escaped; notes sanitized on save)."""
-    if readiness:
-        return mark_safe("\n".join(item_html(item, True) for item in items))  # noqa: S308
-    csrf, parts = csrf_input(request), completion_url_parts(cohort)
+def items_html(
+    items: list, readiness: bool, csrf: str = "", url_parts: tuple[str, str] = ("", "")
+) -> SafeString:
+    """The <li>s of a group of items (user text escaped; notes sanitized on save). For a
+    checklist, `csrf` and `url_parts` (made once per page) give each row its form."""
     return mark_safe(  # noqa: S308 - see above
-        "\n".join(item_html(item, False, csrf, parts) for item in items)
+        "\n".join(item_html(item, readiness, csrf, url_parts) for item in items)
     )

@@ -139,10 +139,15 @@ def week_section(request, access, week):
         context = readiness_context(request, access, week)
     else:
         context = checklist_context(request, access, week)
-    for group in context["groups"]:
-        group["html"] = checklist.items_html(
-            request, access.cohort, group["items"], context.get("readiness", False)
+    readiness = context.get("readiness", False)
+    csrf, url_parts = "", ("", "")
+    if not readiness and context["groups"]:  # a form per row: made once for all rows
+        csrf, url_parts = (
+            checklist.csrf_input(request),
+            checklist.completion_url_parts(access.cohort),
         )
+    for group in context["groups"]:
+        group["html"] = checklist.items_html(group["items"], readiness, csrf, url_parts)
     return render_to_string("assignments/_week_prework.html", context, request=request)
 
 
