@@ -1,20 +1,17 @@
-"""The week page's pre-work checklist.
+"""One pre-work item's checklist row, the same HTML on the week page and in the answer to
+"Mark watched" (the busiest request, where a template costs more than the rest of the work).
 
-The week's items and assignments are the same for everyone who opens the week: they are
-kept in Django's cache per week (`prework_for`, through cohorts.week_cache; every write
-that changes them calls `changed`: the models' signals, wired in `connect_signals`, and
-their QuerySets' bulk writes). Each page then asks only for this person's ticks and
-hand-ins.
-
-The rows are written without the template engine's per-row cost, the same HTML as
-`assignments/_checklist_item.html` writes (which the htmx answer to "Mark watched" still
-uses; a test holds the two to the same output)."""
+The week's items and assignments are the same for everyone who opens the week: the week
+page keeps them in Django's cache per week (`prework_for`, through cohorts.week_cache;
+every write that changes them calls `changed`: the models' signals, wired in
+`connect_signals`, and their QuerySets' bulk writes) and asks only for this person's ticks
+and hand-ins.
+"""
 
 from typing import Any
 
-from django.middleware.csrf import get_token
 from django.urls import reverse
-from django.utils.html import escape
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
@@ -58,73 +55,109 @@ def connect_signals() -> None:
         signals.post_delete.connect(_row_saved_or_deleted, sender=model, dispatch_uid=uid)
 
 
-# Stands in for an item's id in the reversed URL; no real id is this long.
-_ITEM_ID = 987654321987654321
+def _meta(item: PreworkItem) -> str:
+    parts = [f"{item.minutes} min"] if item.minutes else []
+    if not item.required:
+        parts.append("optional")
+    return " · ".join(parts)
 
 
-def completion_url_parts(cohort: Any) -> tuple[str, str]:
-    """The "Mark watched" URL around the item's id: one reversal per page."""
-    before, _, after = reverse(
-        "assignments:item_completion", args=[cohort.slug, _ITEM_ID]
-    ).rpartition(str(_ITEM_ID))
-    return escape(before), escape(after)
-
-
-def csrf_input(request: Any) -> str:
-    """What {% csrf_token %} writes."""
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(get_token(request))}">'
+def _toggle(item: PreworkItem, cohort_slug: str, csrf_token: str) -> SafeString:
+    """The participant's button: "Mark watched" / "Watched", posted with or without htmx."""
+    done = bool(getattr(item, "is_done", False))
+    url = reverse("assignments:item_completion", args=[cohort_slug, item.pk])
+    return format_html(
+        '\n  <form method="post" action="{url}" data-hx-post="{url}" data-hx-target="#item-{pk}"'
+        ' data-hx-swap="outerHTML" class="checklist__form">\n'
+        '    <input type="hidden" name="csrfmiddlewaretoken" value="{token}">\n'
+        '    <input type="hidden" name="done" value="{value}">\n'
+        '    <button type="submit" id="toggle-{pk}" class="check{on}" aria-pressed="{pressed}"'
+        ' aria-describedby="item-title-{pk}">\n'
+        '      <span class="check__box" aria-hidden="true">{tick}</span>\n'
+        '      <span class="check__label">{label}</span>\n'
+        "    </button>\n  </form>",
+        url=url,
+        pk=item.pk,
+        token=csrf_token,
+        value="0" if done else "1",
+        on=" check--on" if done else "",
+        pressed="true" if done else "false",
+        tick="✓" if done else "",
+        label=capfirst(item.done_verb) if done else f"Mark {item.done_verb}",
+    )
 
 
 def item_html(
-    item: Any, readiness: bool, csrf: str = "", url_parts: tuple[str, str] = ("", "")
-) -> str:
-    """One item's <li>: with this person's tick and its form, or plain (`readiness`, for
-    facilitators). `item.is_done` says whether this person ticked it off."""
-    pk = item.pk
-    done = bool(getattr(item, "is_done", False))
-    classes = "checklist__item"
-    if done:
-        classes += " checklist__item--done"
-    if readiness:
-        classes += " checklist__item--plain"
-    form = ""
-    if not readiness:
-        action = f"{url_parts[0]}{pk}{url_parts[1]}"
-        verb = escape(item.done_verb)
-        label = escape(capfirst(item.done_verb)) if done else f"Mark {verb}"
-        form = (
-            f'<form method="post" action="{action}" data-hx-post="{action}" '
-            f'data-hx-target="#item-{pk}" data-hx-swap="outerHTML" class="checklist__form">\n'
-            f"{csrf}\n"
-            f'<input type="hidden" name="done" value="{0 if done else 1}">\n'
-            f'<button type="submit" id="toggle-{pk}" class="check{" check--on" if done else ""}" '
-            f'aria-pressed="{"true" if done else "false"}" aria-describedby="item-title-{pk}">\n'
-            f'<span class="check__box" aria-hidden="true">{"✓" if done else ""}</span>\n'
-            f'<span class="check__label">{label}</span>\n</button>\n</form>\n'
-        )
-    title = escape(item.title)
-    if item.url:
-        title = (
-            f'<a href="{escape(item.url)}" rel="noopener noreferrer" target="_blank">{title}'
-            '<span class="visually-hidden"> (opens in a new tab)</span></a>'
-        )
-    meta = f"{item.minutes} min" if item.minutes else ""
-    if not item.required:
-        meta += " · optional" if item.minutes else "optional"
-    notes = f'<div class="prose prose--small">{item.notes_html}</div>\n' if item.notes else ""
-    return (
-        f'<li class="{classes}" id="item-{pk}">\n{form}'
-        f'<div class="checklist__body">\n'
-        f'<p class="checklist__title" id="item-title-{pk}">\n{title}\n</p>\n'
-        f'<p class="checklist__meta muted">{meta}</p>\n{notes}</div>\n</li>'
-    )
-
-
-def items_html(
-    items: list, readiness: bool, csrf: str = "", url_parts: tuple[str, str] = ("", "")
+    item: PreworkItem, cohort_slug: str, csrf_token: str, readiness: bool = False
 ) -> SafeString:
-    """The <li>s of a group of items (user text escaped; notes sanitized on save). For a
-    checklist, `csrf` and `url_parts` (made once per page) give each row its form."""
-    return mark_safe(  # noqa: S308 - see above
-        "\n".join(item_html(item, readiness, csrf, url_parts) for item in items)
+    """The row; `readiness` (facilitators and organizers) leaves out the button."""
+    done = bool(getattr(item, "is_done", False))
+    if item.url:
+        title = format_html(
+            '<a href="{}" rel="noopener noreferrer" target="_blank">{}'
+            '<span class="visually-hidden"> (opens in a new tab)</span></a>',
+            item.url,
+            item.title,
+        )
+    else:
+        title = format_html("{}", item.title)
+    notes = (
+        format_html('\n    <div class="prose prose--small">{}</div>', item.notes_html)
+        if item.notes
+        else ""
     )
+    return format_html(
+        '<li class="checklist__item{done}{plain}" id="item-{pk}">{toggle}\n'
+        '  <div class="checklist__body">\n'
+        '    <p class="checklist__title" id="item-title-{pk}">{title}</p>\n'
+        '    <p class="checklist__meta muted">{meta}</p>{notes}\n'
+        "  </div>\n</li>",
+        done=" checklist__item--done" if done else "",
+        plain=" checklist__item--plain" if readiness else "",
+        pk=item.pk,
+        toggle="" if readiness else _toggle(item, cohort_slug, csrf_token),
+        title=title,
+        meta=_meta(item),
+        notes=notes,
+    )
+
+
+def items_html(items: list, cohort_slug: str, csrf_token: str, readiness: bool) -> SafeString:
+    """A group's rows on the week page, without a template tag per row."""
+    return mark_safe(  # noqa: S308 - each row escaped by format_html
+        "\n".join(item_html(item, cohort_slug, csrf_token, readiness) for item in items)
+    )
+
+
+def progress_html(required_done: int, required_total: int, percent: int) -> SafeString:
+    """The week's "2 of 3 required done" bar (inside #prework-progress)."""
+    return format_html(
+        '<progress max="{total}" value="{done}" aria-labelledby="prework-progress-label">'
+        "</progress>\n"
+        '    <span id="prework-progress-label">{done} of {total} required done ({percent}%)</span>',
+        total=required_total,
+        done=required_done,
+        percent=percent,
+    )
+
+
+def marked_html(item: PreworkItem, cohort_slug: str, csrf_token: str, summary: dict) -> SafeString:
+    """The htmx answer to "Mark watched": the changed row, and out of band the "left" summary
+    and the progress bar."""
+    parts = [
+        item_html(item, cohort_slug, csrf_token),
+        format_html(
+            '\n<p id="prework-left" hx-swap-oob="innerHTML"><strong>{}</strong></p>',
+            summary["remaining"].summary(),
+        ),
+    ]
+    if summary["required_total"]:
+        parts.append(
+            format_html(
+                '\n<div id="prework-progress" hx-swap-oob="innerHTML">{}</div>',
+                progress_html(
+                    summary["required_done"], summary["required_total"], summary["percent"]
+                ),
+            )
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - each part escaped by format_html

@@ -2,17 +2,18 @@
 
 A participant ticks items off in quick succession, so this answer must cost little more than
 the least a signed-in request costs. Building a query with the ORM costs 0.3–1 ms of Python
-here, running it a few hundredths of that; these two are written out once instead (plain
-SQL that SQLite and PostgreSQL both run; table names from the models) and still hand back
-model instances. The access rule stays in cohorts.permissions: the view checks the week this
+here, running it a few hundredths of that; this one is written out once instead (plain
+SQL that SQLite and PostgreSQL both run; table names from the models) and still hands back
+model instances (cohorts.rows). The access rule stays in cohorts.permissions: the view checks the week this
 returns with `CohortAccess.can_see_week`.
 """
 
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 from django.db import connection
 
 from cohorts.models import Cohort, Week
+from cohorts.rows import Columns
 
 from . import progress
 from .models import Assignment, Completion, PreworkItem, Submission
@@ -33,40 +34,42 @@ def _tables() -> dict[str, str]:
     return {name: quote(model._meta.db_table) for name, model in models.items()}
 
 
-def week_of_item(cohort: Cohort, item_id: int) -> Week | None:
-    """The week of the cohort that holds this pre-work item, or None: one query."""
+class Marked(NamedTuple):
+    week: Week
+    items: list[PreworkItem]  # the checklist's order, each with `is_done` for this person
+    assignments_left: int  # the week's assignments this person has not handed in
+
+
+def week_with_marks(cohort: Cohort, item_id: int, user_id: int) -> Marked | None:
+    """The cohort's week that holds this pre-work item, with all its items and this
+    person's marks, or None when the cohort has no such item: one query."""
     if not 0 < item_id <= MAX_ID:
         return None
     t = _tables()
-    weeks = Week.objects.raw(
-        f"SELECT w.* FROM {t['week']} w INNER JOIN {t['item']} i ON i.week_id = w.id "  # noqa: S608 - table names from the models
-        "WHERE i.id = %s AND w.cohort_id = %s",
-        [item_id, cohort.pk],
-    )
-    for week in weeks:
-        week.cohort = cohort
-        return week
-    return None
-
-
-def items_with_marks(week: Week, user_id: int) -> tuple[list[PreworkItem], int]:
-    """The week's pre-work in the checklist's order, each with `is_done` for this person,
-    and how many of the week's assignments they have not handed in: one query."""
-    t = _tables()
-    items = list(
-        PreworkItem.objects.raw(
-            f"SELECT i.*, EXISTS(SELECT 1 FROM {t['completion']} c "  # noqa: S608 - table names from the models
-            "WHERE c.item_id = i.id AND c.user_id = %s) AS is_done, "
-            f"(SELECT COUNT(*) FROM {t['assignment']} a WHERE a.week_id = i.week_id AND NOT EXISTS "
+    week, item = Columns(Week, "w"), Columns(PreworkItem, "i")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {week.sql()}, {item.sql()}, EXISTS(SELECT 1 FROM {t['completion']} c "  # noqa: S608 - names from the models
+            "WHERE c.item_id = i.id AND c.user_id = %s), "
+            f"(SELECT COUNT(*) FROM {t['assignment']} a WHERE a.week_id = w.id AND NOT EXISTS "
             f"(SELECT 1 FROM {t['submission']} s WHERE s.assignment_id = a.id AND s.user_id = %s)) "
-            f'AS assignments_left FROM {t["item"]} i WHERE i.week_id = %s ORDER BY i."order", i.id',
-            [user_id, user_id, week.pk],
+            f"FROM {t['item']} i INNER JOIN {t['week']} w ON w.id = i.week_id "
+            f"WHERE w.cohort_id = %s AND i.week_id = (SELECT week_id FROM {t['item']} WHERE id = %s) "
+            'ORDER BY i."order", i.id',
+            [user_id, user_id, cohort.pk, item_id],
         )
-    )
-    for item in items:
-        item.is_done = bool(item.is_done)  # SQLite answers 0 or 1
-        item.week = week
-    return items, int(items[0].assignments_left) if items else 0
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    found = cast(Week, week.load(rows[0]))
+    found.cohort = cohort
+    items = []
+    for row in rows:
+        prework = cast(PreworkItem, item.load(row, week.width))
+        prework.is_done = bool(row[-2])  # type: ignore[attr-defined]  # SQLite answers 0 or 1
+        prework.week = found
+        items.append(prework)
+    return Marked(found, items, int(rows[0][-1]))
 
 
 def summary(items: list[PreworkItem], assignments_left: int) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
@@ -140,14 +141,9 @@ def week_section(request, access, week):
     else:
         context = checklist_context(request, access, week)
     readiness = context.get("readiness", False)
-    csrf, url_parts = "", ("", "")
-    if not readiness and context["groups"]:  # a form per row: made once for all rows
-        csrf, url_parts = (
-            checklist.csrf_input(request),
-            checklist.completion_url_parts(access.cohort),
-        )
+    csrf = "" if readiness or not context["groups"] else get_token(request)
     for group in context["groups"]:
-        group["html"] = checklist.items_html(group["items"], readiness, csrf, url_parts)
+        group["html"] = checklist.items_html(group["items"], access.cohort.slug, csrf, readiness)
     return render_to_string("assignments/_week_prework.html", context, request=request)
 
 
@@ -266,24 +262,23 @@ def item_completion(request, access, item_id):
     """Mark an item done (done=1) or not done (done=0). Idempotent: repeats change nothing.
 
     With htmx the answer is the changed row and, out of band, the "left" summary and the
-    progress bar; without JavaScript, the week page again. Besides the membership: the
-    item's week, the mark (one statement, no transaction around it), the week's items with
-    this person's marks and assignments left: three short statements (see marks.py).
+    progress bar; without JavaScript, the week page again. Besides the membership, two
+    short statements: the item's week with its items, this person's marks and assignments
+    left (see marks.py), then the mark (no transaction around it).
     """
-    week = marks.week_of_item(access.cohort, item_id)
-    if week is None or not access.can_see_week(week):
+    marked = marks.week_with_marks(access.cohort, item_id, request.user.pk)
+    if marked is None or not access.can_see_week(marked.week):
         raise Http404("No such item.")
     done = request.POST.get("done") == "1"
     Completion.objects.mark(request.user.pk, item_id, done)
     if not request.headers.get("HX-Request"):
-        return redirect(f"{week.get_absolute_url()}#item-{item_id}")
-    items, assignments_left = marks.items_with_marks(week, request.user.pk)
-    item = next((item for item in items if item.pk == item_id), None)
-    if item is None:  # removed by a facilitator a moment ago
-        raise Http404("No such item.")
+        return redirect(f"{marked.week.get_absolute_url()}#item-{item_id}")
+    item = next(item for item in marked.items if item.pk == item_id)
     item.is_done = done  # what this request asked for, even if another tab just undid it
-    context = {"cohort": access.cohort, "item": item, **marks.summary(items, assignments_left)}
-    return HttpResponse(render_to_string("assignments/_item_marked.html", context, request=request))
+    summary = marks.summary(marked.items, marked.assignments_left)
+    return HttpResponse(
+        checklist.marked_html(item, access.cohort.slug, get_token(request), summary)
+    )
 
 
 @cohort_view(MEMBER)

@@ -17,16 +17,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
 from .models import Cohort, JoinLink, Membership, Role, User, Week
+from .rows import Columns
 
 MEMBER = "member"
 FACILITATOR = "facilitator"
@@ -161,6 +163,29 @@ def access_for(user: User | AnonymousUser, cohort: Cohort) -> CohortAccess | Non
     return CohortAccess(cohort=cohort, membership=membership)
 
 
+def active_membership(user_id: int, slug: str) -> Membership | None:
+    """This person's active membership of the cohort with this slug, with its cohort, or
+    None. Every cohort page asks it first, so it is one statement written out once (the
+    same as `Membership.objects.active().select_related("cohort")` filtered by user and
+    slug, whose building cost ten times its running); a test holds the two equal."""
+    member, cohort = Columns(Membership, "m"), Columns(Cohort, "c")
+    quote = connection.ops.quote_name
+    tables = {model: quote(model._meta.db_table) for model in (Membership, Cohort)}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {member.sql()}, {cohort.sql()} FROM {tables[Membership]} m "  # noqa: S608 - names from the models
+            f"INNER JOIN {tables[Cohort]} c ON c.id = m.cohort_id "
+            "WHERE m.user_id = %s AND c.slug = %s AND m.left_at IS NULL",
+            [user_id, slug],
+        )
+        row = cursor.fetchone()  # at most one: one membership per person and cohort
+    if row is None:
+        return None
+    membership = cast(Membership, member.load(row))
+    membership.cohort = cast(Cohort, cohort.load(row, member.width))
+    return membership
+
+
 def cohort_view(rule: str) -> Callable[[View], View]:
     """Decorate a view taking `slug`: it gets `access` instead, checked against `rule`."""
     if rule not in RULES:
@@ -172,16 +197,8 @@ def cohort_view(rule: str) -> Callable[[View], View]:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             # The cohort and the visitor's membership in one query: no membership, whether
-            # or not the cohort exists, is the same "not found". At most one row (one
-            # membership per cohort): no ORDER BY, cheaper to build than .first().
-            membership = next(
-                iter(
-                    Membership.objects.active()
-                    .select_related("cohort")
-                    .filter(user=request.user, cohort__slug=slug)[:1]
-                ),
-                None,
-            )
+            # or not the cohort exists, is the same "not found".
+            membership = active_membership(request.user.pk, slug)
             if membership is None:
                 raise Http404("No such cohort.")
             access = CohortAccess.of(membership)

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -311,3 +312,24 @@ def test_marking_an_item_id_beyond_any_database_integer_is_not_found(
     response = client_for(people["participant"]).post(url, {"done": "1"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 404
     assert not Completion.objects.exists()
+
+
+def test_the_row_htmx_answers_with_is_the_row_the_week_page_shows_after_reload(
+    upcoming_week, items, people, client_for
+):
+    client = client_for(people["participant"])
+
+    def unmasked(html):  # each answer masks the CSRF token anew
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+
+    for item, done in ((items[0], "1"), (items[2], "1"), (items[0], "0")):
+        answer = client.post(toggle_url(item), {"done": done}, HTTP_HX_REQUEST="true")
+        row = unmasked(answer.content.decode().split("</li>")[0] + "</li>")
+        page = unmasked(client.get(upcoming_week.get_absolute_url()).content.decode())
+        assert row in page
+        assert ("check--on" in row) is (done == "1")
+        # The summary and bar sent out of band are what the reloaded page shows too.
+        left = answer.content.decode().split('hx-swap-oob="innerHTML">')[1].split("</p>")[0]
+        assert f'id="prework-left" role="status">{left}</p>' in page
+        bar = answer.content.decode().split('id="prework-progress" hx-swap-oob="innerHTML">')[1]
+        assert f'<div class="prework__progress" id="prework-progress">{bar}' in page
