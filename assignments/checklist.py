@@ -42,6 +42,9 @@ def changed(week_id: int | None) -> None:
 
 
 def _row_saved_or_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    origin = kwargs.get("origin")  # (deletes only)
+    if origin is not None and week_cache.goes_with_its_week(origin):
+        return
     changed(instance.week_id)
 
 

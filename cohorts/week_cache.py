@@ -18,6 +18,7 @@ from uuid import uuid4
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import QuerySet
 
 # How long a value (and its version token) stays cached without being asked for.
 SECONDS = 15 * 60
@@ -73,6 +74,16 @@ def changed(part: str, week_id: int | None) -> None:
         return
     _replace(part, week_id)
     transaction.on_commit(lambda: _replace(part, week_id))
+
+
+def goes_with_its_week(origin: Any) -> bool:
+    """Whether a row is deleted because its week or cohort is (the post_delete signal's
+    `origin`): nothing of that week is shown again, so its parts need no new version (a
+    cohort's deletion would otherwise write one per row)."""
+    from .models import Cohort, Week
+
+    model = origin.model if isinstance(origin, QuerySet) else type(origin)
+    return model in (Week, Cohort)
 
 
 class BulkWritesTell:

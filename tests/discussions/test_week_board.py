@@ -5,7 +5,9 @@ reaches another — whoever's page filled the cache."""
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cohorts import week_cache
@@ -328,3 +330,29 @@ def test_another_cohorts_week_shows_its_own_board(room, other_cohort, make_user)
     Membership.objects.create(user=stranger, cohort=other_cohort, role=Role.FACILITATOR)
     html = page(signed_in(stranger), other_week)
     assert "Why linear?" not in html and "Gradients video" not in html
+
+
+def test_deleting_a_cohort_costs_the_same_however_many_rows_its_weeks_have(
+    cohort, other_cohort, make_user
+):
+    """Rows deleted with their week need no new version of its board: no cache write per
+    muddiest point or link."""
+    author = make_user("author@example.com", "Author")
+
+    def fill(week, count):
+        for n in range(count):
+            MuddiestPoint.objects.create(week=week, author=author, text=f"Hard {n}")
+            SharedResource.objects.create(
+                week=week, shared_by=author, title=f"Link {n}", url=f"https://l.example/{n}"
+            )
+        DiscussionPoint.objects.create(week=week, text="A point")
+
+    fill(cohort.weeks.get(number=1), 3)
+    fill(other_cohort.weeks.get(number=1), 30)
+    counts = []
+    for doomed in (cohort, other_cohort):
+        with CaptureQueriesContext(connection) as queries:
+            doomed.delete()
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert not MuddiestPoint.objects.exists()
