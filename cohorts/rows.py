@@ -15,7 +15,7 @@ from django.db.models import Model
 
 Converter = Callable[[Any, Any, Any], Any]
 
-_converters: dict[tuple[str, type[Model]], list[tuple[Any, list[Converter]]]] = {}
+_converters: dict[tuple[str, type[Model]], list[tuple[int, Any, list[Converter]]]] = {}
 
 
 class Columns:
@@ -34,21 +34,20 @@ class Columns:
         quote = connections[self.using].ops.quote_name
         return ", ".join(f"{self.alias}.{quote(field.column)}" for field in self.fields)
 
-    def _field_converters(self) -> list[tuple[Any, list[Converter]]]:
+    def _field_converters(self) -> list[tuple[int, Any, list[Converter]]]:
+        """(position, column, converters) of the fields whose values need converting."""
         connection = connections[self.using]
         key = (connection.vendor, self.model)
         if key not in _converters:
             table = self.model._meta.db_table
             found = []
-            for field in self.fields:
+            for index, field in enumerate(self.fields):
                 column = field.get_col(table)
-                found.append(
-                    (
-                        column,
-                        connection.ops.get_db_converters(column)
-                        + column.get_db_converters(connection),
-                    )
+                converters = connection.ops.get_db_converters(column) + column.get_db_converters(
+                    connection
                 )
+                if converters:
+                    found.append((index, column, converters))
             _converters[key] = found
         return _converters[key]
 
@@ -56,7 +55,7 @@ class Columns:
         """The instance from row[start:start + width]."""
         connection = connections[self.using]
         values = list(row[start : start + self.width])
-        for index, (column, converters) in enumerate(self._field_converters()):
+        for index, column, converters in self._field_converters():
             value = values[index]
             for convert in converters:
                 value = convert(value, column, connection)

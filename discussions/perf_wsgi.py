@@ -1,5 +1,6 @@
-"""WSGI entry point for the load benchmark only (`manage.py load_mark_watched`): the product
-plus the bench-only minimal page, on plain static storage. Never deployed."""
+"""WSGI entry points for the load benchmarks only (`manage.py load_mark_watched`,
+`session_poll_benchmark`): the product plus the bench-only minimal page, on plain static
+storage; and the poll benchmark's floor. Never deployed."""
 
 import os
 
@@ -17,3 +18,10 @@ settings.STORAGES = {
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
 application = get_wsgi_application()
+
+
+def not_modified(environ, start_response):
+    """The poll benchmark's floor: a poll answered "304, nothing changed" with no work at
+    all, so what remains is gunicorn's own cost per request (session_poll_benchmark)."""
+    start_response("304 Not Modified", [("ETag", environ.get("HTTP_IF_NONE_MATCH", '""'))])
+    return [b""]

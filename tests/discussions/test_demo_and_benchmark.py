@@ -67,3 +67,38 @@ def test_load_benchmark_reads_cpu_time_and_wrk_latencies():
     assert milliseconds("850.00us") == pytest.approx(0.85)
     assert milliseconds("12.5ms") == 12.5
     assert milliseconds("1.2s") == 1200
+
+
+def test_poll_benchmark_phones_poll_at_their_own_pace_each_on_a_new_connection():
+    import asyncio
+    import http.server
+    import threading
+
+    from discussions.management.commands.session_poll_benchmark import phones
+
+    seen = []
+
+    class NotModified(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the handler's name
+            seen.append((self.path, self.headers["If-None-Match"], self.client_address[1]))
+            self.send_response(304 if self.path != "/live/broken" else 500)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotModified)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        paths = [f"/live/{n}" for n in range(4)] + ["/live/broken"]
+        answers, elapsed = asyncio.run(phones(server.server_port, paths, '"7"', 0.25, 1.0))
+    finally:
+        server.shutdown()
+        server.server_close()
+    # Five phones, four polls each in one second (one every 0.25 s from a moment of its own).
+    assert len(answers) == 20 and 0.75 < elapsed < 2.0
+    assert sorted(status for status, _ in answers) == [304] * 16 + [500] * 4
+    assert {path for path, _, _ in seen} == set(paths)
+    assert all(etag == '"7"' for _, etag, _ in seen)
+    assert len({port for _, _, port in seen}) == 20  # a new connection for every poll
+    assert all(0 < seconds < 1 for _, seconds in answers)

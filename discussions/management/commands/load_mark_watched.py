@@ -216,10 +216,10 @@ def wrk_figures(out):
 
 
 @contextmanager
-def gunicorn(workers, threads=1):
-    """gunicorn serving the benchmark's temporary database (discussions.perf_wsgi) on a free
-    port of 127.0.0.1, with `workers` sync workers (gthread with `threads` above 1); yields the
-    port once it answers, and stops every process after."""
+def gunicorn(workers, threads=1, app=None):
+    """gunicorn serving the benchmark's temporary database (discussions.perf_wsgi, or the
+    WSGI `app` given) on a free port of 127.0.0.1, with `workers` sync workers (gthread with
+    `threads` above 1); yields the port once it answers, and stops every process after."""
     port = free_port()
     env = {
         **os.environ,
@@ -233,7 +233,7 @@ def gunicorn(workers, threads=1):
     server = subprocess.Popen(  # noqa: S603
         [
             str(Path(sys.executable).with_name("gunicorn")),
-            "discussions.perf_wsgi:application",
+            app or "discussions.perf_wsgi:application",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

@@ -5,17 +5,24 @@
 
 Builds throwaway data in a temporary database (as perf_report does: a 200-participant
 cohort, 12 weeks), starts the room's shared timer, and gives every participant their own
-signed poll address. gunicorn serves on 127.0.0.1; wrk (Debian: `apt-get install -y wrk`)
-opens one connection per participant, each asking every --interval ms with the ETag it
-already has, as the "My session" card does — 100 requests/s for 200 people every 2 s.
-Prints the poll's p50/p99, the share answered 304, and gunicorn's CPU per 100 requests/s;
-then a run without the pause shows the headroom. Figures, not a test: run it on an idle
-machine. Target: p99 under 20 ms, under 5% of one core per 100 requests/s.
+signed poll address. gunicorn serves on 127.0.0.1 as in production (config.wsgi's
+application, sync workers). Each participant's phone asks every --interval ms with the ETag
+it already has, as the "My session" card does, from its own moment (phones are not in
+step: random phases, seeded) — 100 requests/s for 200 people every 2 s — on a connection of
+its own, as gunicorn sees requests behind a proxy; the latency runs from connecting to the
+last byte. (wrk paces only by opening a connection and leaving it idle first, which a sync
+worker takes for a slow client; Locust's client reuses the connection the server closed
+and adds ~20 ms to every request. So the phones are a few lines of asyncio here.) Prints
+the poll's p50/p99, the share answered 304, and gunicorn's CPU per 100 requests/s; then
+wrk flat out shows the headroom. Figures, not a test: run it on an idle machine. Target: p99 under
+20 ms, under 5% of one core per 100 requests/s.
 """
 
-import os
+import asyncio
+import random
 import re
 import shutil
+import statistics
 import tempfile
 import time
 import warnings
@@ -25,7 +32,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.urls import reverse
 
-from .load_mark_watched import gunicorn, run_wrk, wrk_figures
+from .load_mark_watched import gunicorn, run_wrk, server_cpu_seconds, wrk_figures
 from .perf_report import temporary_database
 
 LUA = """
@@ -46,8 +53,47 @@ function done(summary, latency, requests)
   for _, thread in ipairs(threads) do total = total + thread:get("not_modified") end
   io.write(string.format("not_modified %%d\\n", total))
 end
-%(delay)s
 """
+
+
+async def phone(port, path, etag, first, interval, until, answers):
+    """One participant: a poll at `first`, then every `interval` s until `until` (event-loop
+    time), each on a new connection; appends (status, seconds) to `answers`."""
+    loop = asyncio.get_running_loop()
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"If-None-Match: {etag}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    at = first
+    while at < until:
+        await asyncio.sleep(max(0.0, at - loop.time()))
+        began = loop.time()
+        try:
+            async with asyncio.timeout(10):
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.write(request)
+                answer = await reader.read()  # the server closes after answering
+                writer.close()
+            status = int(answer[9:12]) if answer.startswith(b"HTTP/1.") else 0
+        except (OSError, TimeoutError, ValueError):
+            status = 0
+        answers.append((status, loop.time() - began))
+        at += interval
+
+
+async def phones(port, paths, etag, interval, seconds):
+    """Every participant's phone, from a random moment in the first interval."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    phases = random.Random(2).random  # noqa: S311 - spread, not secrecy
+    answers = []
+    await asyncio.gather(
+        *(
+            phone(port, path, etag, start + phases() * interval, interval, start + seconds, answers)
+            for path in paths
+        )
+    )
+    return answers, loop.time() - start
 
 
 class poll_database(temporary_database):
@@ -64,24 +110,6 @@ class poll_database(temporary_database):
             verbosity=0, autoclobber=True, serialize=False
         )
         return self
-
-
-def cpu_seconds(pid):
-    """CPU time (user + system) of a process and its children still running: gunicorn's
-    master and workers."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        # After the name: state ppid … utime (14th field of the line) stime (15th).
-        if entry.name == str(pid) or fields[1] == str(pid):
-            total += int(fields[11]) + int(fields[12])
-    return total / ticks
 
 
 class Command(BaseCommand):
@@ -130,31 +158,34 @@ class Command(BaseCommand):
             f"{f' × {threads} threads' if threads > 1 else ' (sync)'}, data built in "
             f"{time.perf_counter() - started:.1f} s"
         )
-        with gunicorn(workers, threads) as (port, server_pid):
-            self.check_poll(port, paths[0], state.etag)
-            lua = {
-                "paths": ", ".join(f'"{path}"' for path in paths),
-                "etag": state.etag,
-            }
-            with tempfile.TemporaryDirectory(prefix="homeroom-poll-") as tmp:
-                paced = Path(tmp) / "paced.lua"
-                paced.write_text(
-                    LUA % {**lua, "delay": f"delay = function() return {interval} end"}
-                )
-                flat_out = Path(tmp) / "flat-out.lua"
-                flat_out.write_text(LUA % {**lua, "delay": ""})
-                # Warm up: every worker imports, connects and compiles its templates.
-                self.wrk(port, flat_out, 2, 8)
-                self.report(
-                    f"{len(paths)} polling every {interval / 1000:g} s",
-                    server_pid,
-                    lambda: self.wrk(port, paced, seconds, len(paths)),
-                )
-                self.report(
-                    "flat out, 16 connections",
-                    server_pid,
-                    lambda: self.wrk(port, flat_out, seconds, 16),
-                )
+        lua = {"paths": ", ".join(f'"{path}"' for path in paths), "etag": state.etag}
+        paced = f"{len(paths)} polling every {interval / 1000:g} s"
+        figures = {}
+        with tempfile.TemporaryDirectory(prefix="homeroom-poll-") as tmp:
+            flat_out = Path(tmp) / "flat-out.lua"
+            flat_out.write_text(LUA % lua)
+            # The poll, then the floor: the same gunicorn serving a WSGI app that only
+            # answers 304, the least any poll can cost on this server and machine.
+            for name, app in (("poll", None), ("floor", "discussions.perf_wsgi:not_modified")):
+                with gunicorn(workers, threads, app=app) as (port, server_pid):
+                    self.check_poll(port, paths[0], state.etag)
+                    # Warm up: every worker imports, connects and compiles its templates.
+                    self.wrk(port, flat_out, 2, 8)
+                    figures[name, "paced"] = self.report(
+                        f"{name}: {paced}",
+                        server_pid,
+                        lambda: self.phones(port, paths, state.etag, interval, seconds),
+                    )
+                    figures[name, "flat"] = self.report(
+                        f"{name}: flat out, 16 connections",
+                        server_pid,
+                        lambda: self.wrk(port, flat_out, seconds, 16),
+                    )
+        for run, label in (("paced", paced), ("flat", "flat out")):
+            own = figures["poll", run] - figures["floor", run]
+            self.stdout.write(
+                f"the poll above the floor, {label}: {own:.1%} of one core per 100 req/s"
+            )
 
     def check_poll(self, port, path, etag):
         """One poll by hand before the load: it must answer, and 304 with the ETag."""
@@ -173,9 +204,9 @@ class Command(BaseCommand):
             raise CommandError(f"The poll answered {status}, not 304, before the load.")
 
     def report(self, label, pid, run):
-        cpu_before, clock_before = cpu_seconds(pid), time.monotonic()
+        cpu_before, clock_before = server_cpu_seconds(pid), time.monotonic()
         rate, p50, p99, requests, not_modified, errors = run()
-        cpu = cpu_seconds(pid) - cpu_before
+        cpu = server_cpu_seconds(pid) - cpu_before
         elapsed = time.monotonic() - clock_before
         # Share of one core while serving 100 requests/s: CPU seconds per request × 100.
         per_100 = cpu / requests * 100 if requests else 0
@@ -184,6 +215,23 @@ class Command(BaseCommand):
             f"{not_modified / requests if requests else 0:.0%} answered 304, errors {errors}; "
             f"gunicorn CPU {cpu:.2f} s in {elapsed:.1f} s = {per_100:.1%} of one core "
             f"per 100 req/s"
+        )
+        return per_100
+
+    def phones(self, port, paths, etag, interval, seconds):
+        """The paced run's figures, in wrk_figures' order plus 304s and failures."""
+        answers, elapsed = asyncio.run(phones(port, paths, etag, interval / 1000, seconds))
+        times = sorted(seconds for _, seconds in answers)
+        cuts = statistics.quantiles(times, n=100, method="inclusive")
+        not_modified = sum(1 for status, _ in answers if status == 304)
+        failed = sum(1 for status, _ in answers if status not in (200, 304))
+        return (
+            len(answers) / elapsed,
+            cuts[49] * 1000,
+            cuts[98] * 1000,
+            len(answers),
+            not_modified,
+            failed,
         )
 
     def wrk(self, port, script, seconds, connections):
