@@ -12,9 +12,10 @@ class AssignmentsConfig(AppConfig):
         from notifications import announcements, dispatch
 
         from . import calendar as due_dates
+        from . import checklist, models, news, reminders, views
         from . import curriculum as prework_curriculum
-        from . import models, news, reminders, views
 
+        checklist.connect_signals()
         pages.week_sections.register(views.week_section, order=10)
         pages.schedule_badges.register(views.schedule_badges)
         pages.week_table_details.register(views.week_table_details)

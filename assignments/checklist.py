@@ -1,13 +1,61 @@
 """One pre-work item's checklist row, the same HTML on the week page and in the answer to
 "Mark watched" (the busiest request, where a template costs more than the rest of the work).
+
+The week's items and assignments are the same for everyone who opens the week: the week
+page keeps them in Django's cache per week (`prework_for`, through cohorts.week_cache;
+every write that changes them calls `changed`: the models' signals, wired in
+`connect_signals`, and their QuerySets' bulk writes) and asks only for this person's ticks
+and hand-ins.
 """
+
+from typing import Any
 
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
-from .models import PreworkItem
+from cohorts import week_cache
+
+from .models import Assignment, PreworkItem
+
+# The cache's name for a week's items and assignments (bump the number when what is cached
+# changes shape).
+PART = "assignments-prework-1"
+
+
+def load(week_id: int) -> tuple[list[PreworkItem], list[Assignment]]:
+    """The week's items and assignments, without their week (two queries)."""
+    return (
+        list(PreworkItem.objects.filter(week_id=week_id)),
+        list(Assignment.objects.filter(week_id=week_id)),
+    )
+
+
+def prework_for(week: Any) -> tuple[list[PreworkItem], list[Assignment]]:
+    """The week's items and assignments, from the cache (fresh objects every time)."""
+    return week_cache.get(PART, week.pk, lambda: load(week.pk))
+
+
+def changed(week_id: int | None) -> None:
+    week_cache.changed(PART, week_id)
+
+
+def _row_saved_or_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    origin = kwargs.get("origin")  # (deletes only)
+    if origin is not None and week_cache.goes_with_its_week(origin):
+        return
+    changed(instance.week_id)
+
+
+def connect_signals() -> None:
+    """From AssignmentsConfig.ready(): saving or deleting an item or an assignment."""
+    from django.db.models import signals
+
+    for model in (PreworkItem, Assignment):
+        uid = f"week-prework-{model.__name__}"
+        signals.post_save.connect(_row_saved_or_deleted, sender=model, dispatch_uid=uid)
+        signals.post_delete.connect(_row_saved_or_deleted, sender=model, dispatch_uid=uid)
 
 
 def _meta(item: PreworkItem) -> str:
@@ -74,6 +122,13 @@ def item_html(
         title=title,
         meta=_meta(item),
         notes=notes,
+    )
+
+
+def items_html(items: list, cohort_slug: str, csrf_token: str, readiness: bool) -> SafeString:
+    """A group's rows on the week page, without a template tag per row."""
+    return mark_safe(  # noqa: S308 - each row escaped by format_html
+        "\n".join(item_html(item, cohort_slug, csrf_token, readiness) for item in items)
     )
 
 

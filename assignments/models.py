@@ -11,7 +11,32 @@ from cohorts.markdown import (
     validate_markdown,
 )
 from cohorts.models import Week
-from cohorts.ordered import OrderedInWeek
+from cohorts.ordered import OrderedInWeek, OrderedQuerySet
+from cohorts.week_cache import BulkWritesTell
+
+
+def prework_changed(week_ids):
+    """The week's pre-work list changed (the week page keeps it cached: checklist.py)."""
+    from . import checklist
+
+    for week_id in week_ids:
+        checklist.changed(week_id)
+
+
+class PreworkItemQuerySet(BulkWritesTell, OrderedQuerySet):
+    """Moving, pasting or copying items, Markdown rendered again: bulk writes that tell the
+    week page's cached pre-work list."""
+
+    def week_changed(self, week_ids):
+        prework_changed(week_ids)
+
+
+class AssignmentQuerySet(BulkWritesTell, MarkdownQuerySet):
+    """Copying a course, a session moving its due times: bulk writes that tell the week
+    page's cached pre-work list."""
+
+    def week_changed(self, week_ids):
+        prework_changed(week_ids)
 
 
 class PreworkItem(OrderedInWeek, MarkdownModel):
@@ -32,6 +57,8 @@ class PreworkItem(OrderedInWeek, MarkdownModel):
     notes_html = MarkdownHTMLField()
 
     markdown_fields = ("notes",)
+
+    objects = PreworkItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["week", "order", "pk"]
@@ -119,7 +146,7 @@ class Assignment(MarkdownModel):
         max_length=4, choices=SubmissionKind.choices, default=SubmissionKind.LINK
     )
 
-    objects = MarkdownQuerySet.as_manager()
+    objects = AssignmentQuerySet.as_manager()
     markdown_fields = ("instructions",)
 
     class Meta:

@@ -2,7 +2,7 @@ import csv
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -41,23 +41,35 @@ from .models import Assignment, Completion, PreworkItem, Submission
 
 
 def checklist_context(request, access, week):
-    """Items grouped by kind, with this person's marks, and what is left: two queries."""
+    """Items grouped by kind, with this person's marks, and what is left: the week's items
+    and assignments from the cache, this person's ticks and hand-ins (two queries, none
+    for an empty week)."""
     user = request.user
-    items = list(
-        week.prework_items.annotate(
-            is_done=Exists(Completion.objects.filter(user=user, item=OuterRef("pk")))
+    items, assignments = checklist.prework_for(week)
+    completed = (
+        set(
+            Completion.objects.filter(user=user, item__in=[item.pk for item in items]).values_list(
+                "item_id", flat=True
+            )
         )
+        if items
+        else set()
     )
-    assignments = list(
-        week.assignments.annotate(
-            mine=FilteredRelation("submissions", condition=Q(submissions__user=user))
-        ).select_related("mine__feedback_by")
+    mine = (
+        {
+            submission.assignment_id: submission
+            for submission in Submission.objects.filter(
+                user=user, assignment__in=[assignment.pk for assignment in assignments]
+            ).select_related("feedback_by")
+        }
+        if assignments
+        else {}
     )
-    completed = {item.pk for item in items if item.is_done}
+    for item in items:
+        item.is_done = item.pk in completed
     submitted = set()
     for assignment in assignments:
-        # Set by select_related when this person handed it in; absent otherwise.
-        assignment.my_submission = getattr(assignment, "mine", None)
+        assignment.my_submission = mine.get(assignment.pk)
         if assignment.my_submission is not None:
             assignment.my_submission.assignment = assignment  # is_late compares due times
             submitted.add(assignment.pk)
@@ -128,6 +140,10 @@ def week_section(request, access, week):
         context = readiness_context(request, access, week)
     else:
         context = checklist_context(request, access, week)
+    readiness = context.get("readiness", False)
+    csrf = "" if readiness or not context["groups"] else get_token(request)
+    for group in context["groups"]:
+        group["html"] = checklist.items_html(group["items"], access.cohort.slug, csrf, readiness)
     return render_to_string("assignments/_week_prework.html", context, request=request)
 
 

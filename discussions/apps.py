@@ -10,9 +10,10 @@ class DiscussionsConfig(AppConfig):
         from curriculum import course as curriculum
         from notifications import dispatch, outbox
 
+        from . import board, digest, survey, views
         from . import curriculum as session_curriculum
-        from . import digest, survey, views
 
+        board.connect_signals()
         pages.week_sections.register(views.week_section, order=20)
         # First of all during the session: my table, my partner, whose turn it is.
         pages.week_sections.register(views.my_session_section, order=1)

@@ -11,8 +11,9 @@ from cohorts.markdown import (
     validate_markdown,
 )
 from cohorts.models import Membership, Week
-from cohorts.ordered import OrderedInWeek
+from cohorts.ordered import OrderedInWeek, OrderedQuerySet
 from cohorts.permissions import joined_before
+from cohorts.week_cache import BulkWritesTell
 
 User = settings.AUTH_USER_MODEL
 
@@ -36,6 +37,13 @@ class SessionSettings(models.Model):
     @classmethod
     def set_points_visible(cls, week, visible):
         cls.objects.update_or_create(week=week, defaults={"points_visible": visible})
+
+
+def board_changed(week_id):
+    """What the week page's discussions show changed (board.py keeps them cached)."""
+    from . import board
+
+    board.changed(week_id)
 
 
 def set_mark(model, on, **fields):
@@ -81,7 +89,9 @@ class MuddiestPoint(models.Model):
         Authors cannot +1 their own point. Returns voted?"""
         if user.pk == self.author_id:
             return False
-        return set_mark(MuddiestVote, on, point=self, user=user)
+        voted = set_mark(MuddiestVote, on, point=self, user=user)
+        board_changed(self.week_id)
+        return voted
 
     def make_discussion_point(self, by):
         """One click from a muddiest point to a discussion point (once)."""
@@ -107,6 +117,15 @@ class MuddiestVote(models.Model):
         return f"+1 by {self.user} on {self.point}"
 
 
+class DiscussionPointQuerySet(BulkWritesTell, OrderedQuerySet):
+    """Moving a point, a course's points, Markdown rendered again: bulk writes that tell
+    the week page's board (board.py)."""
+
+    def week_changed(self, week_ids):
+        for week_id in week_ids:
+            board_changed(week_id)
+
+
 class DiscussionPoint(OrderedInWeek, MarkdownModel):
     """A concept to walk through in the session (Markdown)."""
 
@@ -128,6 +147,8 @@ class DiscussionPoint(OrderedInWeek, MarkdownModel):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = DiscussionPointQuerySet.as_manager()
 
     class Meta:
         ordering = ["week", "order", "pk"]
@@ -636,7 +657,9 @@ class SharedResource(models.Model):
         Sharing your own link already counts. Returns upvoted?"""
         if user.pk == self.shared_by_id:
             return False
-        return set_mark(ResourceUpvote, on, resource=self, user=user)
+        upvoted = set_mark(ResourceUpvote, on, resource=self, user=user)
+        board_changed(self.week_id)
+        return upvoted
 
 
 class ResourceUpvote(models.Model):

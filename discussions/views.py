@@ -45,7 +45,7 @@ from cohorts.permissions import (
     visible_week,
 )
 
-from . import live, pairing, sheets, survey
+from . import board, live, pairing, sheets, survey
 from . import rooms as rooms_module
 from .forms import (
     DiscussionPointForm,
@@ -86,23 +86,7 @@ def session_started(week, now=None):
     return (now or timezone.now()) >= week.session_start
 
 
-# The week page lists the top muddiest points and shared links; "Show all" lists every one.
-TOP = 8
-
-
-# Stands in for a row's id in a reversed URL (see row_urls); no real id is this long.
-_ROW_ID = 987654321987654321
-
-
-def row_urls(rows, cohort, week, **names):
-    """Give each row its action URLs (`row.vote_url` for vote_url="discussions:..."): one
-    reversal per action instead of one per row and action, the row's id put in its place."""
-    for attribute, name in names.items():
-        before, _, after = reverse(name, args=[cohort.slug, week.number, _ROW_ID]).rpartition(
-            str(_ROW_ID)
-        )
-        for row in rows:
-            setattr(row, attribute, f"{before}{row.pk}{after}")
+TOP = board.TOP
 
 
 @cache
@@ -110,12 +94,12 @@ def _empty_fields_html(form_class):
     return render_to_string("cohorts/_form.html", {"form": form_class()})
 
 
-def fields_html(form):
-    """A form's fields as HTML. Empty (not sent, no errors) the muddiest point and link
-    forms are the same for everyone: rendered once per process, not on every page."""
-    if form.is_bound or settings.DEBUG:  # DEBUG: template edits show at once
-        return render_to_string("cohorts/_form.html", {"form": form})
-    return _empty_fields_html(type(form))
+def fields_html(form, form_class):
+    """A form's fields as HTML. Empty (`form` None: not sent, no errors) the muddiest point
+    and link forms are the same for everyone: rendered once per process, not on every page."""
+    if form is None and not settings.DEBUG:  # DEBUG: template edits show at once
+        return _empty_fields_html(form_class)
+    return render_to_string("cohorts/_form.html", {"form": form or form_class()})
 
 
 def feedback_due(cohort, user, before=None, now=None):
@@ -137,91 +121,50 @@ def feedback_due(cohort, user, before=None, now=None):
     return latest
 
 
-def facilitator_state(week_ref):
-    """Whether the points are shown, how many answered the feedback and the average
-    overall rating: annotations for a query on the week's rows (`week_ref` is its week)."""
-    answers = Feedback.objects.filter(week=week_ref).values("week")
-    return {
-        "points_shown": Exists(SessionSettings.objects.filter(week=week_ref, points_visible=True)),
-        "responses": Subquery(answers.annotate(n=Count("pk")).values("n")),
-        "overall": Subquery(answers.annotate(avg=Avg("overall")).values("avg")),
-    }
-
-
 def week_section_context(request, access, week, **forms):
+    """The section's context: the week's board (cached, see board.py) with this person's
+    marks and role's controls written into the rows; their own feedback; and for
+    facilitators the feedback summary."""
     user = request.user
     can_facilitate = access.can_facilitate
-    feedback = None
-    if can_facilitate:
-        # The points carry the week's state; with no points, the week row does.
-        points = list(week.discussion_points.annotate(**facilitator_state(OuterRef("week"))))
-        state = (
-            points[0]
-            if points
-            else (
-                Week.objects.filter(pk=week.pk).annotate(**facilitator_state(OuterRef("pk"))).get()
-            )
-        )
-        points_visible = state.points_shown
-    else:
-        # Participants see the points only once a facilitator shows them: one query.
-        points = list(week.discussion_points.filter(week__session_settings__points_visible=True))
-        points_visible = bool(points)
-        if access.is_participant and session_started(week):
-            feedback = Feedback.objects.filter(week=week, user=user).first()
     show_all = request.GET.get("all")
-    # "Did I vote" counts over the join `ranked` already makes: cheaper than a subquery.
-    muddiest = week.muddiest_points.ranked().annotate(
-        voted=Count("votes", filter=Q(votes__user=user))
-    )
-    if can_facilitate:  # only they see which points became discussion points
-        muddiest = muddiest.select_related("discussion_point")
-    resources = (
-        week.shared_resources.ranked()
-        .select_related("shared_by")
-        .annotate(upvoted=Count("upvotes", filter=Q(upvotes__user=user)))
-    )
-    muddiest = list(muddiest if show_all == "muddiest" else muddiest[: TOP + 1])
-    resources = list(resources if show_all == "resources" else resources[: TOP + 1])
-    row_urls(
-        muddiest,
-        access.cohort,
-        week,
-        vote_url="discussions:muddiest_vote",
-        delete_url="discussions:muddiest_delete",
-        promote_url="discussions:muddiest_promote",
-    )
-    row_urls(
-        resources,
-        access.cohort,
-        week,
-        upvote_url="discussions:resource_upvote",
-        pin_url="discussions:resource_pin",
-        remove_url="discussions:resource_remove",
-    )
-    resource_form = forms.get("resource_form") or SharedResourceForm()
+    shown = board.board_for(week, everything=show_all in ("muddiest", "resources"))
+    feedback = None
+    if access.is_participant and session_started(week):
+        feedback = Feedback.objects.filter(week=week, user=user).first()
+    muddiest = shown.muddiest if show_all == "muddiest" else shown.muddiest[:TOP]
+    resources = shown.resources if show_all == "resources" else shown.resources[:TOP]
+    csrf = board.csrf_input(request)
+    # Participants see the points only once a facilitator shows them.
+    points = shown.points if can_facilitate or shown.points_visible else ()
+    can_give_feedback = access.can_give_feedback(week)
+    feedback_form = forms.get("feedback_form")
+    if feedback_form is None and can_give_feedback:  # the only ones shown the form
+        feedback_form = FeedbackForm(instance=feedback)
     context = {
         "access": access,
         "cohort": access.cohort,
         "week": week,
-        "muddiest_points": muddiest[:TOP] if show_all != "muddiest" else muddiest,
-        "more_muddiest": len(muddiest) > TOP and show_all != "muddiest",
-        "my_votes": {point.pk for point in muddiest if point.voted},
-        "points_visible": points_visible,
-        "discussion_points": points,
-        "resources": resources[:TOP] if show_all != "resources" else resources,
-        "more_resources": len(resources) > TOP and show_all != "resources",
-        "my_upvotes": {resource.pk for resource in resources if resource.upvoted},
+        "muddiest_points": muddiest,
+        "muddiest_rows": board.muddiest_html(muddiest, week, user.pk, can_facilitate, csrf),
+        "more_muddiest": len(shown.muddiest) > TOP and show_all != "muddiest",
+        "points_visible": shown.points_visible,
+        "discussion_points": board.points_html(points),
+        "resources": resources,
+        "resource_rows": board.resources_html(resources, week, user.pk, access.can_manage, csrf),
+        "more_resources": len(shown.resources) > TOP and show_all != "resources",
         "session_started": session_started(week),
-        "can_give_feedback": access.can_give_feedback(week),
+        "can_give_feedback": can_give_feedback,
         "feedback": feedback,
-        "muddiest_fields": fields_html(forms.get("muddiest_form") or MuddiestPointForm()),
-        "resource_form": resource_form,
-        "resource_fields": fields_html(resource_form),
-        "feedback_form": forms.get("feedback_form") or FeedbackForm(instance=feedback),
+        "muddiest_fields": fields_html(forms.get("muddiest_form"), MuddiestPointForm),
+        "resource_form": forms.get("resource_form"),  # sent with errors: opened
+        "resource_fields": fields_html(forms.get("resource_form"), SharedResourceForm),
+        "feedback_form": feedback_form,
     }
     if can_facilitate:
-        context["feedback_summary"] = {"responses": state.responses, "overall": state.overall}
+        context["feedback_summary"] = Feedback.objects.filter(week=week).aggregate(
+            responses=Count("pk"), overall=Avg("overall")
+        )
     return context
 
 

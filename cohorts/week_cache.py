@@ -1,0 +1,113 @@
+"""What many members read of a week and few change (the discussion rows, the pre-work
+list), kept in Django's cache per week and part, read afresh after every change.
+
+Each (part, week) has a version token in the cache, and the value is cached beside it with
+the token it was read under; a page reads both in one round trip and uses the value only
+when the tokens match. A write that changes the part calls `changed(part, week_id)`: a new
+token at once (the writer's own next page, even inside a longer transaction) and again
+after the commit — a page that read the rows before the commit stored them with a token
+that no longer matches, so the next page after a write always shows it. Entries also
+expire after `SECONDS` unasked.
+
+Parts are named by the apps that own them (cohorts never names them).
+"""
+
+from collections.abc import Callable
+from typing import Any
+from uuid import uuid4
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import QuerySet
+
+# How long a value (and its version token) stays cached without being asked for.
+SECONDS = 15 * 60
+
+
+def version_key(part: str, week_id: int) -> str:
+    return f"week:{part}:{week_id}"
+
+
+def value_key(part: str, week_id: int) -> str:
+    return f"{version_key(part, week_id)}:value"
+
+
+def _new_version(key: str) -> str:
+    token = uuid4().hex
+    if not cache.add(key, token, SECONDS):  # another page made one meanwhile
+        token = cache.get(key) or token
+    return token
+
+
+def version(part: str, week_id: int) -> str:
+    """The part's current version token (a new one when the cache has none)."""
+    key = version_key(part, week_id)
+    return cache.get(key) or _new_version(key)
+
+
+def store(part: str, week_id: int, token: str, value: Any) -> None:
+    """Cache `value`, read from the database under version `token`."""
+    cache.set(value_key(part, week_id), (token, value), SECONDS)
+
+
+def get(part: str, week_id: int, build: Callable[[], Any]) -> Any:
+    """The part's cached value, or `build()` (then cached) after a change: one round trip
+    to the cache when nothing changed."""
+    key = version_key(part, week_id)
+    found = cache.get_many([key, value_key(part, week_id)])
+    token = found.get(key) or _new_version(key)
+    held = found.get(value_key(part, week_id))
+    if held is not None and held[0] == token:
+        return held[1]
+    value = build()
+    store(part, week_id, token, value)
+    return value
+
+
+def _replace(part: str, week_id: int) -> None:
+    cache.set(version_key(part, week_id), uuid4().hex, SECONDS)
+
+
+def changed(part: str, week_id: int | None) -> None:
+    """Something the part shows changed: the next page reads it afresh (see above)."""
+    if week_id is None:
+        return
+    _replace(part, week_id)
+    transaction.on_commit(lambda: _replace(part, week_id))
+
+
+def goes_with_its_week(origin: Any) -> bool:
+    """Whether a row is deleted because its week or cohort is (the post_delete signal's
+    `origin`): nothing of that week is shown again, so its parts need no new version (a
+    cohort's deletion would otherwise write one per row)."""
+    from .models import Cohort, Week
+
+    model = origin.model if isinstance(origin, QuerySet) else type(origin)
+    return model in (Week, Cohort)
+
+
+class BulkWritesTell:
+    """QuerySet mixin for a model whose rows a week part shows: bulk writes (bulk_create,
+    bulk_update, update) send no signals, so they call `week_changed(week_ids)`, which the
+    QuerySet defines. (Saves and deletes, cascades included, send signals: the owning app
+    connects those.)"""
+
+    def week_changed(self, week_ids: set[int]) -> None:
+        raise NotImplementedError
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> Any:
+        created = super().bulk_create(objs, *args, **kwargs)  # type: ignore[misc]
+        self.week_changed({row.week_id for row in created})
+        return created
+
+    def bulk_update(self, objs: Any, fields: Any, *args: Any, **kwargs: Any) -> Any:
+        objs = list(objs)
+        updated = super().bulk_update(objs, fields, *args, **kwargs)  # type: ignore[misc]
+        self.week_changed({row.week_id for row in objs})
+        return updated
+
+    def update(self, **kwargs: Any) -> Any:
+        week_ids = set(self.values_list("week_id", flat=True))  # type: ignore[attr-defined]
+        updated = super().update(**kwargs)  # type: ignore[misc]
+        self.week_changed(week_ids)
+        return updated
