@@ -206,6 +206,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "homeroom_cache",
+            # Two entries per week for each part the week page caches (cohorts.week_cache),
+            # beside rate limits: the default 300 would cull them in a larger install.
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
         }
     }
 
