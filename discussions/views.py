@@ -511,9 +511,15 @@ def session_context(request, access, week, room=None, rooms=(), **forms):
     participants = Membership.objects.active_participants(access.cohort).annotate(
         attendance_status=Subquery(
             Attendance.objects.filter(week=week, user=OuterRef("user_id")).values("status")[:1]
-        )
+        ),
+        # The cohort's setting rides on every row: no query of its own.
+        self_check_in=Exists(
+            CohortSessionOptions.objects.filter(cohort=OuterRef("cohort"), self_check_in=True)
+        ),
     )
     memberships = list(progress.with_week_status(participants, week))
+    # (Shown with the attendance list only, so only when there is someone to list.)
+    self_check_in = bool(memberships) and memberships[0].self_check_in
     marks = {m.user_id: m.attendance_status for m in memberships if m.attendance_status}
     if room is not None:
         placement = Room.objects.placement(access.cohort.pk, memberships)
@@ -573,7 +579,7 @@ def session_context(request, access, week, room=None, rooms=(), **forms):
             if counts[status]
         ],
         "unmarked_count": counts[UNMARKED],
-        "self_check_in": CohortSessionOptions.self_check_in_for(access.cohort.pk),
+        "self_check_in": self_check_in,
         "present_count": len(present_ids),
         "pairing": week_pairing,
         "groups": groups,

@@ -131,3 +131,18 @@ def test_attendance_csv_history_and_matrix(week_in_session, participants, people
         .status_code
         == 403
     )
+
+
+def test_the_session_page_shows_whether_self_check_in_is_on(
+    week_in_session, participants, people, client_for
+):
+    client = client_for(people["facilitator"])
+    on, off = "Self check-in on", "Let participants check in with"
+    page = client.get(url("session", week_in_session)).content.decode()
+    assert off in page and on not in page
+    client.post(url("self_check_in", week_in_session), {"allowed": "1"})
+    page = client.get(url("session", week_in_session)).content.decode()
+    assert on in page and off not in page
+    client.post(url("self_check_in", week_in_session), {"allowed": "0"})
+    page = client.get(url("session", week_in_session)).content.decode()
+    assert off in page and on not in page

@@ -144,7 +144,7 @@ def test_session_page(lived_in, people, client_for):
     week = lived_in["week"]
     url = reverse("discussions:session", args=[week.cohort.slug, week.number])
     # (One of them: whether the cohort has rooms.)
-    assert small_and_large(client_for(people["facilitator"]), url, lived_in) <= 11
+    assert small_and_large(client_for(people["facilitator"]), url, lived_in) <= 10
 
 
 def test_session_page_of_one_room(lived_in, people, client_for):
@@ -156,7 +156,7 @@ def test_session_page_of_one_room(lived_in, people, client_for):
     url = reverse("discussions:session", args=[week.cohort.slug, week.number])
     # Rooms cost three more: where people are placed, the rooms' order, and (the room has
     # no pairs yet) looking for its pairing.
-    assert small_and_large(client_for(people["facilitator"]), url, lived_in) <= 14
+    assert small_and_large(client_for(people["facilitator"]), url, lived_in) <= 13
 
 
 def test_pair_sheets(lived_in, people, client_for):
