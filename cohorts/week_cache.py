@@ -10,8 +10,13 @@ that no longer matches, so the next page after a write always shows it. Entries 
 expire after `SECONDS` unasked.
 
 Parts are named by the apps that own them (cohorts never names them).
+
+The cache only saves work: when it cannot be reached (Redis down), pages read the rows
+afresh and writes go through, with a warning in the log. (Rows cached before an outage and
+changed during it can then show until they expire, `SECONDS` at most.)
 """
 
+import logging
 from collections.abc import Callable
 from typing import Any
 from uuid import uuid4
@@ -19,6 +24,9 @@ from uuid import uuid4
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 # How long a value (and its version token) stays cached without being asked for.
 SECONDS = 15 * 60
@@ -54,18 +62,28 @@ def get(part: str, week_id: int, build: Callable[[], Any]) -> Any:
     """The part's cached value, or `build()` (then cached) after a change: one round trip
     to the cache when nothing changed."""
     key = version_key(part, week_id)
-    found = cache.get_many([key, value_key(part, week_id)])
-    token = found.get(key) or _new_version(key)
+    try:
+        found = cache.get_many([key, value_key(part, week_id)])
+        token = found.get(key) or _new_version(key)
+    except RedisError as exc:
+        logger.warning("The cache is out of reach (%s): %s read afresh.", exc, part)
+        return build()
     held = found.get(value_key(part, week_id))
     if held is not None and held[0] == token:
         return held[1]
     value = build()
-    store(part, week_id, token, value)
+    try:
+        store(part, week_id, token, value)
+    except RedisError as exc:
+        logger.warning("The cache is out of reach (%s): %s not kept.", exc, part)
     return value
 
 
 def _replace(part: str, week_id: int) -> None:
-    cache.set(version_key(part, week_id), uuid4().hex, SECONDS)
+    try:
+        cache.set(version_key(part, week_id), uuid4().hex, SECONDS)
+    except RedisError as exc:
+        logger.warning("The cache is out of reach (%s): %s not marked changed.", exc, part)
 
 
 def changed(part: str, week_id: int | None) -> None:

@@ -356,3 +356,25 @@ def test_deleting_a_cohort_costs_the_same_however_many_rows_its_weeks_have(
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert not MuddiestPoint.objects.exists()
+
+
+def test_with_the_cache_out_of_reach_the_week_page_reads_afresh_and_writes_go_through(
+    week_in_session, participants, settings, caplog
+):
+    from tests.conftest import free_port
+
+    settings.CACHES = {  # a Redis that is not there: every call fails at once
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    week = week_in_session
+    client = signed_in(participants[0])
+    before = page(client, week)
+    assert "Nothing posted yet" in before and "Videos</h3>" not in before
+    response = client.post(url("muddiest_add", week), {"muddiest-text": "What is a kernel?"})
+    assert response.status_code == 302
+    assert "What is a kernel?" in page(signed_in(participants[1]), week)
+    assert "The cache is out of reach" in caplog.text
