@@ -180,3 +180,20 @@ def text_of(message):
 
 def html_of(message):
     return message.get_body(preferencelist=("html",)).get_content()
+
+
+def assert_unsubscribes(message, membership, kind):
+    """The message's one-click unsubscribe link (RFC 8058) names this member and kind. (Its
+    token is signed with the second it was made, so it is read back, not compared.)"""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from notifications import preferences
+
+    link = str(message["List-Unsubscribe"]).strip()
+    prefix = f"<{settings.SITE_URL}{reverse('unsubscribe', kwargs={'token': 'TOKEN'})}"
+    before, after = prefix.split("TOKEN")
+    assert link.startswith(before) and link.endswith(f"{after}>"), link
+    token = link.removeprefix(before).removesuffix(f"{after}>")
+    assert preferences.from_token(token) == (membership, preferences.KINDS[kind])
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

@@ -9,7 +9,7 @@ from django.urls import reverse
 from cohorts.models import Membership
 from notifications import preferences
 from notifications.models import Announcement, Delivery, MailOptOut
-from tests.conftest import berlin_time, html_of, text_of
+from tests.conftest import assert_unsubscribes, berlin_time, html_of, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -69,8 +69,7 @@ def test_send_now_emails_everyone_once_with_reply_to_and_unsubscribe(
     assert message["Subject"] == "Room change · Machine Learning"
     assert message["Reply-To"] == "org@example.com"
     membership = Membership.objects.get(user=class_list["par"], cohort=cohort)
-    unsubscribe = preferences.unsubscribe_url(membership, "announcement")
-    assert str(message["List-Unsubscribe"]).strip() == f"<{unsubscribe}>"
+    assert_unsubscribes(message, membership, "announcement")
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "We meet in **room 4** on Thursday." in text_of(message)
     assert "<strong>room 4</strong>" in html_of(message)

@@ -11,7 +11,7 @@ from assignments.models import Submission
 from cohorts.models import Membership
 from notifications import preferences
 from notifications.models import Delivery, MailOptOut
-from tests.conftest import berlin_time, html_of, text_of
+from tests.conftest import assert_unsubscribes, berlin_time, html_of, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -53,8 +53,7 @@ def test_week_opened_goes_once_to_each_participant_when_published(
     assert "Assignment: Notebook, due Thu 3 Sep 2026, 16:00" in text
     assert '<a href="https://videos.example.com/gd">Gradient descent</a>' in html_of(message)
     par = Membership.objects.get(user=class_list["par"])
-    unsubscribe = preferences.unsubscribe_url(par, "week_opened")
-    assert str(message["List-Unsubscribe"]).strip() == f"<{unsubscribe}>"
+    assert_unsubscribes(message, par, "week_opened")
 
 
 def test_never_again_for_a_week_unpublished_and_republished(
