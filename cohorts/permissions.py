@@ -186,6 +186,18 @@ def active_membership(user_id: int, slug: str) -> Membership | None:
     return membership
 
 
+def denied_because(access: CohortAccess, rule: str) -> str:
+    """Why a member may not open a page: a participant on a facilitator's page (the session
+    page, the timer, the pair sheets…) is told where their own part of it is."""
+    if access.is_participant and rule == FACILITATOR:
+        return (
+            "Your role in this cohort does not allow this. The page is for facilitators; "
+            "while the session is on, your own table, partner and turns are on your start "
+            "page."
+        )
+    return "Your role in this cohort does not allow this."
+
+
 def cohort_view(rule: str) -> Callable[[View], View]:
     """Decorate a view taking `slug`: it gets `access` instead, checked against `rule`."""
     if rule not in RULES:
@@ -204,7 +216,7 @@ def cohort_view(rule: str) -> Callable[[View], View]:
             access = CohortAccess.of(membership)
             cohort = access.cohort
             if not access.allows(rule):
-                raise PermissionDenied("Your role in this cohort does not allow this.")
+                raise PermissionDenied(denied_because(access, rule))
             request.cohort_access = access  # type: ignore[attr-defined]
             # Dates on cohort pages, and times typed into its forms, are on the cohort's clock.
             with timezone.override(cohort.tz):
