@@ -3,7 +3,7 @@
 
 The week's items and assignments are the same for everyone who opens the week: the week
 page keeps them in Django's cache per week (`prework_for`, through cohorts.week_cache;
-every write that changes them calls `changed`: the models' signals, wired in
+every write that changes them replaces its version: the models' signals, followed in
 `connect_signals`, and their QuerySets' bulk writes) and asks only for this person's ticks
 and hand-ins.
 """
@@ -17,11 +17,7 @@ from django.utils.text import capfirst
 
 from cohorts import week_cache
 
-from .models import Assignment, PreworkItem
-
-# The cache's name for a week's items and assignments (bump the number when what is cached
-# changes shape).
-PART = "assignments-prework-1"
+from .models import PREWORK_PART, Assignment, PreworkItem
 
 
 def load(week_id: int) -> tuple[list[PreworkItem], list[Assignment]]:
@@ -34,28 +30,12 @@ def load(week_id: int) -> tuple[list[PreworkItem], list[Assignment]]:
 
 def prework_for(week: Any) -> tuple[list[PreworkItem], list[Assignment]]:
     """The week's items and assignments, from the cache (fresh objects every time)."""
-    return week_cache.get(PART, week.pk, lambda: load(week.pk))
-
-
-def changed(week_id: int | None) -> None:
-    week_cache.changed(PART, week_id)
-
-
-def _row_saved_or_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
-    origin = kwargs.get("origin")  # (deletes only)
-    if origin is not None and week_cache.goes_with_its_week(origin):
-        return
-    changed(instance.week_id)
+    return week_cache.get(PREWORK_PART, week.pk, lambda: load(week.pk))
 
 
 def connect_signals() -> None:
     """From AssignmentsConfig.ready(): saving or deleting an item or an assignment."""
-    from django.db.models import signals
-
-    for model in (PreworkItem, Assignment):
-        uid = f"week-prework-{model.__name__}"
-        signals.post_save.connect(_row_saved_or_deleted, sender=model, dispatch_uid=uid)
-        signals.post_delete.connect(_row_saved_or_deleted, sender=model, dispatch_uid=uid)
+    week_cache.follow(PREWORK_PART, PreworkItem, Assignment)
 
 
 def _meta(item: PreworkItem) -> str:

@@ -14,29 +14,23 @@ from cohorts.models import Week
 from cohorts.ordered import OrderedInWeek, OrderedQuerySet
 from cohorts.week_cache import BulkWritesTell
 
-
-def prework_changed(week_ids):
-    """The week's pre-work list changed (the week page keeps it cached: checklist.py)."""
-    from . import checklist
-
-    for week_id in week_ids:
-        checklist.changed(week_id)
+# The week cache's name for a week's items and assignments (checklist.py keeps them; bump
+# the number when what is cached changes shape).
+PREWORK_PART = "assignments-prework-1"
 
 
 class PreworkItemQuerySet(BulkWritesTell, OrderedQuerySet):
     """Moving, pasting or copying items, Markdown rendered again: bulk writes that tell the
     week page's cached pre-work list."""
 
-    def week_changed(self, week_ids):
-        prework_changed(week_ids)
+    week_part = PREWORK_PART
 
 
 class AssignmentQuerySet(BulkWritesTell, MarkdownQuerySet):
     """Copying a course, a session moving its due times: bulk writes that tell the week
     page's cached pre-work list."""
 
-    def week_changed(self, week_ids):
-        prework_changed(week_ids)
+    week_part = PREWORK_PART
 
 
 class PreworkItem(OrderedInWeek, MarkdownModel):

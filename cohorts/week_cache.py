@@ -18,6 +18,7 @@ changed during it can then show until they expire, `SECONDS` at most.)
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 from uuid import uuid4
 
@@ -94,6 +95,25 @@ def changed(part: str, week_id: int | None) -> None:
     transaction.on_commit(lambda: _replace(part, week_id))
 
 
+def follow(part: str, *models: Any) -> None:
+    """Saving or deleting a row of these models (each with a `week_id`) changes the part.
+    Called once, from the owning app's ready()."""
+    from django.db.models import signals
+
+    for model in models:
+        uid = f"week-cache-{part}-{model._meta.label}"
+        receiver = partial(_row_written, part)
+        signals.post_save.connect(receiver, sender=model, weak=False, dispatch_uid=uid)
+        signals.post_delete.connect(receiver, sender=model, weak=False, dispatch_uid=uid)
+
+
+def _row_written(part: str, sender: Any, instance: Any, **kwargs: Any) -> None:
+    origin = kwargs.get("origin")  # (deletes only)
+    if origin is not None and goes_with_its_week(origin):
+        return
+    changed(part, instance.week_id)
+
+
 def goes_with_its_week(origin: Any) -> bool:
     """Whether a row is deleted because its week or cohort is (the post_delete signal's
     `origin`): nothing of that week is shown again, so its parts need no new version (a
@@ -105,13 +125,15 @@ def goes_with_its_week(origin: Any) -> bool:
 
 
 class BulkWritesTell:
-    """QuerySet mixin for a model whose rows a week part shows: bulk writes (bulk_create,
-    bulk_update, update) send no signals, so they call `week_changed(week_ids)`, which the
-    QuerySet defines. (Saves and deletes, cascades included, send signals: the owning app
-    connects those.)"""
+    """QuerySet mixin for a model whose rows the week part `week_part` shows: bulk writes
+    (bulk_create, bulk_update, update) send no signals, so they change the part of every
+    week they touch. (Saves and deletes, cascades included, send signals: see `follow`.)"""
+
+    week_part = ""
 
     def week_changed(self, week_ids: set[int]) -> None:
-        raise NotImplementedError
+        for week_id in week_ids:
+            changed(self.week_part, week_id)
 
     def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> Any:
         created = super().bulk_create(objs, *args, **kwargs)  # type: ignore[misc]

@@ -23,6 +23,7 @@ from django.utils.text import Truncator
 from cohorts import week_cache
 
 from .models import (
+    BOARD_PART,
     DiscussionPoint,
     MuddiestPoint,
     MuddiestVote,
@@ -33,10 +34,6 @@ from .models import (
 
 # The week page lists the top muddiest points and shared links; "Show all" lists every one.
 TOP = 8
-
-# The cache's name for the board; bump its number when the shapes below change, so that old
-# entries are never read.
-PART = "discussions-board-1"
 
 
 class MuddiestRow(NamedTuple):
@@ -76,7 +73,7 @@ def board_for(week: Any, everything: bool = False) -> Board:
     change), or every row (`everything`, "Show all": read afresh)."""
     if everything:
         return load(week, limit=None)
-    return week_cache.get(PART, week.pk, lambda: load(week, limit=TOP + 1))
+    return week_cache.get(BOARD_PART, week.pk, lambda: load(week, limit=TOP + 1))
 
 
 def load(week: Any, limit: int | None) -> Board:
@@ -155,14 +152,7 @@ def load(week: Any, limit: int | None) -> Board:
 
 def changed(week_id: int | None) -> None:
     """Something the week's board shows changed: the next page reads it afresh."""
-    week_cache.changed(PART, week_id)
-
-
-def _row_saved_or_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
-    origin = kwargs.get("origin")  # (deletes only)
-    if origin is not None and week_cache.goes_with_its_week(origin):
-        return
-    changed(instance.week_id)
+    week_cache.changed(BOARD_PART, week_id)
 
 
 def _user_saved(
@@ -196,10 +186,7 @@ def connect_signals() -> None:
     from django.contrib.auth import get_user_model
     from django.db.models import signals
 
-    for model in (MuddiestPoint, SharedResource, DiscussionPoint, SessionSettings):
-        uid = f"week-board-{model.__name__}"
-        signals.post_save.connect(_row_saved_or_deleted, sender=model, dispatch_uid=uid)
-        signals.post_delete.connect(_row_saved_or_deleted, sender=model, dispatch_uid=uid)
+    week_cache.follow(BOARD_PART, MuddiestPoint, SharedResource, DiscussionPoint, SessionSettings)
     user = get_user_model()
     signals.post_save.connect(_user_saved, sender=user, dispatch_uid="week-board-user")
     signals.pre_delete.connect(_user_deleted, sender=user, dispatch_uid="week-board-user")

@@ -4,6 +4,7 @@ from django.db import models, transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
+from cohorts import week_cache
 from cohorts.markdown import (
     SHORT_TEXT,
     MarkdownHTMLField,
@@ -39,11 +40,9 @@ class SessionSettings(models.Model):
         cls.objects.update_or_create(week=week, defaults={"points_visible": visible})
 
 
-def board_changed(week_id):
-    """What the week page's discussions show changed (board.py keeps them cached)."""
-    from . import board
-
-    board.changed(week_id)
+# The week cache's name for what the week page's discussions show (board.py keeps it; bump
+# the number when what is cached changes shape, so that old entries are never read).
+BOARD_PART = "discussions-board-1"
 
 
 def set_mark(model, on, **fields):
@@ -90,7 +89,7 @@ class MuddiestPoint(models.Model):
         if user.pk == self.author_id:
             return False
         voted = set_mark(MuddiestVote, on, point=self, user=user)
-        board_changed(self.week_id)
+        week_cache.changed(BOARD_PART, self.week_id)
         return voted
 
     def make_discussion_point(self, by):
@@ -121,9 +120,7 @@ class DiscussionPointQuerySet(BulkWritesTell, OrderedQuerySet):
     """Moving a point, a course's points, Markdown rendered again: bulk writes that tell
     the week page's board (board.py)."""
 
-    def week_changed(self, week_ids):
-        for week_id in week_ids:
-            board_changed(week_id)
+    week_part = BOARD_PART
 
 
 class DiscussionPoint(OrderedInWeek, MarkdownModel):
@@ -658,7 +655,7 @@ class SharedResource(models.Model):
         if user.pk == self.shared_by_id:
             return False
         upvoted = set_mark(ResourceUpvote, on, resource=self, user=user)
-        board_changed(self.week_id)
+        week_cache.changed(BOARD_PART, self.week_id)
         return upvoted
 
 

@@ -14,6 +14,7 @@ from cohorts import week_cache
 from cohorts.models import Membership, Role
 from discussions import board
 from discussions.models import (
+    BOARD_PART,
     DiscussionPoint,
     MuddiestPoint,
     MuddiestVote,
@@ -251,7 +252,7 @@ def test_a_page_that_read_the_rows_before_a_vote_committed_does_not_hide_it(
     with django_capture_on_commit_callbacks(execute=True):
         clients["other"].post(url("muddiest_vote", week, point.pk), {"on": "1"})
         # …and stored under the version the vote has just put in place.
-        week_cache.store(board.PART, week.pk, week_cache.version(board.PART, week.pk), before)
+        week_cache.store(BOARD_PART, week.pk, week_cache.version(BOARD_PART, week.pk), before)
         assert "<strong>1</strong>" in row(page(clients["author"], week), "muddiest", point.pk)
     # The commit replaced the version: the vote shows.
     assert "<strong>2</strong>" in row(page(clients["author"], week), "muddiest", point.pk)
