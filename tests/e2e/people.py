@@ -33,9 +33,8 @@ def sign_in(page, email, password=PASSWORD):
     page.wait_for_load_state()
 
 
-def cohort_in_session(*, weeks=1, started_ago=timedelta(minutes=10)):
-    """Cohort "ml" (Europe/Berlin, from today) whose week 1 session started `started_ago`, its
-    pre-work published six days before; returns (cohort, week 1)."""
+def cohort_from_today(weeks):
+    """Cohort "ml": Europe/Berlin, from today, `weeks` weeks."""
     today = timezone.localdate()
     cohort = Cohort.objects.create(
         title="Machine Learning",
@@ -46,6 +45,13 @@ def cohort_in_session(*, weeks=1, started_ago=timedelta(minutes=10)):
         session_time=time(16, 0),
     )
     cohort.create_weeks(weeks)
+    return cohort
+
+
+def cohort_in_session(*, weeks=1, started_ago=timedelta(minutes=10)):
+    """Cohort "ml" (Europe/Berlin, from today) whose week 1 session started `started_ago`, its
+    pre-work published six days before; returns (cohort, week 1)."""
+    cohort = cohort_from_today(weeks)
     week = cohort.weeks.get(number=1)
     week.session_start = timezone.now() - started_ago
     week.publish_at = timezone.now() - timedelta(days=6)

@@ -2,15 +2,15 @@
 it, and is not asked again; a printed week page has no pager."""
 
 import re
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from cohorts.models import Cohort, Role
+from cohorts.models import Role
 from discussions.models import Feedback
-from tests.e2e.people import person, sign_in
+from tests.e2e.people import cohort_from_today, person, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -18,16 +18,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def two_weeks():
     """Week 1's session was two days ago; week 2's is in five days. Both published."""
-    today = timezone.localdate()
-    cohort = Cohort.objects.create(
-        title="Machine Learning",
-        slug="ml",
-        time_zone="Europe/Berlin",
-        start_date=today,
-        session_weekday=today.weekday(),
-        session_time=time(16, 0),
-    )
-    cohort.create_weeks(3)
+    cohort = cohort_from_today(3)
     now = timezone.now()
     for number, start in ((1, now - timedelta(days=2)), (2, now + timedelta(days=5))):
         cohort.weeks.filter(number=number).update(

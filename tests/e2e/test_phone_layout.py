@@ -3,14 +3,14 @@
 Only a browser lays text out, so this lives with the browser tests.
 """
 
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from cohorts.models import Cohort, Role
+from cohorts.models import Role
 from discussions.models import MuddiestPoint
-from tests.e2e.people import person, sign_in
+from tests.e2e.people import cohort_from_today, person, sign_in
 
 pytestmark = pytest.mark.e2e
 LONG_URL = (
@@ -27,16 +27,7 @@ def page_width(page):
 
 @pytest.fixture
 def week_with_a_pasted_link():
-    today = timezone.localdate()
-    cohort = Cohort.objects.create(
-        title="Machine Learning",
-        slug="ml",
-        time_zone="Europe/Berlin",
-        start_date=today,
-        session_weekday=today.weekday(),
-        session_time=time(16, 0),
-    )
-    cohort.create_weeks(1)
+    cohort = cohort_from_today(1)
     week = cohort.weeks.get(number=1)
     week.publish_at = timezone.now() - timedelta(days=6)
     week.session_start = timezone.now() + timedelta(days=1)
