@@ -13,7 +13,7 @@ from typing import Any, NamedTuple, cast
 from django.db import connection
 
 from cohorts.models import Cohort, Week
-from cohorts.rows import Columns
+from cohorts.rows import columns
 
 from . import progress
 from .models import Assignment, Completion, PreworkItem, Submission
@@ -46,7 +46,7 @@ def week_with_marks(cohort: Cohort, item_id: int, user_id: int) -> Marked | None
     if not 0 < item_id <= MAX_ID:
         return None
     t = _tables()
-    week, item = Columns(Week, "w"), Columns(PreworkItem, "i")
+    week, item = columns(Week, "w"), columns(PreworkItem, "i")
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {week.sql()}, {item.sql()}, EXISTS(SELECT 1 FROM {t['completion']} c "  # noqa: S608 - names from the models

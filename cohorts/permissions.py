@@ -28,7 +28,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
 from .models import Cohort, JoinLink, Membership, Role, User, Week
-from .rows import Columns
+from .rows import columns
 
 MEMBER = "member"
 FACILITATOR = "facilitator"
@@ -168,7 +168,7 @@ def active_membership(user_id: int, slug: str) -> Membership | None:
     None. Every cohort page asks it first, so it is one statement written out once (the
     same as `Membership.objects.active().select_related("cohort")` filtered by user and
     slug, whose building cost ten times its running); a test holds the two equal."""
-    member, cohort = Columns(Membership, "m"), Columns(Cohort, "c")
+    member, cohort = columns(Membership, "m"), columns(Cohort, "c")
     quote = connection.ops.quote_name
     tables = {model: quote(model._meta.db_table) for model in (Membership, Cohort)}
     with connection.cursor() as cursor:

@@ -8,6 +8,7 @@ way the ORM makes them: the database's and the fields' converters applied, then
 """
 
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any
 
 from django.db import connections
@@ -29,10 +30,16 @@ class Columns:
         self.fields = list(model._meta.concrete_fields)
         self.attnames = [field.attname for field in self.fields]
         self.width = len(self.fields)
+        self._sql: dict[str, str] = {}  # the SELECT list, per database vendor
 
     def sql(self) -> str:
-        quote = connections[self.using].ops.quote_name
-        return ", ".join(f"{self.alias}.{quote(field.column)}" for field in self.fields)
+        vendor = connections[self.using].vendor
+        if vendor not in self._sql:
+            quote = connections[self.using].ops.quote_name
+            self._sql[vendor] = ", ".join(
+                f"{self.alias}.{quote(field.column)}" for field in self.fields
+            )
+        return self._sql[vendor]
 
     def _field_converters(self) -> list[tuple[int, Any, list[Converter]]]:
         """(position, column, converters) of the fields whose values need converting."""
@@ -61,3 +68,10 @@ class Columns:
                 value = convert(value, column, connection)
             values[index] = value
         return self.model.from_db(self.using, self.attnames, values)
+
+
+@cache
+def columns(model: type[Model], alias: str) -> Columns:
+    """The model's `Columns` under this alias, made once per process (the busiest requests
+    ask for them every time)."""
+    return Columns(model, alias)
