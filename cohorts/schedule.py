@@ -172,18 +172,6 @@ def parse_dates(text: str, tz: tzinfo, default_minutes: int) -> tuple[list[Sessi
     return sessions, errors
 
 
-def format_dates(sessions: list[Session], tz: tzinfo, default_minutes: int) -> str:
-    """The list text for `sessions` (the inverse of parse_dates)."""
-    lines = []
-    for session in sessions:
-        local = session.start.astimezone(tz)
-        line = f"{local:%Y-%m-%d %H:%M}"
-        if session.minutes and session.minutes != default_minutes:
-            line += f" {session.minutes}"
-        lines.append(line)
-    return "\n".join(lines)
-
-
 def at_or_after(moment: datetime, floor: datetime | None) -> datetime:
     return moment if floor is None or moment >= floor else floor
 

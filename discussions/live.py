@@ -147,14 +147,6 @@ def polled_state(membership_id: int, week_id: int, room_id: int | None) -> Timer
     )
 
 
-def room_turn_seconds(prompts, groups) -> list[int]:
-    """Seconds of each of the room's turns (sheets.rounds_for: a trio may add one)."""
-    if not prompts:
-        return []
-    rounds = sheets.rounds_for(prompts, groups)
-    return [prompts[r % len(prompts)].minutes * 60 for r in range(rounds)]
-
-
 def control(week, room: Room | None, action: str, turn_seconds: list[int]) -> TimerState:
     """Apply one timer action for the room; returns the new state. Actions on the same
     timer queue up on its row, so two facilitators pressing at once end in one state."""

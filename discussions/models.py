@@ -218,14 +218,6 @@ ATTENDANCE_CHOICES = (*AttendanceStatus.values, UNMARKED)
 
 
 class AttendanceQuerySet(models.QuerySet):
-    def absent_ids(self, week):
-        """Who is marked absent or excused for the week."""
-        return set(
-            self.filter(week=week)
-            .exclude(status=AttendanceStatus.PRESENT)
-            .values_list("user_id", flat=True)
-        )
-
     def statuses(self, week):
         """{user_id: status} of everyone marked for the week (unmarked people are missing)."""
         return dict(self.filter(week=week).values_list("user_id", "status"))

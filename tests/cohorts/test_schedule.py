@@ -89,8 +89,6 @@ def test_a_list_of_dates_reads_each_line_with_an_optional_length():
     assert [s.minutes for s in sessions] == [None, 120, None]
     assert sessions[1].start.utcoffset() == timedelta(hours=-4)  # summer time from the 14th
     assert sessions[0].start.utcoffset() == timedelta(hours=-5)
-    text = schedule.format_dates(sessions, NEW_YORK, 180)
-    assert schedule.parse_dates(text, NEW_YORK, 180) == (sessions, [])
 
 
 def test_bad_lines_are_listed_by_number_and_nothing_is_kept():
