@@ -129,9 +129,11 @@ class BulkWritesTell:
     (bulk_create, bulk_update, update) send no signals, so they change the part of every
     week they touch. (Saves and deletes, cascades included, send signals: see `follow`.)"""
 
-    week_part = ""
+    week_part = ""  # set by each QuerySet
 
     def week_changed(self, week_ids: set[int]) -> None:
+        if not self.week_part:
+            raise TypeError(f"{type(self).__name__} names no week_part.")
         for week_id in week_ids:
             changed(self.week_part, week_id)
 
