@@ -75,7 +75,12 @@ class User(AbstractUser):
 
     @property
     def display_name(self):
-        return self.name or self.email.split("@")[0]
+        return self.name_shown(self.name, self.email)
+
+    @staticmethod
+    def name_shown(name, email):
+        """The name people see: the one given, else the address up to the "@"."""
+        return name or email.split("@")[0]
 
     def get_full_name(self):
         return self.display_name

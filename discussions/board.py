@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from cohorts import week_cache
+from cohorts.models import User
 
 from .models import (
     BOARD_PART,
@@ -139,8 +140,7 @@ def load(week: Any, limit: int | None) -> Board:
                 title=escape(title),
                 url=escape(url),
                 note=escape(note),
-                # As User.display_name has it.
-                shared_by=escape(name or email.split("@")[0]),
+                shared_by=escape(User.name_shown(name, email)),
             )
             for pk, pinned, count, shared_by_id, title, url, note, name, email in resources
         ),
