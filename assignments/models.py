@@ -114,7 +114,8 @@ class CompletionQuerySet(models.QuerySet):
                 return False
             if cursor.rowcount:
                 return True
-        return self.filter(user_id=user_id, item_id=item_id).exists()
+        # Nothing inserted: marked already (a double click, another tab), or the item is gone.
+        return PreworkItem.objects.using(self.db).filter(pk=item_id).exists()
 
 
 class Completion(models.Model):
