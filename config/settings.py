@@ -169,6 +169,15 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
 else:
     raise ImproperlyConfigured("DATABASE_URL must point at SQLite or PostgreSQL.")
 DATABASES = {"default": _db}
+
+# The live session's followers over server-sent events (discussions/live_stream.py): each
+# open stream holds a thread of a threaded server (gunicorn gthread), so a web process keeps
+# at most this many; beyond it pages poll instead. A stream ends after LIVE_STREAM_SECONDS
+# (the browser reconnects, and the address is checked again) and says it is alive every
+# LIVE_STREAM_KEEPALIVE_SECONDS, which is also how soon a closed tab is noticed.
+LIVE_STREAMS_PER_PROCESS = env_int("LIVE_STREAMS_PER_PROCESS", 100, 0, 10_000)
+LIVE_STREAM_SECONDS = 300
+LIVE_STREAM_KEEPALIVE_SECONDS = 15
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "cohorts.User"

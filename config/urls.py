@@ -18,6 +18,7 @@ urlpatterns = [
     path("healthz", config_views.healthz, name="healthz"),
     # The live session's poll: a signed address, no session (discussions.live).
     path("live/<str:token>", discussion_views.live_poll, name="live_poll"),
+    path("live/<str:token>/events", discussion_views.live_events, name="live_events"),
     path("accounts/name/", cohort_views.account_name, name="account_name"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -177,6 +177,8 @@ def control(week, room: Room | None, action: str, turn_seconds: list[int]) -> Ti
         timer.version += 1
         timer.updated_at = now
         timer.save()
+        # This process's streams push the change at once (others within half a second).
+        transaction.on_commit(wake_streams)
     return TimerState(
         timer.version,
         timer.turn,
@@ -186,6 +188,12 @@ def control(week, room: Room | None, action: str, turn_seconds: list[int]) -> Ti
         timer.updated_at,
         timer.pairs_made,
     )
+
+
+def wake_streams() -> None:
+    from .live_stream import hub  # (built on this module)
+
+    hub.poke()
 
 
 # --- The poll's address ------------------------------------------------------------------

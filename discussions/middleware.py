@@ -3,7 +3,8 @@
 A poll carries its own signed address (discussions.live.poll_token): it reads no session,
 no user, no CSRF token and no messages, and answers tiny JSON or 304. Two hundred phones
 ask every two seconds, so it is answered here, right after Django's SecurityMiddleware
-(which still adds its headers), without the rest of the stack.
+(which still adds its headers), without the rest of the stack; so is the same address's
+stream of server-sent events, `<address>/events` (discussions.live_stream).
 """
 
 from django.urls import reverse
@@ -22,4 +23,7 @@ class LivePollMiddleware:
             token = path.removeprefix(self.prefix)
             if token and "/" not in token:
                 return views.live_poll(request, token)
+            token = token.removesuffix("/events")
+            if token and "/" not in token:
+                return views.live_events(request, token)
         return self.get_response(request)

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Avg, Count, Exists, OuterRef, Q, Subquery
 from django.http import (
     Http404,
@@ -22,6 +22,7 @@ from django.http import (
     HttpResponseBadRequest,
     HttpResponseNotModified,
     JsonResponse,
+    StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -45,7 +46,7 @@ from cohorts.permissions import (
     visible_week,
 )
 
-from . import board, live, pairing, sheets, survey
+from . import board, live, live_stream, pairing, sheets, survey
 from . import rooms as rooms_module
 from .forms import (
     DiscussionPointForm,
@@ -987,6 +988,7 @@ def timer(request, access, number):
     turns, _ = room_timer_context(week, room)
     state = live.timer_state(week.pk, room.pk if room else None)
     current = min(state.turn, max(len(turns) - 1, 0))
+    token = live.poll_token(access.membership.pk, week.pk, room.pk if room else None)
     return render(
         request,
         "discussions/timer.html",
@@ -1002,10 +1004,8 @@ def timer(request, access, number):
             "current": current,
             "clock_left": live.clock(state.seconds_left(turns[current].seconds) if turns else 0),
             "ends_at_ms": state.as_json()["ends_at"],
-            "poll_url": reverse(
-                "live_poll",
-                args=[live.poll_token(access.membership.pk, week.pk, room.pk if room else None)],
-            ),
+            "poll_url": reverse("live_poll", args=[token]),
+            "stream_url": reverse("live_events", args=[token]),
             "server_now": int(timezone.now().timestamp() * 1000),
         },
     )
@@ -1050,6 +1050,29 @@ def live_poll(request, token):
     return response
 
 
+@require_GET
+def live_events(request, token):
+    """The room's timer as server-sent events (live_stream): its state now and on every
+    change, on one open connection instead of a poll every two seconds. Only a threaded
+    server can hold streams, and a process at most LIVE_STREAMS_PER_PROCESS: otherwise 204,
+    and the page polls (live_poll). Same address, same check as the poll."""
+    found = live.read_poll_token(token)
+    state = live.polled_state(*found) if found else None
+    if state is None:
+        raise Http404("No such session.")
+    if not request.META.get("wsgi.multithread"):
+        return HttpResponse(status=204)
+    # The stream holds a thread, not a database connection: the hub reads for everyone.
+    connection.close()
+    stream = live_stream.hub.follow((found[1], found[2]), state)
+    if stream is None:
+        return HttpResponse(status=204)
+    response = StreamingHttpResponse(stream, content_type="text/event-stream")
+    response["Cache-Control"] = "private, no-cache"
+    response["X-Accel-Buffering"] = "no"  # a proxy passes each event on at once
+    return response
+
+
 def my_session_section(request, access, week):
     """Registered with cohorts.pages.week_sections (first): during the session window, a
     participant's table, partner, prompt and whose turn it is, following the shared timer."""
@@ -1068,6 +1091,7 @@ def my_session_context(request, access, week):
         "week": week,
         "mine": mine,
         "poll_url": reverse("live_poll", args=[mine.poll_token]),
+        "stream_url": reverse("live_events", args=[mine.poll_token]),
         "server_now": int(timezone.now().timestamp() * 1000),
         "can_check_in": access.can_check_in(week, allowed),
         "checked_in": allowed

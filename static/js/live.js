@@ -1,6 +1,7 @@
-// "My session" follows the room's shared timer: htmx polls it (data-hx-get, every 2 s;
-// 304 while nothing changed) and this file counts down on the device from the moment the
-// turn ends. Without this file the card shows the time when the page was loaded.
+// "My session" follows the room's shared timer: a stream of server-sent events
+// (data-stream-url), else htmx polls it (data-hx-get, every 2 s; 304 while nothing
+// changed); this file counts down on the device from the moment the turn ends. Without
+// this file the card shows the time when the page was loaded.
 (function () {
   "use strict";
 
@@ -9,6 +10,34 @@
     var minutes = Math.floor(s / 60);
     var rest = s % 60;
     return minutes + ":" + (rest < 10 ? "0" : "") + rest;
+  }
+
+  // Server-sent events where the browser has them: the server writes when the timer
+  // changes. While the stream is open (or reconnecting) the poll asks nothing; when the
+  // server refuses it (204: the page polls; 404) or it fails for good, the poll follows.
+  function follow(root, poll, apply) {
+    var url = poll.getAttribute("data-stream-url");
+    if (!url || !window.EventSource) {
+      root.setAttribute("data-following", "poll");
+      return;
+    }
+    var source = new window.EventSource(url);
+    poll.addEventListener("htmx:beforeRequest", function (event) {
+      if (source.readyState !== window.EventSource.CLOSED) event.preventDefault();
+    });
+    source.addEventListener("open", function () {
+      root.setAttribute("data-following", "stream");
+    });
+    source.addEventListener("message", function (message) {
+      try {
+        apply(JSON.parse(message.data));
+      } catch (e) {
+        /* not JSON: ignore */
+      }
+    });
+    source.addEventListener("error", function () {
+      if (source.readyState === window.EventSource.CLOSED) root.setAttribute("data-following", "poll");
+    });
   }
 
   function Card(root) {
@@ -105,6 +134,9 @@
         } catch (e) {
           /* not JSON: ignore */
         }
+      });
+      follow(root, poll, function (state) {
+        card.apply(state);
       });
     }
     window.homeroomCard = card; // for the browser test and the curious

@@ -1,7 +1,8 @@
 // The room timer: one turn at a time, "A explains to B — 4:59", start/pause/next from the
 // keyboard. The state is the room's shared timer on the server: actions are posted, and a
-// poll (htmx, every 2 s, 304 while unchanged) follows changes made elsewhere. Without this
-// file the page lists every turn and its buttons are forms.
+// stream of server-sent events (else a poll: htmx, every 2 s, 304 while unchanged)
+// follows changes made elsewhere. Without this file the page lists every turn and its
+// buttons are forms.
 (function () {
   "use strict";
 
@@ -32,6 +33,34 @@
     } catch (e) {
       /* no sound, no harm */
     }
+  }
+
+  // Server-sent events where the browser has them: the server writes when the timer
+  // changes. While the stream is open (or reconnecting) the poll asks nothing; when the
+  // server refuses it (204: the page polls; 404) or it fails for good, the poll follows.
+  function follow(root, poll, apply) {
+    var url = poll.getAttribute("data-stream-url");
+    if (!url || !window.EventSource) {
+      root.setAttribute("data-following", "poll");
+      return;
+    }
+    var source = new window.EventSource(url);
+    poll.addEventListener("htmx:beforeRequest", function (event) {
+      if (source.readyState !== window.EventSource.CLOSED) event.preventDefault();
+    });
+    source.addEventListener("open", function () {
+      root.setAttribute("data-following", "stream");
+    });
+    source.addEventListener("message", function (message) {
+      try {
+        apply(JSON.parse(message.data));
+      } catch (e) {
+        /* not JSON: ignore */
+      }
+    });
+    source.addEventListener("error", function () {
+      if (source.readyState === window.EventSource.CLOSED) root.setAttribute("data-following", "poll");
+    });
   }
 
   function Timer(root) {
@@ -235,6 +264,9 @@
         } catch (e) {
           /* not JSON: ignore */
         }
+      });
+      follow(this.root, poll, function (state) {
+        self.apply(state);
       });
     }
     var fullscreenButton = this.root.querySelector('[data-action="fullscreen"]');

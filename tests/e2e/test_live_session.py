@@ -1,5 +1,6 @@
 """The live session from two seats: the facilitator starts the room timer on a laptop; a
-participant's phone shows the same time left within a poll or two, and whose turn it is."""
+participant's phone, following it over server-sent events, shows the same time left within
+seconds, and whose turn it is."""
 
 import re
 
@@ -7,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cohorts.models import Role
-from discussions import pairing
+from discussions import live_stream, pairing
 from discussions.models import PairGroup, PairPrompt
 from tests.e2e.people import cohort_in_session, person, sign_in
 
@@ -24,6 +25,13 @@ def running_session():
         person(f"p{n}@example.com", name, Role.PARTICIPANT, cohort)
     pairing.generate(week, seed=5)
     return PairGroup.objects.filter(pairing__week=week).order_by("number").first()
+
+
+@pytest.fixture(autouse=True)
+def streams_end_with_the_test():
+    yield
+    # The pages' streams end with the test (else each lasts until a write finds it gone).
+    assert live_stream.hub.end_all()
 
 
 def seconds(text):
@@ -52,12 +60,15 @@ def test_the_participants_phone_follows_the_facilitators_timer(
         expect(card).to_contain_text("Explain what the learning rate does.")
         phone_clock = card.locator("li:not([hidden]) [data-live-clock]")
         expect(phone_clock).to_have_text("5:00")
+        # The phone follows the room's timer over server-sent events, not by polling.
+        expect(card).to_have_attribute("data-following", "stream")
 
         # The facilitator starts the room timer.
         sign_in(page, "fatima@example.com")
         page.goto("/c/ml/weeks/1/timer/")
         room_clock = page.locator(".timer__turn--current [data-clock]")
         expect(room_clock).to_have_text("5:00")
+        expect(page.locator("[data-timer]")).to_have_attribute("data-following", "stream")
         page.keyboard.press("Space")
         expect(room_clock).not_to_have_text("5:00", timeout=3000)
 
