@@ -218,3 +218,36 @@ def test_open_streams_hold_no_database_connections(
     live.control(paired_week, None, "start", [300, 240])
     for stream in no_stream_left_open:
         assert stream.data(seconds=2)["running"] is True
+
+
+def test_the_benchmarks_followers_count_every_change_they_receive(
+    paired_week, participants, live_server
+):
+    import asyncio
+    import threading
+
+    from discussions.management.commands.session_poll_benchmark import followers
+
+    paths = [events_path(paired_week, user) for user in participants[:3]]
+    paths.append("/live/nonsense/events")  # 404: never opens
+
+    def change_all():
+        changes = []
+        for _ in range(3):
+            changes.append((live.control(paired_week, None, "toggle", [300]).version, 0))
+            time.sleep(0.6)
+        return changes
+
+    ran = []  # in a thread of its own: the browser tests leave this one's event loop set
+    port = urlsplit(live_server.url).port
+    run = threading.Thread(
+        target=lambda: ran.append(asyncio.run(followers(port, paths, 0.2, change_all)))
+    )
+    run.start()
+    run.join(timeout=30)
+    [(opened, received, changes)] = ran
+    assert sorted(opened) == sorted(paths[:3])
+    versions = [version for version, _ in changes]
+    # The first state on opening, then each of the three changes, on every stream.
+    assert sorted(v for v, _ in received if v in versions) == sorted(versions * 3)
+    assert len(received) == 3 * 4

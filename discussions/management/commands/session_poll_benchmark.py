@@ -16,9 +16,19 @@ and adds ~20 ms to every request. So the phones are a few lines of asyncio here.
 the poll's p50/p99, the share answered 304, and gunicorn's CPU per 100 requests/s; then
 wrk flat out shows the headroom. Figures, not a test: run it on an idle machine. Target: p99 under
 20 ms, under 5% of one core per 100 requests/s.
+
+Then the same phones over server-sent events (discussions.live_stream), which is how pages
+follow the timer where the server has threads: gunicorn's gthread workers with a thread for
+every stream, each phone opening its stream from a random moment within one interval, and
+the timer changed every interval from this process (as a facilitator's web process would).
+Prints how many streams opened, the events received of those expected, the delay from each
+change to each phone's receipt (p50/p99), and gunicorn's CPU as a share of one core while
+they follow, beside the poll's share per 100 requests/s (the same phones polling every 2 s).
 """
 
 import asyncio
+import json
+import os
 import random
 import re
 import shutil
@@ -79,6 +89,64 @@ async def phone(port, path, etag, first, interval, until, answers):
             status = 0
         answers.append((status, loop.time() - began))
         at += interval
+
+
+async def follower(port, path, first, received, opened, refused):
+    """One participant following the timer over server-sent events: connects at `first`
+    (event-loop time), then appends (version, time.monotonic()) for every state it gets,
+    until cancelled; its path to `opened` at the first, or to `refused` (not 200, or no
+    connection). HTTP/1.0, so gunicorn sends the stream as it is (no chunks)."""
+    loop = asyncio.get_running_loop()
+    await asyncio.sleep(max(0.0, first - loop.time()))
+    request = (
+        f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n\r\n"
+    ).encode()
+    writer = None
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=2**16)
+        writer.write(request)
+        if (await reader.readline())[9:12] != b"200":
+            refused.append(path)
+            return
+        while (await reader.readline()) not in (b"\r\n", b""):
+            pass  # the headers
+        first_event = True
+        while line := await reader.readline():
+            if line.startswith(b"data: "):
+                received.append((json.loads(line[6:])["version"], time.monotonic()))
+                if first_event:
+                    first_event = False
+                    opened.append(path)
+    except OSError:
+        refused.append(path)
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+async def followers(port, paths, spread, change_all):
+    """Every participant opens a stream from a random moment within `spread` s; once all
+    have their first event (or 10 s passed), `change_all` (blocking) runs in a thread;
+    then a second for the last deliveries. Returns (opened, received, its result)."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    phases = random.Random(3).random  # noqa: S311 - spread, not secrecy
+    received, opened, refused = [], [], []
+    tasks = [
+        asyncio.create_task(
+            follower(port, path, start + phases() * spread, received, opened, refused)
+        )
+        for path in paths
+    ]
+    deadline = start + spread + 10
+    while len(opened) + len(refused) < len(paths) and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+    result = await asyncio.to_thread(change_all)
+    await asyncio.sleep(1.0)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return opened, received, result
 
 
 async def phones(port, paths, etag, interval, seconds):
@@ -186,6 +254,53 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"the poll above the floor, {label}: {own:.1%} of one core per 100 req/s"
             )
+        self.stream(built, paths, interval, seconds, workers, figures["poll", "paced"])
+
+    def stream(self, built, paths, interval, seconds, workers, poll_share):
+        """The same phones over server-sent events: gunicorn's threaded workers, each able
+        to hold every stream (its cap raised to match), and the timer changed every
+        `interval` ms from this process, as the facilitator's would be from another."""
+        from discussions import live
+
+        streams = [path + "/events" for path in paths]
+        threads = len(streams) + 16  # one per stream, whichever worker takes them, + margin
+        os.environ["LIVE_STREAMS_PER_PROCESS"] = str(len(streams))
+        try:
+            with gunicorn(workers, threads) as (port, server_pid):
+                self.check_poll(port, paths[0], live.timer_state(built.week.pk, None).etag)
+
+                def change_all():
+                    changes = []
+                    cpu_before, clock_before = server_cpu_seconds(server_pid), time.monotonic()
+                    next_at = clock_before
+                    try:
+                        while next_at < clock_before + seconds:
+                            time.sleep(max(0.0, next_at - time.monotonic()))
+                            state = live.control(built.week, None, "toggle", [300])
+                            changes.append((state.version, time.monotonic()))
+                            next_at += interval / 1000
+                        time.sleep(max(0.0, next_at - time.monotonic()))
+                        cpu = server_cpu_seconds(server_pid) - cpu_before
+                        return changes, cpu, time.monotonic() - clock_before
+                    finally:
+                        connection.close()
+
+                opened, received, (changes, cpu, elapsed) = asyncio.run(
+                    followers(port, streams, interval / 1000, change_all)
+                )
+        finally:
+            del os.environ["LIVE_STREAMS_PER_PROCESS"]
+        changed_at = dict(changes)
+        delays = sorted(at - changed_at[v] for v, at in received if v in changed_at)
+        cuts = statistics.quantiles(delays, n=100, method="inclusive") if len(delays) > 1 else []
+        self.stdout.write(
+            f"stream: {len(opened)} of {len(streams)} streams open (gunicorn {workers} workers × "
+            f"{threads} threads), the timer changed every {interval / 1000:g} s: "
+            f"{len(delays)} of {len(opened) * len(changes)} events received, delivery p50 "
+            f"{cuts[49] * 1000 if cuts else 0:.0f} ms, p99 {cuts[98] * 1000 if cuts else 0:.0f} ms; "
+            f"gunicorn CPU {cpu:.2f} s in {elapsed:.1f} s = {cpu / elapsed:.1%} of one core while "
+            f"{len(opened)} follow (the poll: {poll_share:.1%} per 100 req/s)"
+        )
 
     def check_poll(self, port, path, etag):
         """One poll by hand before the load: it must answer, and 304 with the ETag."""
