@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cohorts.models import Role
-from discussions import live_stream, pairing
+from discussions import live, live_stream, pairing
 from discussions.models import PairGroup, PairPrompt
 from tests.e2e.people import cohort_in_session, person, sign_in
 
@@ -131,3 +131,28 @@ def test_a_waiting_phone_shows_the_pairs_once_they_are_made(page, running_sessio
     pairing.generate(week, seed=8)  # the facilitator makes the pairs
     expect(card).to_contain_text("Table", timeout=5000)
     expect(card).to_contain_text("you and")
+
+
+def test_a_phone_the_server_cannot_stream_to_polls_instead(
+    browser, live_server, running_session, settings
+):
+    settings.LIVE_STREAMS_PER_PROCESS = 0  # every stream is refused (204), as on sync workers
+    group = running_session
+    phone_context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 390, "height": 844}, is_mobile=True
+    )
+    phone_context.set_default_timeout(10_000)
+    phone = phone_context.new_page()
+    try:
+        sign_in(phone, group.person_a.email)
+        phone.goto("/c/ml/weeks/1/")
+        card = phone.locator("#my-session")
+        expect(card).to_have_attribute("data-following", "poll")
+        phone_clock = card.locator("li:not([hidden]) [data-live-clock]")
+        expect(phone_clock).to_have_text("5:00")
+        live.control(group.pairing.week, None, "start", [300, 300])
+        # The next poll (every 2 s) picks it up.
+        expect(phone_clock).not_to_have_text("5:00", timeout=3000)
+        expect(card.locator("li:not([hidden])")).to_contain_text("left")
+    finally:
+        phone_context.close()
