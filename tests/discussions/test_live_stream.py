@@ -191,6 +191,16 @@ def test_keep_alive_comments_and_the_end_of_a_stream(
     assert eventually(lambda: live_stream.hub.open == 0)
 
 
+def server_connections(terminate=False):
+    """PostgreSQL's connections to the test database but this thread's (ended first)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count({'pg_terminate_backend(pid)' if terminate else '*'}) "
+            "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
+
+
 @pytest.mark.skipif(
     not ON_POSTGRESQL,
     reason="Counts PostgreSQL's server connections (DATABASE_URL=postgres://…)",
@@ -198,14 +208,6 @@ def test_keep_alive_comments_and_the_end_of_a_stream(
 def test_open_streams_hold_no_database_connections(
     paired_week, participants, live_server, no_stream_left_open
 ):
-    def server_connections():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            return cursor.fetchone()[0]
-
     paths = [events_path(paired_week, user) for user in participants]
     assert Events(live_server, paths[0], no_stream_left_open).data()
     # One stream: the hub's connection, and no other once the request gave its own back.
@@ -251,3 +253,21 @@ def test_the_benchmarks_followers_count_every_change_they_receive(
     # The first state on opening, then each of the three changes, on every stream.
     assert sorted(v for v, _ in received if v in versions) == sorted(versions * 3)
     assert len(received) == 3 * 4
+
+
+@pytest.mark.skipif(
+    not ON_POSTGRESQL,
+    reason="Ends PostgreSQL server connections (DATABASE_URL=postgres://…)",
+)
+def test_the_hub_survives_losing_its_database_connection(
+    paired_week, participants, live_server, no_stream_left_open, caplog
+):
+    stream = Events(live_server, events_path(paired_week, participants[0]), no_stream_left_open)
+    assert stream.data()["running"] is False
+    # The database server ends every other connection (a restart, a failover): the hub's.
+    assert eventually(lambda: server_connections() == 1)
+    assert server_connections(terminate=True) == 1
+    live.control(paired_week, None, "start", [300, 240])
+    assert stream.data(seconds=3)["running"] is True
+    # It failed once, said so, and read again on a new connection.
+    assert "Could not read the live session's timers; trying again." in caplog.text
