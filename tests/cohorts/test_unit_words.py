@@ -15,6 +15,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from assignments.models import Completion
 from cohorts.models import Cohort, Membership, Role, ScheduleKind, Week
 from discussions.models import Feedback
 from tests.cohorts.test_access import ACTORS, ALLOWED, cohort_patterns
@@ -101,8 +102,16 @@ def test_no_page_of_a_daily_cohort_says_week(cohort, people, url_arguments, clie
     Feedback.objects.get_or_create(
         week=first,
         user=people["participant"],
-        defaults={"logistics": 4, "content_quality": 5, "content_relevance": 4, "overall": 5},
+        defaults={
+            "logistics": 4,
+            "content_quality": 5,
+            "content_relevance": 4,
+            "overall": 5,
+            "comment": "More time for questions.",
+        },
     )
+    # A marked item: its delete page then warns what removing it does to the progress.
+    Completion.objects.create(item_id=url_arguments["item_id"], user=people["participant"])
     url_arguments = {**url_arguments}
     found = {}
     checked = 0
