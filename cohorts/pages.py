@@ -124,6 +124,9 @@ def cohort_summaries_for(request, cohorts):
         week = cohort.current_week(cohort_weeks, now=now)
         if week is not None and week.session_end < now:
             week = None  # the course is over
+        if week is not None:
+            # Named but unpublished: its title when the cohort shows upcoming topics.
+            week.topic_visible = access.can_see_topic(week, now)
         first = cohort_weeks[0] if cohort_weeks else None
         starts_later = week is None and first is not None and first.session_start > now
         summaries[cohort.pk] = CohortSummary(access, week, [], first if starts_later else None)
