@@ -334,6 +334,8 @@ class CohortSettingsForm(CohortFields):
         self.fields["unit_name"].required = False
         if self.instance.schedule_kind != ScheduleKind.WEEKLY:
             del self.fields["session_weekday"]  # a daily schedule or a list has no weekday
+            self.fields["start_date"].label = "First session on"
+            self.fields["start_date"].help_text = f"The date of {self.instance.unit_name} 1."
 
     def clean_unit_name(self):
         return self.cleaned_data["unit_name"] or self.instance.unit_name

@@ -178,6 +178,16 @@ def test_settings_rename_the_unit(cohort, people, client_for):
     assert "Session 3" in page and "Week 3" not in page
 
 
+def test_a_daily_cohorts_settings_speak_of_its_first_day_not_a_weekday(staff):
+    data = {**BASE, "schedule_kind": "daily", "start_date": "2027-05-06", "session_time": "10:00"}
+    staff.post(reverse("cohort_create"), {**data, "weeks": "4"})
+    cohort = Cohort.objects.get()
+    page = staff.get(reverse("cohorts:manage_settings", args=[cohort.slug])).content.decode()
+    assert "First session on</label>" in page
+    assert "The date of Day 1." in page
+    assert "weekday" not in page.split("<main", 1)[1]
+
+
 def test_the_preview_pages_are_valid_html(staff, checker, tmp_path):
     """The preview (with the button, and live with errors) and a workshop's settings pages
     pass the Nu HTML checker."""
