@@ -34,6 +34,9 @@ def _tables() -> dict[str, str]:
     return {name: quote(model._meta.db_table) for name, model in models.items()}
 
 
+WEEK_TEXTS = ("summary", "summary_html", "facilitator_notes", "facilitator_notes_html")
+
+
 class Marked(NamedTuple):
     week: Week
     items: list[PreworkItem]  # the checklist's order, each with `is_done` for this person
@@ -46,7 +49,9 @@ def week_with_marks(cohort: Cohort, item_id: int, user_id: int) -> Marked | None
     if not 0 < item_id <= MAX_ID:
         return None
     t = _tables()
-    week, item = columns(Week, "w"), columns(PreworkItem, "i")
+    # Each row repeats the week: its long texts stay behind (the answer shows none of them).
+    week = columns(Week, "w", WEEK_TEXTS)
+    item = columns(PreworkItem, "i", ("notes",))  # the row shows notes_html
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {week.sql()}, {item.sql()}, EXISTS(SELECT 1 FROM {t['completion']} c "  # noqa: S608 - names from the models

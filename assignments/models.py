@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.db import connections, models
+from django.db import IntegrityError, connections, models
 from django.utils import timezone
 
 from cohorts.markdown import (
@@ -79,30 +79,43 @@ class PreworkItem(OrderedInWeek, MarkdownModel):
 
 
 class CompletionQuerySet(models.QuerySet):
-    def mark(self, user_id: int, item_id: int, done: bool) -> None:
+    def mark(self, user_id: int, item_id: int, done: bool) -> bool:
         """Mark an item done or not done for a person: one statement that repeats harmlessly
         (a double click, two tabs). No transaction is opened around it: the statement is
         atomic by itself, so the database's write lock is held for that statement only (on
         SQLite a writer that finds the lock taken waits, so a short hold is what keeps
-        concurrent ticks fast). Django's create/delete would wrap it in BEGIN … COMMIT."""
+        concurrent ticks fast). Django's create/delete would wrap it in BEGIN … COMMIT.
+
+        False when the item is gone: a facilitator deleted it after the caller read it. The
+        insert then writes nothing (it inserts only while the item exists), and a delete that
+        commits in the same instant ends in the database's foreign-key error, caught here."""
         meta = self.model._meta
         connection = connections[self.db]
         quote = connection.ops.quote_name
         table = quote(meta.db_table)
+        items = quote(PreworkItem._meta.db_table)
         user, item, at = (quote(meta.get_field(name).column) for name in ("user", "item", "at"))
         with connection.cursor() as cursor:
-            if done:
-                now = connection.ops.adapt_datetimefield_value(timezone.now())
-                cursor.execute(
-                    f"INSERT INTO {table} ({user}, {item}, {at}) VALUES (%s, %s, %s) "  # noqa: S608 - names from _meta
-                    f"ON CONFLICT ({user}, {item}) DO NOTHING",
-                    [user_id, item_id, now],
-                )
-            else:
+            if not done:
                 cursor.execute(
                     f"DELETE FROM {table} WHERE {user} = %s AND {item} = %s",  # noqa: S608 - names from _meta
                     [user_id, item_id],
                 )
+                return True
+            now = connection.ops.adapt_datetimefield_value(timezone.now())
+            try:
+                cursor.execute(
+                    f"INSERT INTO {table} ({user}, {item}, {at}) SELECT %s, %s, %s "  # noqa: S608 - names from _meta
+                    f"WHERE EXISTS (SELECT 1 FROM {items} WHERE id = %s) "
+                    f"ON CONFLICT ({user}, {item}) DO NOTHING",
+                    [user_id, item_id, now, item_id],
+                )
+            except IntegrityError:
+                return False
+            if cursor.rowcount:
+                return True
+        # Nothing inserted: marked already (a double click, another tab), or the item is gone.
+        return PreworkItem.objects.using(self.db).filter(pk=item_id).exists()
 
 
 class Completion(models.Model):

@@ -270,7 +270,8 @@ def item_completion(request, access, item_id):
     if marked is None or not access.can_see_week(marked.week):
         raise Http404("No such item.")
     done = request.POST.get("done") == "1"
-    Completion.objects.mark(request.user.pk, item_id, done)
+    if not Completion.objects.mark(request.user.pk, item_id, done):
+        raise Http404("No such item.")  # deleted since it was read
     if not request.headers.get("HX-Request"):
         return redirect(f"{marked.week.get_absolute_url()}#item-{item_id}")
     item = next(item for item in marked.items if item.pk == item_id)

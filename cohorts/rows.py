@@ -23,11 +23,20 @@ class Columns:
     """A model's concrete columns under a table alias: `sql()` for the SELECT list, `load()`
     for the instance from that slice of a row."""
 
-    def __init__(self, model: type[Model], alias: str, using: str = "default") -> None:
+    def __init__(
+        self,
+        model: type[Model],
+        alias: str,
+        using: str = "default",
+        leave_out: tuple[str, ...] = (),
+    ) -> None:
         self.model = model
         self.alias = alias
         self.using = using
-        self.fields = list(model._meta.concrete_fields)
+        # Fields left out are deferred on the instances, as with QuerySet.defer().
+        self.fields = [f for f in model._meta.concrete_fields if f.name not in leave_out]
+        if missing := set(leave_out) - {f.name for f in model._meta.concrete_fields}:
+            raise ValueError(f"{model.__name__} has no column {', '.join(sorted(missing))}.")
         self.attnames = [field.attname for field in self.fields]
         self.width = len(self.fields)
         self._sql: dict[str, str] = {}  # the SELECT list, per database vendor
@@ -71,7 +80,7 @@ class Columns:
 
 
 @cache
-def columns(model: type[Model], alias: str) -> Columns:
-    """The model's `Columns` under this alias, made once per process (the busiest requests
-    ask for them every time)."""
-    return Columns(model, alias)
+def columns(model: type[Model], alias: str, leave_out: tuple[str, ...] = ()) -> Columns:
+    """The model's `Columns` under this alias (less the fields left out, deferred), made
+    once per process (the busiest requests ask for them every time)."""
+    return Columns(model, alias, leave_out=leave_out)

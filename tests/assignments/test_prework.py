@@ -333,3 +333,38 @@ def test_the_row_htmx_answers_with_is_the_row_the_week_page_shows_after_reload(
         assert f'id="prework-left" role="status">{left}</p>' in page
         bar = answer.content.decode().split('id="prework-progress" hx-swap-oob="innerHTML">')[1]
         assert f'<div class="prework__progress" id="prework-progress">{bar}' in page
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_an_item_deleted_while_it_is_being_marked_is_not_found_not_a_server_error(
+    upcoming_week, items, people, client_for, monkeypatch, htmx
+):
+    """A facilitator deletes the item in the instant between Mark watched reading the week
+    and writing the mark: the participant gets "not found", and no mark is left behind."""
+    from assignments import marks
+
+    read = marks.week_with_marks
+
+    def read_then_the_item_is_deleted(*args):
+        found = read(*args)
+        PreworkItem.objects.filter(pk=items[0].pk).delete()
+        return found
+
+    monkeypatch.setattr(marks, "week_with_marks", read_then_the_item_is_deleted)
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    response = client_for(people["participant"]).post(
+        toggle_url(items[0]), {"done": "1"}, **headers
+    )
+    assert response.status_code == 404
+    assert not Completion.objects.exists()
+
+
+def test_marking_an_item_twice_keeps_one_mark_and_answers_both_times(
+    upcoming_week, items, people, client_for
+):
+    client = client_for(people["participant"])
+    for _ in range(2):
+        answer = client.post(toggle_url(items[0]), {"done": "1"}, HTTP_HX_REQUEST="true")
+        assert answer.status_code == 200
+        assert "checklist__item--done" in answer.content.decode()
+    assert Completion.objects.filter(item=items[0]).count() == 1

@@ -55,3 +55,29 @@ def test_nobody_else_and_no_former_member_gets_a_membership(cohort, other_cohort
     Membership.objects.filter(user=people["participant"]).update(left_at=datetime.now(UTC))
     assert active_membership(people["participant"].pk, cohort.slug) is None
     assert Cohort.objects.filter(slug=cohort.slug).exists()
+
+
+@pytest.mark.django_db
+def test_columns_left_out_are_deferred_and_read_on_demand(cohort, django_assert_num_queries):
+    """Mark watched reads a week without its long texts: those columns are deferred, as the
+    ORM's defer() leaves them, and a rare reader still gets them (one query)."""
+    from django.db import connection
+
+    from cohorts.models import Week
+    from cohorts.rows import columns
+
+    upcoming_week = cohort.weeks.get(number=1)
+    upcoming_week.facilitator_notes = "Long notes " * 500
+    upcoming_week.save()
+    week = columns(Week, "w", ("facilitator_notes", "facilitator_notes_html"))
+    assert "facilitator_notes" not in week.sql()
+    with connection.cursor() as cursor:
+        sql = f"SELECT {week.sql()} FROM cohorts_week w WHERE w.id = %s"  # noqa: S608
+        cursor.execute(sql, [upcoming_week.pk])
+        loaded = week.load(cursor.fetchone())
+    assert loaded.get_deferred_fields() == {"facilitator_notes", "facilitator_notes_html"}
+    assert (loaded.number, loaded.publish_at) == (upcoming_week.number, upcoming_week.publish_at)
+    with django_assert_num_queries(1):
+        assert loaded.facilitator_notes.startswith("Long notes")
+    with pytest.raises(ValueError, match="no column nonsense"):
+        columns(Week, "w", ("nonsense",))

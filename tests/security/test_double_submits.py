@@ -179,3 +179,30 @@ def test_two_organizers_demoting_each_other(concurrently, cohort, people, make_u
     assert 500 not in codes, codes
     organizers = Membership.objects.active().filter(cohort=cohort, role=Role.ORGANIZER)
     assert organizers.count() == 1
+
+
+@pytest.mark.parametrize("concurrently", MODES)
+def test_marking_and_unmarking_the_same_item_from_many_tabs(concurrently, cohort, people):
+    """Ticks and unticks of one item racing each other all answer with the row, never "not
+    found" or a 500; at most one mark is left."""
+    from assignments.models import Completion, PreworkItem
+
+    week = started_week(cohort)
+    item = PreworkItem.objects.create(week=week, kind="video", title="Trees", minutes=9)
+    url = reverse("assignments:item_completion", args=[cohort.slug, item.pk])
+    client = client_of(people["participant"])
+    for _ in range(10):
+        if concurrently:
+            codes = at_once(
+                8,
+                lambda n: (
+                    client.post(url, {"done": str(n % 2)}, HTTP_HX_REQUEST="true").status_code
+                ),
+            )
+        else:
+            codes = [
+                client.post(url, {"done": d}, HTTP_HX_REQUEST="true").status_code
+                for d in "11001100"
+            ]
+        assert set(codes) == {200}, codes
+        assert Completion.objects.filter(item=item).count() <= 1
