@@ -7,7 +7,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from cohorts import dates
-from cohorts.forms import DateTimeLocalInput, cohort_datetime, single_line
+from cohorts.forms import (
+    CohortClockDateTimeField,
+    DateTimeLocalInput,
+    cohort_datetime,
+    single_line,
+)
 from curriculum.relative import MAX_DAYS
 
 from .models import Assignment, PreworkItem, Submission
@@ -149,7 +154,7 @@ class PublishForm(forms.Form):
         widget=forms.RadioSelect,
         label="Visibility",
     )
-    publish_at = forms.DateTimeField(
+    publish_at = CohortClockDateTimeField(
         required=False,
         widget=DateTimeLocalInput,
         input_formats=["%Y-%m-%dT%H:%M"],
@@ -208,7 +213,7 @@ class PublishForm(forms.Form):
 
 
 class AssignmentForm(forms.ModelForm):
-    due_at = forms.DateTimeField(
+    due_at = CohortClockDateTimeField(
         required=False,
         widget=DateTimeLocalInput,
         input_formats=["%Y-%m-%dT%H:%M"],

@@ -33,8 +33,13 @@ def check_year(value):
 
 def cohort_datetime(value, cohort):
     """A naive datetime from a datetime-local field means the cohort's clock (not the
-    server's); its year must be within FIRST_YEAR–LAST_YEAR."""
+    server's); its year must be within FIRST_YEAR–LAST_YEAR, and it must be one moment on
+    that clock (not in a daylight saving gap or fold)."""
     check_year(value)
+    local = value.replace(tzinfo=None)
+    problem = schedule.clock_problem(local.date(), local.time(), cohort.tz)
+    if problem:
+        raise ValidationError(problem)
     return cohort.from_local(value)
 
 
@@ -334,6 +339,8 @@ class CohortSettingsForm(CohortFields):
         self.fields["unit_name"].required = False
         if self.instance.schedule_kind != ScheduleKind.WEEKLY:
             del self.fields["session_weekday"]  # a daily schedule or a list has no weekday
+            self.fields["start_date"].label = "First session on"
+            self.fields["start_date"].help_text = f"The date of {self.instance.unit_name} 1."
 
     def clean_unit_name(self):
         return self.cleaned_data["unit_name"] or self.instance.unit_name
@@ -385,12 +392,7 @@ class WeekForm(forms.ModelForm):
 
     def clean_session_start(self):
         # The browser sends a naive local time; it means the cohort's clock, not the server's.
-        start = cohort_datetime(self.cleaned_data["session_start"], self.cohort)
-        local = start.replace(tzinfo=None)
-        problem = schedule.clock_problem(local.date(), local.time(), self.cohort.tz)
-        if problem:
-            raise ValidationError(problem)
-        return start
+        return cohort_datetime(self.cleaned_data["session_start"], self.cohort)
 
     def clean_session_minutes(self):
         minutes = self.cleaned_data["session_minutes"]

@@ -22,11 +22,16 @@ from .markdown import (
 )
 from .secrets import DigestField, new_sealed_token, new_token, sealed
 
-TIME_ZONE_CHOICES = sorted((name, name.replace("_", " ")) for name in available_timezones())
+# Zone names a cohort can keep its clock in. Some systems' zone databases also list
+# "localtime" (whatever zone the server is set to: a cohort's times would move with the
+# server) and "Factory" (no place's time); neither is a place's clock.
+NOT_A_PLACE = frozenset({"localtime", "Factory", "posixrules"})
+TIME_ZONES = frozenset(available_timezones()) - NOT_A_PLACE
+TIME_ZONE_CHOICES = sorted((name, name.replace("_", " ")) for name in TIME_ZONES)
 
 
 def validate_time_zone(name):
-    if name not in available_timezones():
+    if name not in TIME_ZONES:
         raise ValidationError(f"“{name}” is not a time zone name such as Europe/Berlin.")
 
 

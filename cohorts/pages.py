@@ -95,11 +95,13 @@ home_lines = Registry()
 
 @dataclass
 class CohortSummary:
-    """One card on "My cohorts": my access and the session that is next (or running)."""
+    """One card on "My cohorts": my access and the session that is next (or running), or,
+    for a cohort whose first session is further ahead than that, its first session."""
 
     access: object  # permissions.CohortAccess
     next_week: object | None
     lines: list
+    first_week: object | None = None
 
 
 def cohort_summaries_for(request, cohorts):
@@ -118,10 +120,16 @@ def cohort_summaries_for(request, cohorts):
     summaries = {}
     for cohort in cohorts:
         access = CohortAccess(cohort=cohort, membership=memberships.get(cohort.pk))
-        week = cohort.current_week(weeks.get(cohort.pk, []), now=now)
+        cohort_weeks = weeks.get(cohort.pk, [])
+        week = cohort.current_week(cohort_weeks, now=now)
         if week is not None and week.session_end < now:
             week = None  # the course is over
-        summaries[cohort.pk] = CohortSummary(access, week, [])
+        if week is not None:
+            # Named but unpublished: its title when the cohort shows upcoming topics.
+            week.topic_visible = access.can_see_topic(week, now)
+        first = cohort_weeks[0] if cohort_weeks else None
+        starts_later = week is None and first is not None and first.session_start > now
+        summaries[cohort.pk] = CohortSummary(access, week, [], first if starts_later else None)
     for provider in home_lines:
         for cohort_id, html in provider(request, list(summaries.values())).items():
             summaries[cohort_id].lines.append(html)

@@ -16,7 +16,9 @@ from django.db.models import Model
 
 Converter = Callable[[Any, Any, Any], Any]
 
-_converters: dict[tuple[str, type[Model]], list[tuple[int, Any, list[Converter]]]] = {}
+_converters: dict[
+    tuple[str, type[Model], tuple[str, ...]], list[tuple[int, Any, list[Converter]]]
+] = {}
 
 
 class Columns:
@@ -53,7 +55,7 @@ class Columns:
     def _field_converters(self) -> list[tuple[int, Any, list[Converter]]]:
         """(position, column, converters) of the fields whose values need converting."""
         connection = connections[self.using]
-        key = (connection.vendor, self.model)
+        key = (connection.vendor, self.model, tuple(self.attnames))  # positions differ per set
         if key not in _converters:
             table = self.model._meta.db_table
             found = []

@@ -80,6 +80,7 @@ def copy_cohort(request, access):
         reminder_lead_hours=source.reminder_lead_hours,
         digest_weekday=source.digest_weekday,
         digest_time=source.digest_time,
+        show_upcoming_titles=source.show_upcoming_titles,
     )
     form = CohortCopyForm(request.POST or None, instance=new)
     promote = form.is_bound and form.is_valid() and form.cleaned_data["promote_pinned"]

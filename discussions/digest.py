@@ -205,6 +205,7 @@ def build(cohort, week, now=None):
     """The Block Kit message (with its text fallback) for one week's digest."""
     now = now or timezone.now()
     week_url = f"{settings.SITE_URL}{week.get_absolute_url()}"
+    page = f"the {week.label} page"
     session = f"{when(week.session_start, cohort)} ({cohort.time_zone})"
     items = list(week.prework_items.all())
     required = [item for item in items if item.required]
@@ -225,7 +226,7 @@ def build(cohort, week, now=None):
             for item in items
         ]
         title = f"Pre-work: {len(required)} required" + (f", {minutes} min" if minutes else "")
-        blocks.extend(slack.list_sections(title, lines))
+        blocks.extend(slack.list_sections(title, lines, page=page))
     else:
         blocks.append(slack.section(f"*Pre-work:* nothing posted for {week.label}."))
     assignments = list(week.assignments.all())
@@ -234,6 +235,7 @@ def build(cohort, week, now=None):
             slack.list_sections(
                 "Due",
                 [f"{slack.escape(a.title)} — {when(a.due_at, cohort)}" for a in assignments],
+                page=page,
             )
         )
     completion = completion_line(cohort, week)
@@ -245,11 +247,11 @@ def build(cohort, week, now=None):
     muddiest = muddiest_lines(week)
     if muddiest:
         blocks.append(slack.divider())
-        blocks.extend(slack.list_sections("Muddiest points so far", muddiest))
+        blocks.extend(slack.list_sections("Muddiest points so far", muddiest, page=page))
     resources = resource_lines(cohort, now - timedelta(days=7))
     if resources:
         blocks.append(slack.divider())
-        blocks.extend(slack.list_sections("New shared resources", resources))
+        blocks.extend(slack.list_sections("New shared resources", resources, page=page))
     blocks.append(slack.context(slack.link(week_url, f"Open {week.label} in Homeroom")))
 
     fallback = (
@@ -261,7 +263,7 @@ def build(cohort, week, now=None):
         + (f"{slack.escape(completion)} " if completion else "")
         + f"{week_url}"
     )
-    return slack.message(blocks, fallback, more_url=week_url)
+    return slack.message(blocks, fallback, more_url=week_url, more_text=f"More on {page}")
 
 
 def _location(location):

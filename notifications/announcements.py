@@ -278,7 +278,7 @@ def slack_message(announcement: Announcement) -> dict:
         ),
     ]
     fallback = f"{slack.escape(announcement.subject)} — {slack.escape(announcement.body)}"
-    return slack.message(blocks, fallback, more_url=url)
+    return slack.message(blocks, fallback, more_url=url, more_text="Read the rest in Homeroom")
 
 
 def prepare(claimed: Delivery) -> outbox.Withhold | None:

@@ -3,7 +3,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cohorts import dates
-from cohorts.forms import DateTimeLocalInput, TimeInput, cohort_datetime, single_line
+from cohorts.forms import (
+    CohortClockDateTimeField,
+    DateTimeLocalInput,
+    TimeInput,
+    cohort_datetime,
+    single_line,
+)
 from cohorts.models import Cohort
 
 from . import preferences
@@ -131,7 +137,7 @@ class AnnouncementForm(forms.ModelForm):
         widget=forms.RadioSelect,
         label="When",
     )
-    send_at = forms.DateTimeField(
+    send_at = CohortClockDateTimeField(
         required=False,
         label="Send at",
         widget=DateTimeLocalInput,

@@ -91,13 +91,13 @@ def divider():
     return {"type": "divider"}
 
 
-def list_sections(title, lines, max_lines=25):
+def list_sections(title, lines, max_lines=25, page="the week page"):
     """A bold title and bullet lines, split over as many sections as 3,000 characters need;
-    beyond `max_lines` one last line says how many more there are."""
+    beyond `max_lines` one last line says how many more there are on `page`."""
     lines = list(lines)
     if len(lines) > max_lines:
         hidden = len(lines) - (max_lines - 1)
-        lines = [*lines[: max_lines - 1], f"…and {hidden} more on the week page"]
+        lines = [*lines[: max_lines - 1], f"…and {hidden} more on {escape(page)}"]
     blocks, current = [], f"*{title}*"
     for line in lines:
         line = truncate(f"• {line}", MAX_SECTION_TEXT - len(title) - 4)
@@ -110,11 +110,11 @@ def list_sections(title, lines, max_lines=25):
     return blocks
 
 
-def message(blocks, fallback, more_url=None):
-    """The webhook body: at most 50 blocks (the last one says where the rest is) and a text
-    fallback for notifications and clients that show no blocks."""
+def message(blocks, fallback, more_url=None, more_text="More on the week page"):
+    """The webhook body: at most 50 blocks (the last one, `more_text`, says where the rest
+    is) and a text fallback for notifications and clients that show no blocks."""
     if len(blocks) > MAX_BLOCKS:
-        more = "More on the week page." if not more_url else link(more_url, "More on the week page")
+        more = f"{escape(more_text)}." if not more_url else link(more_url, more_text)
         blocks = [*blocks[: MAX_BLOCKS - 1], context(f"…{more}")]
     return {"text": truncate(fallback, MAX_FALLBACK_TEXT), "blocks": blocks}
 
@@ -245,10 +245,18 @@ def post(url, payload, timeout=None):
     raise SlackRejected(answer)  # 400s, and redirects: they are not followed
 
 
+def digest_rhythm(cohort):
+    """What the cohort's digest is called: "weekly digest" or "digest before each day"."""
+    if cohort.digest_cadence == "session":
+        return f"digest before each {cohort.unit_name.lower()}"
+    return "weekly digest"
+
+
 def test_message(cohort, sent_by):
     """What "Send a test message" posts: proof that the webhook reaches the channel."""
     text = (
         f"Test message from Homeroom for *{escape(cohort.title)}*, sent by "
-        f"{escape(sent_by.display_name)}. The weekly digest will be posted in this channel."
+        f"{escape(sent_by.display_name)}. The {escape(digest_rhythm(cohort))} will be posted "
+        "in this channel."
     )
     return message([section(text)], f"Test message from Homeroom for {escape(cohort.title)}.")

@@ -347,6 +347,23 @@ def test_my_cohorts_shows_each_cohorts_next_session_and_what_is_left(
     assert "0 of 1 participants ready for Framing" in card(staff_page.content.decode())
 
 
+def test_my_cohorts_gives_the_first_session_of_a_cohort_that_starts_in_months(
+    cohort, other_cohort, people, client_for
+):
+    """Three months before it starts a cohort has no current session, but it has sessions
+    ahead: its card says when the first is, not "No sessions ahead"."""
+    Membership.objects.create(user=people["participant"], cohort=other_cohort)
+    first = cohort.weeks.get(number=1)
+    now = first.session_start - timedelta(days=90)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(timezone, "now", lambda: now)
+        page = client_for(people["participant"]).get(reverse("home")).content.decode()
+    card = page.split('class="card__title"><a href="/c/ml/">')[1].split("</li>")[0]
+    assert "No sessions ahead" not in card
+    assert "First session: Week 1" in card
+    assert f'datetime="{first.session_start.isoformat()}"' in card
+
+
 def test_a_week_with_its_default_title_is_not_named_twice(cohort, people, client_for):
     week = cohort.weeks.get(number=1)
     assert week.title == "Week 1"

@@ -178,6 +178,28 @@ def test_settings_rename_the_unit(cohort, people, client_for):
     assert "Session 3" in page and "Week 3" not in page
 
 
+def test_a_daily_cohorts_settings_speak_of_its_first_day_not_a_weekday(staff):
+    data = {**BASE, "schedule_kind": "daily", "start_date": "2027-05-06", "session_time": "10:00"}
+    staff.post(reverse("cohort_create"), {**data, "weeks": "4"})
+    cohort = Cohort.objects.get()
+    page = staff.get(reverse("cohorts:manage_settings", args=[cohort.slug])).content.decode()
+    assert "First session on</label>" in page
+    assert "The date of Day 1." in page
+    assert "weekday" not in page.split("<main", 1)[1]
+
+
+@pytest.mark.parametrize("zone", ["localtime", "Factory"])
+def test_a_cohorts_clock_is_a_places_not_the_servers(staff, zone):
+    """Some zone databases list "localtime" (the server's own zone) and "Factory": neither
+    is offered, and neither is accepted."""
+    page = staff.get(reverse("cohort_create")).content.decode()
+    assert f'value="{zone}"' not in page
+    data = {**BASE, "time_zone": zone, "schedule_kind": "dates", "dates": FOUR_DAYS}
+    response = staff.post(reverse("cohort_create"), data)
+    assert "Select a valid choice" in response.content.decode()
+    assert not Cohort.objects.exists()
+
+
 def test_the_preview_pages_are_valid_html(staff, checker, tmp_path):
     """The preview (with the button, and live with errors) and a workshop's settings pages
     pass the Nu HTML checker."""

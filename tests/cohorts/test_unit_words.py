@@ -15,12 +15,15 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from assignments.models import Completion
 from cohorts.models import Cohort, Membership, Role, ScheduleKind, Week
 from discussions.models import Feedback
+from notifications.models import Delivery
 from tests.cohorts.test_access import ACTORS, ALLOWED, cohort_patterns
 from tests.cohorts.test_access import url_arguments as url_arguments  # noqa: F401 (fixture)
 
-WEEK_WORD = re.compile(r"\b(weeks?|weekly|w\d+)\b", re.IGNORECASE)
+# "_" parts words too: a code such as week_opened shown on a page is a word on it.
+WEEK_WORD = re.compile(r"(?<![^\W_])(weeks?|weekly|w\d+)(?![^\W_])", re.IGNORECASE)
 URL = re.compile(r"(https?://|/c/|webcal://)\S*")
 SHOWN_ATTRIBUTES = {"title", "aria-label", "alt", "placeholder", "content"}
 
@@ -101,7 +104,24 @@ def test_no_page_of_a_daily_cohort_says_week(cohort, people, url_arguments, clie
     Feedback.objects.get_or_create(
         week=first,
         user=people["participant"],
-        defaults={"logistics": 4, "content_quality": 5, "content_relevance": 4, "overall": 5},
+        defaults={
+            "logistics": 4,
+            "content_quality": 5,
+            "content_relevance": 4,
+            "overall": 5,
+            "comment": "More time for questions.",
+        },
+    )
+    # A marked item: its delete page then warns what removing it does to the progress.
+    Completion.objects.create(item_id=url_arguments["item_id"], user=people["participant"])
+    # A "Day 1 is open" email in the delivery log.
+    Delivery.objects.create(
+        kind="week_opened",
+        cohort=cohort,
+        week=first,
+        recipient=people["participant"].email,
+        dedupe_key=f"week_opened:{first.pk}:{people['participant'].pk}",
+        status=Delivery.Status.SENT,
     )
     url_arguments = {**url_arguments}
     found = {}

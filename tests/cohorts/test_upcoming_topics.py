@@ -79,3 +79,27 @@ def test_the_organizer_switches_upcoming_topics_on_in_the_settings(cohort, peopl
     assert response.status_code == 302
     cohort.refresh_from_db()
     assert cohort.show_upcoming_titles
+
+
+@pytest.mark.parametrize("shown", [True, False])
+def test_my_cohorts_names_the_next_session_as_the_schedule_does(
+    cohort, other_cohort, people, client_for, shown
+):
+    """The "My cohorts" card follows the same rule as the schedule: the next session's title
+    once named, if the cohort shows upcoming topics; its label alone otherwise."""
+    cohort.show_upcoming_titles = shown
+    cohort.save()
+    week = cohort.weeks.get(number=2)
+    week.title, week.publish_at = "Gradient descent", None
+    week.save()
+    Membership.objects.create(user=people["participant"], cohort=other_cohort)
+    now = week.session_start - timedelta(days=1)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(timezone, "now", lambda: now)
+        page = client_for(people["participant"]).get(reverse("home")).content.decode()
+    card = page.split(f'card__title"><a href="{cohort.get_absolute_url()}">')[1].split("</li>")[0]
+    assert "Next session: " in card
+    assert ("Week 2: Gradient descent" in card) is shown
+    assert week.get_absolute_url() not in card  # still no way into an unpublished week
+    if not shown:
+        assert "Next session: Week 2," in card

@@ -207,6 +207,23 @@ def test_organizer_previews_then_creates(course_cohort, group_traces, client_for
     assert "Mon 2 Nov 2026, 12:00" in schedule
 
 
+def test_a_copy_keeps_showing_upcoming_topics(course_cohort, group_traces, client_for, make_user):
+    """The first run let participants see the named sessions ahead: the new run does too."""
+    course_cohort.show_upcoming_titles = True
+    course_cohort.save(update_fields=["show_upcoming_titles"])
+    client = client_for(group_traces["organizer"])
+    url = reverse("curriculum:copy", args=[course_cohort.slug])
+    data = form_data(start_date="2027-10-25")  # a run in the future: nothing published yet
+    key = client.post(url, {**data, "action": "preview"}).context["preview_key"]
+    client.post(url, {**data, "action": "create", "preview_key": key})
+    copy = Cohort.objects.exclude(pk=course_cohort.pk).get()
+    assert copy.show_upcoming_titles
+    newcomer = make_user("newcomer@example.com", "Nia Newcomer")
+    Membership.objects.create(user=newcomer, cohort=copy)
+    schedule = client_for(newcomer).get(copy.get_absolute_url()).content.decode()
+    assert "Loss: what we minimise" in schedule  # week 2, not published yet
+
+
 def test_create_after_changing_the_form_shows_the_new_preview_first(
     course_cohort, group_traces, client_for
 ):

@@ -107,6 +107,18 @@ def test_send_a_test_message(cohort, people, client_for, slack_standin):
     assert (row.status, row.channel, row.recipient) == ("sent", "slack", "Slack webhook …wxyz")
 
 
+def test_the_test_message_names_a_daily_cohorts_digest(cohort, people, client_for, slack_standin):
+    cohort.slack_webhook_url = slack_standin.webhook_url
+    cohort.schedule_kind, cohort.unit_name, cohort.digest_cadence = "daily", "Day", "session"
+    cohort.save()
+    client = client_for(people["organizer"])
+    client.post(reverse("notifications:manage_notifications_test", args=[cohort.slug]))
+    [message] = slack_standin.messages
+    text = message["blocks"][0]["text"]["text"]
+    assert "The digest before each day will be posted in this channel." in text
+    assert "weekly" not in text
+
+
 def test_a_test_message_to_a_dead_webhook_says_so_and_disables_it(
     cohort, people, client_for, slack_standin, post_committed
 ):

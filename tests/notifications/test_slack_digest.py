@@ -5,6 +5,7 @@ POSTs to it.
 """
 
 import json
+import re
 import time
 from datetime import timedelta
 
@@ -199,10 +200,35 @@ def test_a_long_week_stays_within_slacks_limits(
     assert len(message["text"]) <= slack.MAX_FALLBACK_TEXT
     texts = block_texts(message)
     everything = "\n".join(texts)
-    assert "• …and 379 more on the week page" in everything  # 403 items, 24 shown
-    assert "• …and 277 more on the week page" in everything  # 301 assignments, 24 shown
+    assert "• …and 379 more on the Week 1 page" in everything  # 403 items, 24 shown
+    assert "• …and 277 more on the Week 1 page" in everything  # 301 assignments, 24 shown
     assert "Open Week 1 in Homeroom" in texts[-1]
     assert digests().get().status == "sent"
+
+
+def test_a_daily_cohorts_long_digest_sends_people_to_the_days_page(slack_cohort, september_week):
+    """A list cut short says where the rest is in the cohort's own words ("the Day 1
+    page"), and so does a message cut at Slack's block limit."""
+    slack_cohort.unit_name = "Day"
+    slack_cohort.save(update_fields=["unit_name"])
+    september_week.refresh_from_db()
+    PreworkItem.objects.bulk_create(
+        PreworkItem(week=september_week, title=f"Video {n}", minutes=10, order=10 + n)
+        for n in range(30)
+    )
+    message = digest.build(slack_cohort, september_week)
+    everything = "\n".join(block_texts(message))
+    assert "more on the Day 1 page" in everything
+    shown = re.sub(r"<[^|>]*\|", "<", everything)  # links' labels, not their URLs
+    assert "more on the day 1 page" in shown.lower()
+    assert "week" not in shown.lower()
+    cut = slack.message(
+        [slack.section(str(n)) for n in range(80)],
+        "x",
+        more_url=None,
+        more_text="More on the Day 1 page",
+    )
+    assert cut["blocks"][-1]["elements"][0]["text"] == "…More on the Day 1 page."
 
 
 def test_discussion_sections_join_the_digest(

@@ -10,6 +10,7 @@ from assignments.models import Assignment, PreworkItem
 from cohorts.models import Cohort
 from curriculum.course import Course
 from curriculum.course_file import parse_course
+from notifications.models import Announcement
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +81,33 @@ def test_session_due_and_publish_times_are_bounded(moment, cohort, organizer):
     refused(organizer.post(url, data))
     week.refresh_from_db()
     assert week.publish_at is None and not Assignment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("moment", "message"),
+    [
+        ("2026-10-25T02:30", "02:30 happens twice on Sun 25 Oct 2026 in Europe/Berlin"),
+        ("2027-03-28T02:30", "02:30 does not exist on Sun 28 Mar 2027 in Europe/Berlin"),
+    ],
+)
+def test_due_publish_and_send_times_in_a_dst_gap_or_fold_are_named(
+    moment, message, cohort, organizer
+):
+    """A time the cohort's clock shows twice or never is refused in the app's words (the
+    date as the app writes dates), for due, publish and announcement times alike."""
+    week = cohort.weeks.get(number=1)
+    url = reverse("assignments:assignment_create", args=[cohort.slug, 1])
+    data = {"title": "A", "instructions": "", "due_at": moment, "submission_kind": "link"}
+    refused(organizer.post(url, data), message)
+    url = reverse("assignments:prework_editor", args=[cohort.slug, 1])
+    data = {"action": "publish", "publish-when": "schedule", "publish-publish_at": moment}
+    refused(organizer.post(url, data), message)
+    url = reverse("notifications:announcement_new", args=[cohort.slug])
+    data = {"subject": "S", "body": "B", "audience": "everyone", "when": "at"}
+    refused(organizer.post(url, {**data, "send_at": moment, "form_key": "dst"}), message)
+    week.refresh_from_db()
+    assert week.publish_at is None and not Assignment.objects.exists()
+    assert not Announcement.objects.exists()
 
 
 def test_the_dispatch_preview_time_is_bounded(cohort, organizer):
