@@ -103,6 +103,7 @@ class Hub:
             self.generation += 1
             for watched in self.watched.values():
                 watched.changed.notify_all()
+        self.poke()  # the thread finds nothing left to watch and stops
         deadline = time.monotonic() + wait_seconds
         while time.monotonic() < deadline:
             with self.lock:
