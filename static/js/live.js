@@ -12,34 +12,6 @@
     return minutes + ":" + (rest < 10 ? "0" : "") + rest;
   }
 
-  // Server-sent events where the browser has them: the server writes when the timer
-  // changes. While the stream is open (or reconnecting) the poll asks nothing; when the
-  // server refuses it (204: the page polls; 404) or it fails for good, the poll follows.
-  function follow(root, poll, apply) {
-    var url = poll.getAttribute("data-stream-url");
-    if (!url || !window.EventSource) {
-      root.setAttribute("data-following", "poll");
-      return;
-    }
-    var source = new window.EventSource(url);
-    poll.addEventListener("htmx:beforeRequest", function (event) {
-      if (source.readyState !== window.EventSource.CLOSED) event.preventDefault();
-    });
-    source.addEventListener("open", function () {
-      root.setAttribute("data-following", "stream");
-    });
-    source.addEventListener("message", function (message) {
-      try {
-        apply(JSON.parse(message.data));
-      } catch (e) {
-        /* not JSON: ignore */
-      }
-    });
-    source.addEventListener("error", function () {
-      if (source.readyState === window.EventSource.CLOSED) root.setAttribute("data-following", "poll");
-    });
-  }
-
   function Card(root) {
     this.root = root;
     this.turns = Array.prototype.slice.call(root.querySelectorAll("[data-live-turn]"));
@@ -135,7 +107,7 @@
           /* not JSON: ignore */
         }
       });
-      follow(root, poll, function (state) {
+      window.homeroomFollow(root, poll, function (state) {
         card.apply(state);
       });
     }
