@@ -14,7 +14,7 @@ from assignments.models import PreworkItem
 from cohorts.markdown import SHORT_TEXT
 from curriculum.course import Line, Part, plain_text
 
-from .models import DiscussionPoint, PairPrompt, SurveySettings
+from .models import CohortSessionOptions, DiscussionPoint, PairPrompt, SurveySettings
 
 PROMPT_KEYS = ("prompt", "minutes")
 DEFAULT_MINUTES = 5
@@ -171,7 +171,15 @@ part = Part(
 
 
 def record_previous_run(sender, cohort, source_cohort_id, **kwargs):
-    """A copy, or a cohort made from a file exported from a run, records that run."""
+    """A copy, or a cohort made from a file exported from a run, records that run, and
+    keeps that run's survey switches and self check-in (the next group runs the same way)."""
+    survey = SurveySettings.objects.filter(cohort_id=source_cohort_id).first()
+    switches = {"prompts": survey.prompts, "nudge": survey.nudge} if survey else {}
     SurveySettings.objects.update_or_create(
-        cohort=cohort, defaults={"previous_run_id": source_cohort_id}
+        cohort=cohort, defaults={"previous_run_id": source_cohort_id, **switches}
     )
+    options = CohortSessionOptions.objects.filter(cohort_id=source_cohort_id).first()
+    if options is not None:
+        CohortSessionOptions.objects.update_or_create(
+            cohort=cohort, defaults={"self_check_in": options.self_check_in}
+        )
