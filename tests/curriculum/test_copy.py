@@ -273,6 +273,14 @@ def test_facilitators_and_participants_cannot_copy(
     assert Assignment.objects.count() == 8 and PairPrompt.objects.count() == 8
 
 
+def copied_by_its_organizer(source, client):
+    """The copy the organizer previews and creates on the copy page."""
+    url = reverse("curriculum:copy", args=[source.slug])
+    key = client.post(url, {**form_data(), "action": "preview"}).context["preview_key"]
+    client.post(url, {**form_data(), "action": "create", "preview_key": key})
+    return Cohort.objects.exclude(pk=source.pk).get()
+
+
 def test_a_copy_runs_the_session_the_same_way(course_cohort, group_traces, client_for):
     """The first run switched the survey emails off and let people check themselves in:
     the next group's run does the same, and compares its ratings with the first run's."""
@@ -280,11 +288,7 @@ def test_a_copy_runs_the_session_the_same_way(course_cohort, group_traces, clien
 
     SurveySettings.objects.create(cohort=course_cohort, prompts=False, nudge=False)
     CohortSessionOptions.objects.create(cohort=course_cohort, self_check_in=True)
-    client = client_for(group_traces["organizer"])
-    url = reverse("curriculum:copy", args=[course_cohort.slug])
-    key = client.post(url, {**form_data(), "action": "preview"}).context["preview_key"]
-    client.post(url, {**form_data(), "action": "create", "preview_key": key})
-    copy = Cohort.objects.exclude(pk=course_cohort.pk).get()
+    copy = copied_by_its_organizer(course_cohort, client_for(group_traces["organizer"]))
     survey = SurveySettings.objects.get(cohort=copy)
     assert (survey.prompts, survey.nudge, survey.previous_run) == (False, False, course_cohort)
     assert CohortSessionOptions.objects.get(cohort=copy).self_check_in is True
@@ -295,11 +299,7 @@ def test_a_copy_of_a_cohort_with_default_settings_keeps_the_defaults(
 ):
     from discussions.models import CohortSessionOptions, SurveySettings
 
-    client = client_for(group_traces["organizer"])
-    url = reverse("curriculum:copy", args=[course_cohort.slug])
-    key = client.post(url, {**form_data(), "action": "preview"}).context["preview_key"]
-    client.post(url, {**form_data(), "action": "create", "preview_key": key})
-    copy = Cohort.objects.exclude(pk=course_cohort.pk).get()
+    copy = copied_by_its_organizer(course_cohort, client_for(group_traces["organizer"]))
     survey = SurveySettings.objects.get(cohort=copy)
     assert (survey.prompts, survey.nudge) == (True, True)
     assert not CohortSessionOptions.objects.filter(cohort=copy).exists()

@@ -6,6 +6,8 @@ import pytest
 from django.utils import timezone
 
 from cohorts.models import Membership, Role
+from discussions import pairing
+from discussions.models import PairPrompt
 
 LEVELS = ["new", "some", "experienced"]
 
@@ -41,3 +43,12 @@ def future_week(cohort):
     week.session_start = timezone.now() + timedelta(days=1)
     week.save()
     return week
+
+
+@pytest.fixture
+def paired_week(week_in_session, participants):
+    """The session in progress, with two pair prompts and its pairs made."""
+    PairPrompt.objects.create(week=week_in_session, prompt="Explain *overfitting*.", minutes=5)
+    PairPrompt.objects.create(week=week_in_session, prompt="Explain the learning rate.", minutes=4)
+    pairing.generate(week_in_session, seed=11)
+    return week_in_session

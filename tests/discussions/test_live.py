@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from cohorts.models import Membership
 from discussions import live, pairing
-from discussions.models import PairGroup, PairPrompt, SessionTimer
+from discussions.models import PairGroup, SessionTimer
 from tests.security.test_double_submits import ON_POSTGRESQL
 
 pytestmark = pytest.mark.django_db
@@ -20,14 +20,6 @@ pytestmark = pytest.mark.django_db
 
 def url(name, week):
     return reverse(f"discussions:{name}", args=[week.cohort.slug, week.number])
-
-
-@pytest.fixture
-def paired_week(week_in_session, participants):
-    PairPrompt.objects.create(week=week_in_session, prompt="Explain *overfitting*.", minutes=5)
-    PairPrompt.objects.create(week=week_in_session, prompt="Explain the learning rate.", minutes=4)
-    pairing.generate(week_in_session, seed=11)
-    return week_in_session
 
 
 def poll_url(week, user):

@@ -14,19 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cohorts.models import Membership
-from discussions import live, live_stream, pairing
-from discussions.models import PairPrompt, SessionTimer
+from discussions import live, live_stream
+from discussions.models import SessionTimer
 from tests.security.test_double_submits import ON_POSTGRESQL
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def paired_week(week_in_session, participants):
-    PairPrompt.objects.create(week=week_in_session, prompt="Explain *overfitting*.", minutes=5)
-    PairPrompt.objects.create(week=week_in_session, prompt="Explain the learning rate.", minutes=4)
-    pairing.generate(week_in_session, seed=11)
-    return week_in_session
 
 
 @pytest.fixture(autouse=True)
