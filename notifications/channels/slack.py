@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from cohorts.models import DigestCadence
+
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
 MAX_FALLBACK_TEXT = 3000
@@ -247,7 +249,7 @@ def post(url, payload, timeout=None):
 
 def digest_rhythm(cohort):
     """What the cohort's digest is called: "weekly digest" or "digest before each day"."""
-    if cohort.digest_cadence == "session":
+    if cohort.digest_cadence == DigestCadence.SESSION:
         return f"digest before each {cohort.unit_name.lower()}"
     return "weekly digest"
 
