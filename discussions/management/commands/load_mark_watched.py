@@ -216,10 +216,11 @@ def wrk_figures(out):
 
 
 @contextmanager
-def gunicorn(workers, threads=1, app=None):
+def gunicorn(workers, threads=1, app=None, env=None):
     """gunicorn serving the benchmark's temporary database (discussions.perf_wsgi, or the
     WSGI `app` given) on a free port of 127.0.0.1, with `workers` sync workers (gthread with
-    `threads` above 1); yields the port once it answers, and stops every process after."""
+    `threads` above 1) and any further environment variables in `env`; yields the port once
+    it answers, and stops every process after."""
     port = free_port()
     env = {
         **os.environ,
@@ -229,6 +230,7 @@ def gunicorn(workers, threads=1, app=None):
         "SECRET_KEY": settings.SECRET_KEY,
         "SITE_URL": f"http://127.0.0.1:{port}",
         "PYTHONWARNINGS": "ignore:No directory at",
+        **(env or {}),
     }
     server = subprocess.Popen(  # noqa: S603
         [

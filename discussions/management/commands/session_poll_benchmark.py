@@ -28,7 +28,6 @@ they follow, beside the poll's share per 100 requests/s (the same phones polling
 
 import asyncio
 import json
-import os
 import random
 import re
 import shutil
@@ -264,32 +263,29 @@ class Command(BaseCommand):
 
         streams = [path + "/events" for path in paths]
         threads = len(streams) + 16  # one per stream, whichever worker takes them, + margin
-        os.environ["LIVE_STREAMS_PER_PROCESS"] = str(len(streams))
-        try:
-            with gunicorn(workers, threads) as (port, server_pid):
-                self.check_poll(port, paths[0], live.timer_state(built.week.pk, None).etag)
+        cap = {"LIVE_STREAMS_PER_PROCESS": str(len(streams))}  # every stream in one process
+        with gunicorn(workers, threads, env=cap) as (port, server_pid):
+            self.check_poll(port, paths[0], live.timer_state(built.week.pk, None).etag)
 
-                def change_all():
-                    changes = []
-                    cpu_before, clock_before = server_cpu_seconds(server_pid), time.monotonic()
-                    next_at = clock_before
-                    try:
-                        while next_at < clock_before + seconds:
-                            time.sleep(max(0.0, next_at - time.monotonic()))
-                            state = live.control(built.week, None, "toggle", [300])
-                            changes.append((state.version, time.monotonic()))
-                            next_at += interval / 1000
+            def change_all():
+                changes = []
+                cpu_before, clock_before = server_cpu_seconds(server_pid), time.monotonic()
+                next_at = clock_before
+                try:
+                    while next_at < clock_before + seconds:
                         time.sleep(max(0.0, next_at - time.monotonic()))
-                        cpu = server_cpu_seconds(server_pid) - cpu_before
-                        return changes, cpu, time.monotonic() - clock_before
-                    finally:
-                        connection.close()
+                        state = live.control(built.week, None, "toggle", [300])
+                        changes.append((state.version, time.monotonic()))
+                        next_at += interval / 1000
+                    time.sleep(max(0.0, next_at - time.monotonic()))
+                    cpu = server_cpu_seconds(server_pid) - cpu_before
+                    return changes, cpu, time.monotonic() - clock_before
+                finally:
+                    connection.close()
 
-                opened, received, (changes, cpu, elapsed) = asyncio.run(
-                    followers(port, streams, interval / 1000, change_all)
-                )
-        finally:
-            del os.environ["LIVE_STREAMS_PER_PROCESS"]
+            opened, received, (changes, cpu, elapsed) = asyncio.run(
+                followers(port, streams, interval / 1000, change_all)
+            )
         changed_at = dict(changes)
         delays = sorted(at - changed_at[v] for v, at in received if v in changed_at)
         cuts = statistics.quantiles(delays, n=100, method="inclusive") if len(delays) > 1 else []
