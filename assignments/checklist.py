@@ -86,7 +86,7 @@ def item_html(
         title = format_html("{}", item.title)
     notes = (
         format_html('\n    <div class="prose prose--small">{}</div>', item.notes_html)
-        if item.notes
+        if item.notes_html
         else ""
     )
     return format_html(
