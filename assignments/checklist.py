@@ -45,10 +45,14 @@ def _meta(item: PreworkItem) -> str:
     return " · ".join(parts)
 
 
-def _toggle(item: PreworkItem, cohort_slug: str, csrf_token: str) -> SafeString:
-    """The participant's button: "Mark watched" / "Watched", posted with or without htmx."""
+def completion_url(item: PreworkItem, cohort_slug: str) -> str:
+    return reverse("assignments:item_completion", args=[cohort_slug, item.pk])
+
+
+def _toggle(item: PreworkItem, url: str, csrf_token: str) -> SafeString:
+    """The participant's button: "Mark watched" / "Watched", posted with or without htmx
+    to `url` (completion_url)."""
     done = bool(getattr(item, "is_done", False))
-    url = reverse("assignments:item_completion", args=[cohort_slug, item.pk])
     return format_html(
         '\n  <form method="post" action="{url}" data-hx-post="{url}" data-hx-target="#item-{pk}"'
         ' data-hx-swap="outerHTML" class="checklist__form">\n'
@@ -70,10 +74,9 @@ def _toggle(item: PreworkItem, cohort_slug: str, csrf_token: str) -> SafeString:
     )
 
 
-def item_html(
-    item: PreworkItem, cohort_slug: str, csrf_token: str, readiness: bool = False
-) -> SafeString:
-    """The row; `readiness` (facilitators and organizers) leaves out the button."""
+def item_html(item: PreworkItem, url: str, csrf_token: str, readiness: bool = False) -> SafeString:
+    """The row, its button posting to `url` (completion_url); `readiness` (facilitators and
+    organizers) leaves out the button."""
     done = bool(getattr(item, "is_done", False))
     if item.url:
         title = format_html(
@@ -98,7 +101,7 @@ def item_html(
         done=" checklist__item--done" if done else "",
         plain=" checklist__item--plain" if readiness else "",
         pk=item.pk,
-        toggle="" if readiness else _toggle(item, cohort_slug, csrf_token),
+        toggle="" if readiness else _toggle(item, url, csrf_token),
         title=title,
         meta=_meta(item),
         notes=notes,
@@ -108,7 +111,12 @@ def item_html(
 def items_html(items: list, cohort_slug: str, csrf_token: str, readiness: bool) -> SafeString:
     """A group's rows on the week page, without a template tag per row."""
     return mark_safe(  # noqa: S308 - each row escaped by format_html
-        "\n".join(item_html(item, cohort_slug, csrf_token, readiness) for item in items)
+        "\n".join(
+            item_html(
+                item, "" if readiness else completion_url(item, cohort_slug), csrf_token, readiness
+            )
+            for item in items
+        )
     )
 
 
@@ -124,11 +132,11 @@ def progress_html(required_done: int, required_total: int, percent: int) -> Safe
     )
 
 
-def marked_html(item: PreworkItem, cohort_slug: str, csrf_token: str, summary: dict) -> SafeString:
-    """The htmx answer to "Mark watched": the changed row, and out of band the "left" summary
-    and the progress bar."""
+def marked_html(item: PreworkItem, url: str, csrf_token: str, summary: dict) -> SafeString:
+    """The htmx answer to "Mark watched" (posted to `url`): the changed row, and out of band
+    the "left" summary and the progress bar."""
     parts = [
-        item_html(item, cohort_slug, csrf_token),
+        item_html(item, url, csrf_token),
         format_html(
             '\n<p id="prework-left" hx-swap-oob="innerHTML"><strong>{}</strong></p>',
             summary["remaining"].summary(),

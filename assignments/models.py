@@ -86,6 +86,9 @@ class CompletionQuerySet(models.QuerySet):
         SQLite a writer that finds the lock taken waits, so a short hold is what keeps
         concurrent ticks fast). Django's create/delete would wrap it in BEGIN … COMMIT.
 
+        "Mark watched" writes through this on SQLite; on PostgreSQL it runs the same write
+        inside one statement with its read (assignments.marks.mark).
+
         False when the item is gone: a facilitator deleted it after the caller read it. The
         insert then writes nothing (it inserts only while the item exists), and a delete that
         commits in the same instant ends in the database's foreign-key error, caught here."""

@@ -101,6 +101,16 @@ class CohortAccess:
         facilitators and organizers see every week."""
         return self.can_facilitate or week.is_published(now)
 
+    def can_see_week_sql(self, alias: str, now: datetime) -> tuple[str, list[Any]]:
+        """`can_see_week` at `now` as a SQL condition on the week table under `alias`, with
+        its parameters, for a statement that writes only where the member may see the week
+        (assignments.marks). The same rule; a test holds the two equal."""
+        published = connection.ops.quote_name(Week._meta.get_field("publish_at").column)
+        return (
+            f"(%s OR ({alias}.{published} IS NOT NULL AND {alias}.{published} <= %s))",
+            [self.can_facilitate, now],
+        )
+
     def can_see_topic(self, week: Week, now: datetime | None = None) -> bool:
         """The week's title (not its pre-work): whoever can see the week, and participants
         too while it is unpublished if the cohort shows upcoming topics and the organizer

@@ -39,11 +39,13 @@ def test_mark_watched_with_htmx(upcoming_week, items, assignment, people, client
     mark("0")
     add_participants(week, items, assignment, 55, start=4)
     large, response = mark("1")
-    # The session, the user, the membership, the week with this person's marks, the mark.
-    assert small == large == 5
+    # The session, the user, the membership, then the mark and the week with this person's
+    # marks: one statement on PostgreSQL, two on SQLite.
+    expected = 4 if connection.vendor == "postgresql" else 5
+    assert small == large == expected
     assert "2 videos, 1 assignment, 24 min left" in response.content.decode()
     unmark, response = mark("0")
-    assert unmark == 5
+    assert unmark == expected
     assert "3 videos, 1 assignment, 38 min left" in response.content.decode()
 
 

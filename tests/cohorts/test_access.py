@@ -14,12 +14,13 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from assignments.models import Assignment, PreworkItem, Submission
-from cohorts.models import Invitation, Membership
-from cohorts.permissions import FACILITATOR, MEMBER, ORGANIZER
+from cohorts.models import Invitation, Membership, Week
+from cohorts.permissions import FACILITATOR, MEMBER, ORGANIZER, CohortAccess
 
 # "staff" is site staff who is not a member: nobody inside the cohort, like an outsider.
 ACTORS = ["anonymous", "outsider", "staff", "participant", "facilitator", "organizer"]
@@ -332,3 +333,24 @@ def test_site_staff_are_nobody_inside_a_cohort(cohort, actors, client_for):
     assert client.post(url).status_code == 404
     # …and the home page lists no cohort of which they are not a member.
     assert "Machine Learning" not in client.get(reverse("home")).content.decode()
+
+
+def test_can_see_week_in_sql_is_the_same_rule(cohort, people):
+    """The condition Mark watched's single statement writes under (PostgreSQL) agrees with
+    `can_see_week` for every role and every kind of publish time, the instant itself too."""
+    now = timezone.now()
+    week = cohort.weeks.get(number=1)
+    publish_times = [None, now - timedelta(days=1), now, now + timedelta(microseconds=1)]
+    for membership in Membership.objects.filter(cohort=cohort):
+        access = CohortAccess.of(membership)
+        for publish_at in publish_times:
+            week.publish_at = publish_at
+            week.save(update_fields=["publish_at"])
+            condition, params = access.can_see_week_sql("w", now)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT {condition} FROM {Week._meta.db_table} w WHERE w.id = %s",  # noqa: S608
+                    [*params, week.pk],
+                )
+                in_sql = bool(cursor.fetchone()[0])
+            assert in_sql is access.can_see_week(week, now), (membership.role, publish_at)

@@ -68,8 +68,16 @@ class Command(BaseCommand):
         parser.add_argument("--rounds", type=int, default=3, help="Alternating runs of each.")
         parser.add_argument("--connections", type=int, default=32)
         parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=1,
+            help="Threads per worker: above 1, gunicorn's gthread workers (as in production).",
+        )
 
-    def handle(self, *args, participants, seconds, rounds, connections, workers, **options):
+    def handle(
+        self, *args, participants, seconds, rounds, connections, workers, threads, **options
+    ):
         if shutil.which("wrk") is None:
             raise CommandError(
                 "wrk is not installed. On Debian or Ubuntu: sudo apt-get install -y wrk"
@@ -78,9 +86,9 @@ class Command(BaseCommand):
             raise CommandError("Use 1–120 seconds, 1–10 rounds and 1–1000 connections.")
         warnings.filterwarnings("ignore", message="No directory at")
         with temporary_database():
-            self.run(participants, seconds, rounds, connections, workers)
+            self.run(participants, seconds, rounds, connections, workers, threads)
 
-    def run(self, participants, seconds, rounds, connections, workers):
+    def run(self, participants, seconds, rounds, connections, workers, threads):
         from discussions import perf
 
         built = perf.build(participants)
@@ -90,9 +98,9 @@ class Command(BaseCommand):
         csrf = get_random_string(32)
         cookie = f"{settings.SESSION_COOKIE_NAME}={session}; {settings.CSRF_COOKIE_NAME}={csrf}"
         mark = reverse("assignments:item_completion", args=[built.cohort.slug, built.item.pk])
-        with gunicorn(workers) as (port, server_pid):
+        with gunicorn(workers, threads) as (port, server_pid):
             self.stdout.write(
-                f"# {connection.vendor}, gunicorn {workers} workers, wrk {connections} "
+                f"# {connection.vendor}, gunicorn {workers} workers{f' × {threads} threads' if threads > 1 else ''}, wrk {connections} "
                 f"connections, {seconds} s per run"
             )
             runs = {"minimal": [], "mark": []}
