@@ -163,6 +163,12 @@ def test_participants_never_see_unpublished_weeks_or_their_items(
     assert participant.post(toggle_url(item), {"done": "1"}).status_code == 404
     assert "Secret video" not in participant.get(cohort.get_absolute_url()).content.decode()
     assert not Completion.objects.exists()
+    # A mark from before the week went back to draft is not undone through it either.
+    Completion.objects.create(user=people["participant"], item=item)
+    headers = {"HTTP_HX_REQUEST": "true"}
+    assert participant.post(toggle_url(item), {"done": "0"}, **headers).status_code == 404
+    assert Completion.objects.filter(user=people["participant"], item=item).exists()
+    Completion.objects.all().delete()
     # At the publish time it simply becomes visible — nothing has to run.
     time_machine.move_to(week.publish_at + timedelta(seconds=1))
     page = participant.get(week.get_absolute_url())
