@@ -122,8 +122,13 @@ class CompletionQuerySet(models.QuerySet):
 
 
 class Completion(models.Model):
+    # No index of its own: the unique (user, item) index, user first, serves lookups by user,
+    # and every tick would write a third index.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="completions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="completions",
+        db_index=False,
     )
     item = models.ForeignKey(PreworkItem, on_delete=models.CASCADE, related_name="completions")
     at = models.DateTimeField(default=timezone.now)
