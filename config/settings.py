@@ -172,6 +172,9 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # (PgBouncer before 1.21 in transaction mode) needs DATABASE_PREPARED_STATEMENTS=0.
     if env_bool("DATABASE_PREPARED_STATEMENTS", True):
         _db.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+        # Django's backend, plus: a statement whose plan a migration made stale is prepared
+        # again instead of failing until the connection closes (config/postgresql/base.py).
+        _db["ENGINE"] = "config.postgresql"
 else:
     raise ImproperlyConfigured("DATABASE_URL must point at SQLite or PostgreSQL.")
 DATABASES = {"default": _db}
