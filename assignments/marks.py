@@ -78,11 +78,9 @@ def _columns() -> tuple[Columns, Columns]:
     return columns(Week, "w", WEEK_TEXTS), columns(PreworkItem, "i", ("notes",))
 
 
-def week_with_marks(cohort: Cohort, item_id: int, user_id: int) -> Marked | None:
+def _week_with_marks(cohort: Cohort, item_id: int, user_id: int) -> Marked | None:
     """The cohort's week that holds this pre-work item, the item, all the week's items and
     this person's marks, or None when the cohort has no such item: one query."""
-    if not 0 < item_id <= MAX_ID:
-        return None
     week, item = _columns()
     with connection.cursor() as cursor:
         cursor.execute(_read(_tables(), week, item), [user_id, user_id, cohort.pk, item_id])
@@ -131,15 +129,15 @@ def mark(access: CohortAccess, item_id: int, done: bool) -> Marked | None:
     if not 0 < item_id <= MAX_ID:
         return None
     now = timezone.now()
-    if connection.vendor == "postgresql":
+    one_statement = connection.vendor == "postgresql"
+    if one_statement:
         marked = _mark_in_one_statement(access, item_id, done, now)
-    else:  # SQLite: the read, the check, then the write (Completion.objects.mark)
-        marked = week_with_marks(access.cohort, item_id, access.user_id)
-        visible = marked is not None and access.can_see_week(marked.week, now)
-        if visible and not Completion.objects.mark(access.user_id, item_id, done):
-            marked = None  # deleted since it was read
+    else:  # SQLite: the read, the check, then the write
+        marked = _week_with_marks(access.cohort, item_id, access.user_id)
     if marked is None or not access.can_see_week(marked.week, now):
         return None
+    if not one_statement and not Completion.objects.mark(access.user_id, item_id, done):
+        return None  # deleted since it was read
     marked.item.is_done = done  # type: ignore[attr-defined]  # even if another tab just undid it
     return marked
 
@@ -154,44 +152,31 @@ def _mark_in_one_statement(
 
     The statement's own transaction commits without waiting for the disk (asynchronous
     commit, set for it alone): waiting cost an eighth of the ticks a server answers
-    (manage.py load_mark_watched). A server crash can
-    lose the last fraction of a second of ticks, never leave one half-written, as SQLite's
-    WAL with synchronous=NORMAL (config.settings) does for every write; a lost tick is
-    ticked again. Nothing else is written this way."""
+    (manage.py load_mark_watched). A server crash can lose the last fraction of a second of
+    ticks, never leave one half-written, as SQLite's WAL with synchronous=NORMAL
+    (config.settings) does for every write; a lost tick is ticked again. Nothing else is
+    written this way."""
     t = _tables()
     week, item = _columns()
     visible, visible_params = access.can_see_week_sql("w", now)
-    quote = connection.ops.quote_name
-    user_col, item_col, at_col = (
-        quote(Completion._meta.get_field(name).column) for name in ("user", "item", "at")
-    )
-    # True, having set asynchronous commit for this statement's transaction (is_local).
-    quick = "set_config('synchronous_commit', 'off', true) IS NOT NULL"
-    if done:
-        write = (
-            f"INSERT INTO {t['completion']} ({user_col}, {item_col}, {at_col}) "  # noqa: S608 - names from the models
-            f"SELECT %s, id, %s FROM target WHERE {quick} "
-            f"ON CONFLICT ({user_col}, {item_col}) DO NOTHING"
-        )
-        write_params: list[Any] = [access.user_id, now]
-    else:
-        write = (
-            f"DELETE FROM {t['completion']} WHERE {user_col} = %s "  # noqa: S608 - names from the models
-            f"AND {item_col} IN (SELECT id FROM target) AND {quick}"
-        )
-        write_params = [access.user_id]
     sql = (
         f"WITH target AS (SELECT i.id FROM {t['item']} i "  # noqa: S608 - names from the models
         f"INNER JOIN {t['week']} w ON w.id = i.week_id "
-        f"WHERE i.id = %s AND w.cohort_id = %s AND {visible}), "
-        f"written AS ({write}) " + _read(t, week, item)
+        f"WHERE i.id = %s AND w.cohort_id = %s AND {visible} "
+        # True, having set asynchronous commit for this statement's transaction (is_local).
+        "AND set_config('synchronous_commit', 'off', true) IS NOT NULL), "
+        f"written AS ({Completion.objects.write_sql(done, 'target')}) " + _read(t, week, item)
     )
     params = [
         item_id,
         access.cohort.pk,
         *visible_params,
-        *write_params,
-        *[access.user_id, access.user_id, access.cohort.pk, item_id],
+        access.user_id,
+        *([now] if done else []),
+        access.user_id,  # then the read's
+        access.user_id,
+        access.cohort.pk,
+        item_id,
     ]
     try:
         with connection.cursor() as cursor:

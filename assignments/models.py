@@ -87,38 +87,45 @@ class CompletionQuerySet(models.QuerySet):
         concurrent ticks fast). Django's create/delete would wrap it in BEGIN … COMMIT.
 
         "Mark watched" writes through this on SQLite; on PostgreSQL it runs the same write
-        inside one statement with its read (assignments.marks.mark).
+        (`write_sql`) inside one statement with its read (assignments.marks.mark).
 
         False when the item is gone: a facilitator deleted it after the caller read it. The
         insert then writes nothing (it inserts only while the item exists), and a delete that
         commits in the same instant ends in the database's foreign-key error, caught here."""
-        meta = self.model._meta
         connection = connections[self.db]
-        quote = connection.ops.quote_name
-        table = quote(meta.db_table)
-        items = quote(PreworkItem._meta.db_table)
-        user, item, at = (quote(meta.get_field(name).column) for name in ("user", "item", "at"))
+        table = connection.ops.quote_name(PreworkItem._meta.db_table)
+        items = f"(SELECT id FROM {table} WHERE id = %s) i"  # noqa: S608 - names from _meta
         with connection.cursor() as cursor:
             if not done:
-                cursor.execute(
-                    f"DELETE FROM {table} WHERE {user} = %s AND {item} = %s",  # noqa: S608 - names from _meta
-                    [user_id, item_id],
-                )
+                cursor.execute(self.write_sql(False, items), [user_id, item_id])
                 return True
             now = connection.ops.adapt_datetimefield_value(timezone.now())
             try:
-                cursor.execute(
-                    f"INSERT INTO {table} ({user}, {item}, {at}) SELECT %s, %s, %s "  # noqa: S608 - names from _meta
-                    f"WHERE EXISTS (SELECT 1 FROM {items} WHERE id = %s) "
-                    f"ON CONFLICT ({user}, {item}) DO NOTHING",
-                    [user_id, item_id, now, item_id],
-                )
+                cursor.execute(self.write_sql(True, items), [user_id, now, item_id])
             except IntegrityError:
                 return False
             if cursor.rowcount:
                 return True
         # Nothing inserted: marked already (a double click, another tab), or the item is gone.
         return PreworkItem.objects.using(self.db).filter(pk=item_id).exists()
+
+    def write_sql(self, done: bool, items: str) -> str:
+        """The statement that marks (done) or unmarks, for one person, the items whose `id`
+        the SQL `items` selects (a table or WITH name, or a subquery with its alias).
+        Parameters: the person's id, then (done) the time marked, then those of `items`.
+        A repeat changes nothing: the insert skips a mark that exists, the delete finds none.
+        """
+        meta = self.model._meta
+        quote = connections[self.db].ops.quote_name
+        table = quote(meta.db_table)
+        user, item, at = (quote(meta.get_field(name).column) for name in ("user", "item", "at"))
+        if done:
+            # "WHERE true": SQLite reads ON CONFLICT after a bare FROM as a join's.
+            return (
+                f"INSERT INTO {table} ({user}, {item}, {at}) SELECT %s, id, %s FROM {items} "  # noqa: S608 - names from _meta
+                f"WHERE true ON CONFLICT ({user}, {item}) DO NOTHING"
+            )
+        return f"DELETE FROM {table} WHERE {user} = %s AND {item} IN (SELECT id FROM {items})"  # noqa: S608 - names from _meta
 
 
 class Completion(models.Model):

@@ -358,14 +358,14 @@ def test_an_item_deleted_while_it_is_being_marked_is_not_found_not_a_server_erro
     and writing the mark: the participant gets "not found", and no mark is left behind."""
     from assignments import marks
 
-    read = marks.week_with_marks
+    read = marks._week_with_marks
 
     def read_then_the_item_is_deleted(*args):
         found = read(*args)
         PreworkItem.objects.filter(pk=items[0].pk).delete()
         return found
 
-    monkeypatch.setattr(marks, "week_with_marks", read_then_the_item_is_deleted)
+    monkeypatch.setattr(marks, "_week_with_marks", read_then_the_item_is_deleted)
     headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
     response = client_for(people["participant"]).post(
         toggle_url(items[0]), {"done": "1"}, **headers
