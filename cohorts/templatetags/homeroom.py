@@ -62,6 +62,6 @@ def kind_label(kind, cohort):
     """A message kind's code as words on this cohort's pages: "week_opened" reads "Day
     opened" in a daily cohort, "reminders_missed" "Reminders missed"."""
     words = str(kind).split(":", 1)[0].replace("_", " ").split()
-    unit = cohort.unit_name.lower()
-    words = [unit if word == "week" else f"{unit}s" if word == "weeks" else word for word in words]
+    unit, units = cohort.unit_name.lower(), cohort.unit_plural.lower()
+    words = [unit if word == "week" else units if word == "weeks" else word for word in words]
     return " ".join(words).capitalize() if words else ""
