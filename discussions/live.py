@@ -205,6 +205,17 @@ def poll_token(membership_id: int, week_id: int, room_id: int | None) -> str:
     return signing.dumps([membership_id, week_id, room_id or 0], salt=POLL_SALT, compress=False)
 
 
+def followed(token: str) -> tuple[tuple[int, int | None], TimerState] | None:
+    """The room a poll address follows, (week id, room id or None), and its timer's state,
+    checked as the poll checks it (polled_state); None for an address that is not valid or
+    whose member has left."""
+    found = read_poll_token(token)
+    state = polled_state(*found) if found else None
+    if found is None or state is None:
+        return None
+    return (found[1], found[2]), state
+
+
 def read_poll_token(token: str) -> tuple[int, int, int | None] | None:
     """(membership_id, week_id, room_id) of a valid token, else None."""
     if len(token) > 200:

@@ -1029,15 +1029,19 @@ def timer_control(request, access, number):
     return redirect(url + room_query(room))
 
 
+def followed_or_404(token):
+    followed = live.followed(token)
+    if followed is None:
+        raise Http404("No such session.")
+    return followed
+
+
 @require_GET
 def live_poll(request, token):
     """Where the room's timer is, for pages that follow it: one query, 304 while nothing
     changed (ETag). The address is signed for one member and room (live.poll_token);
     no session is read."""
-    found = live.read_poll_token(token)
-    state = live.polled_state(*found) if found else None
-    if state is None:
-        raise Http404("No such session.")
+    _, state = followed_or_404(token)
     if request.headers.get("If-None-Match") == state.etag:
         response = HttpResponseNotModified()
     else:
@@ -1056,15 +1060,12 @@ def live_events(request, token):
     change, on one open connection instead of a poll every two seconds. Only a threaded
     server can hold streams, and a process at most LIVE_STREAMS_PER_PROCESS: otherwise 204,
     and the page polls (live_poll). Same address, same check as the poll."""
-    found = live.read_poll_token(token)
-    state = live.polled_state(*found) if found else None
-    if state is None:
-        raise Http404("No such session.")
+    room, state = followed_or_404(token)
     if not request.META.get("wsgi.multithread"):
         return HttpResponse(status=204)
     # The stream holds a thread, not a database connection: the hub reads for everyone.
     connection.close()
-    stream = live_stream.hub.follow((found[1], found[2]), state)
+    stream = live_stream.hub.follow(room, state)
     if stream is None:
         return HttpResponse(status=204)
     response = StreamingHttpResponse(stream, content_type="text/event-stream")
