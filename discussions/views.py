@@ -42,6 +42,7 @@ from cohorts.permissions import (
     MEMBER,
     ORGANIZER,
     cohort_view,
+    in_session_window,
     joined_before,
     visible_week,
 )
@@ -1102,8 +1103,11 @@ def my_session_context(request, access, week):
 
 
 def session_today(week, now=None):
-    """Is the week's session today on the cohort's clock (and not over)?"""
+    """Is the week's session later today on the cohort's clock, or under way now (one that
+    began before midnight still runs)?"""
     now = now or timezone.now()
+    if in_session_window(week, now):
+        return True
     cohort = week.cohort
     return cohort.local(week.session_start).date() == cohort.local(now).date() and (
         now <= week.session_end

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiosmtpd.controller import Controller
 from allauth.account.models import EmailAddress
-from django.utils import timezone
 
 from cohorts.models import Cohort, Membership, Role, User
 
@@ -21,15 +20,6 @@ NEW_YORK = ZoneInfo("America/New_York")
 def berlin_time(text):
     """An aware datetime: '2026-09-01 16:00' on Berlin's clock."""
     return datetime.fromisoformat(text).replace(tzinfo=BERLIN)
-
-
-def started_today(cohort, ago=timedelta(hours=1)):
-    """The start of a session that began `ago` before now, or at midnight on the cohort's
-    clock if that is later: today's session at whatever hour the tests run (just after
-    midnight in Berlin, an hour ago was yesterday there)."""
-    now = timezone.now()
-    midnight = datetime.combine(cohort.local(now).date(), time(), tzinfo=cohort.tz)
-    return max(now - ago, midnight)
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,6 @@ from django.utils import timezone
 from assignments.models import Assignment, PreworkItem, Submission
 from cohorts.models import Invitation, Membership, Week
 from cohorts.permissions import FACILITATOR, MEMBER, ORGANIZER, CohortAccess
-from tests.conftest import started_today
 
 # "staff" is site staff who is not a member: nobody inside the cohort, like an outsider.
 ACTORS = ["anonymous", "outsider", "staff", "participant", "facilitator", "organizer"]
@@ -230,7 +229,7 @@ def started_week(cohort):
     """Week 1, published, its session an hour ago; week 2 stays a draft."""
     week = cohort.weeks.get(number=1)
     week.publish_at = timezone.now() - timedelta(days=6)
-    week.session_start = started_today(cohort)
+    week.session_start = timezone.now() - timedelta(hours=1)
     week.save()
     return week
 

@@ -8,7 +8,6 @@ from django.utils import timezone
 from cohorts.models import Membership, Role
 from discussions import pairing
 from discussions.models import PairPrompt
-from tests.conftest import started_today
 
 LEVELS = ["new", "some", "experienced"]
 
@@ -31,7 +30,7 @@ def week_in_session(cohort):
     """Week 1, published, its session started an hour ago."""
     week = cohort.weeks.get(number=1)
     week.publish_at = timezone.now() - timedelta(days=6)
-    week.session_start = started_today(cohort)
+    week.session_start = timezone.now() - timedelta(hours=1)
     week.save()
     return week
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from cohorts.models import Membership
 from discussions import live, pairing
 from discussions.models import PairGroup, SessionTimer
+from tests.conftest import berlin_time
 from tests.security.test_double_submits import ON_POSTGRESQL
 
 pytestmark = pytest.mark.django_db
@@ -152,6 +153,29 @@ def test_run_todays_session_leads_the_facilitators_week_page_on_the_day(
     Membership.objects.create(user=people["facilitator"], cohort=other_cohort, role="facilitator")
     page = client_for(people["facilitator"]).get(reverse("home") + "?all=1").content.decode()
     assert page.count("Run today’s session") == 1
+
+
+def test_run_todays_session_stays_past_midnight_while_the_session_runs(
+    cohort, people, client_for, time_machine
+):
+    # A late session, 23:30 to 01:00 on Berlin's clock: after midnight it is under way,
+    # and the facilitator's page and My cohorts keep leading with it until it ends.
+    week = cohort.weeks.get(number=1)
+    week.publish_at = berlin_time("2026-09-01 09:00")
+    week.session_start = berlin_time("2026-09-03 23:30")
+    week.save()
+    client = client_for(people["facilitator"])
+    for moment, shown in [
+        ("2026-09-03 18:00", True),
+        ("2026-09-04 00:05", True),
+        ("2026-09-04 00:59", True),
+        ("2026-09-04 01:01", False),
+    ]:
+        time_machine.move_to(berlin_time(moment))
+        page = client.get(week.get_absolute_url()).content.decode()
+        assert ("Run today’s session" in page) is shown, moment
+        home = client.get(reverse("home") + "?all=1").content.decode()
+        assert ("Run today’s session" in home) is shown, moment
 
 
 def test_my_cohorts_says_where_a_participant_sits_during_the_session(

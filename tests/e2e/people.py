@@ -6,7 +6,6 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from cohorts.models import Cohort, Membership, User
-from tests.conftest import started_today
 
 PASSWORD = "journey-password-1"
 
@@ -54,7 +53,7 @@ def cohort_in_session(*, weeks=1, started_ago=timedelta(minutes=10)):
     pre-work published six days before; returns (cohort, week 1)."""
     cohort = cohort_from_today(weeks)
     week = cohort.weeks.get(number=1)
-    week.session_start = started_today(cohort, started_ago)
+    week.session_start = timezone.now() - started_ago
     week.publish_at = timezone.now() - timedelta(days=6)
     week.save()
     return cohort, week

@@ -19,7 +19,6 @@ from cohorts.models import JoinLink
 from curriculum.course_file import parse_course
 from discussions import pairing
 from discussions.models import DiscussionPoint, PairPrompt, SessionSettings
-from tests.conftest import started_today
 
 BRACKETS = "[" * 10_000
 NESTED_LIST = "".join("    " * level + "- item\n" for level in range(300))
@@ -51,7 +50,7 @@ def finishes_within(seconds):
 def week(cohort):
     week = cohort.weeks.get(number=1)
     week.publish_at = timezone.now() - timedelta(days=6)
-    week.session_start = started_today(cohort)
+    week.session_start = timezone.now() - timedelta(hours=1)
     week.save()
     return week
 
